@@ -1,0 +1,195 @@
+import { filter, map, share, type Observable } from 'rxjs';
+import type { BatchingOptions, BatchWriter } from '../runtime/batching-sink.js';
+import type { StreamRecord } from '../records.js';
+import type { Deserializer, Serializer } from '../serdes/serde.js';
+import type { Envelope, GraphNode, Materializer, NodeKind, SourceSpec, TerminalSpec } from './graph.js';
+import {
+  filterRecords,
+  flatMapRecords,
+  mapRecords,
+  mapRecordValues,
+  peekRecords,
+  routeRecords,
+  validateRecords,
+  type KeyValue,
+  type Violation,
+} from './operators.js';
+import { Topology } from './topology.js';
+
+type Build<K, V> = (m: Materializer) => Observable<Envelope<K, V>>;
+
+/** Describes a topology, as Kafka Streams' `StreamsBuilder` does; `build()` freezes it. */
+export class TopologyBuilder {
+  private readonly nodes: GraphNode[] = [];
+  private readonly sources: SourceSpec[] = [];
+  private readonly terminals: TerminalSpec[] = [];
+  private readonly names = new Set<string>();
+
+  /** Reads one or more topics; records are deserialized with the given serdes before any operator. */
+  stream<K, V>(
+    topics: string | readonly string[],
+    serdes: { key: Deserializer<K>; value: Deserializer<V> & { schemaIdOf?(bytes: Buffer | null): number | undefined } },
+    name?: string,
+  ): KStream<K, V> {
+    const list = typeof topics === 'string' ? [topics] : [...topics];
+    if (list.length === 0) throw new Error('stream() needs at least one topic');
+    for (const t of list) {
+      if (this.sources.some((s) => s.topics.includes(t))) throw new Error(`topic ${t} is already read by another source`);
+    }
+    const node = this.addNode('source', name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
+    this.sources.push({ node, topics: list, keySerde: serdes.key as Deserializer<unknown>, valueSerde: serdes.value as SourceSpec['valueSerde'] });
+    return new KStream<K, V>(this, node, (m) => m.source(node) as Observable<Envelope<K, V>>);
+  }
+
+  build(): Topology {
+    if (this.sources.length === 0) throw new Error('a topology needs at least one source');
+    return new Topology([...this.nodes], [...this.sources], [...this.terminals]);
+  }
+
+  /** @internal */
+  addNode(kind: NodeKind, name: string, detail: string, parents: readonly number[]): GraphNode {
+    if (this.names.has(name)) throw new Error(`node name ${name} is used twice`);
+    this.names.add(name);
+    const node: GraphNode = { id: this.nodes.length, name, kind, detail, parents };
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** @internal */
+  addTerminal(terminal: TerminalSpec): void {
+    this.terminals.push(terminal);
+  }
+
+  /** @internal */
+  autoName(kind: string): string {
+    return `${kind}-${String(this.nodes.length).padStart(3, '0')}`;
+  }
+}
+
+/** A stream of typed records, in Kafka Streams' vocabulary. Each method adds a node and returns a new stream. */
+export class KStream<K, V> {
+  constructor(
+    private readonly builder: TopologyBuilder,
+    readonly node: GraphNode,
+    private readonly build: Build<K, V>,
+  ) {}
+
+  private then<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
+    const node = this.builder.addNode('processor', name ?? this.builder.autoName(kind), detail, [this.node.id]);
+    const parent = this.build;
+    return new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share())));
+  }
+
+  map<K2, V2>(fn: (record: StreamRecord<K, V>) => KeyValue<K2, V2>, name?: string): KStream<K2, V2> {
+    return this.then('map', name, 'map', (src, n) => src.pipe(mapRecords(n, fn)));
+  }
+
+  mapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => V2, name?: string): KStream<K, V2> {
+    return this.then('mapValues', name, 'mapValues', (src, n) => src.pipe(mapRecordValues(n, fn)));
+  }
+
+  filter(predicate: (record: StreamRecord<K, V>) => boolean, name?: string): KStream<K, V> {
+    return this.then('filter', name, 'filter', (src, n) => src.pipe(filterRecords(n, predicate)));
+  }
+
+  flatMap<K2, V2>(fn: (record: StreamRecord<K, V>) => Iterable<KeyValue<K2, V2>>, name?: string): KStream<K2, V2> {
+    return this.then('flatMap', name, 'flatMap', (src, n) => src.pipe(flatMapRecords(n, fn)));
+  }
+
+  flatMapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => Iterable<V2>, name?: string): KStream<K, V2> {
+    return this.flatMap((r) => [...fn(r.value, r)].map((value) => ({ key: r.key, value })), name);
+  }
+
+  peek(fn: (record: StreamRecord<K, V>) => void, name?: string): KStream<K, V> {
+    return this.then('peek', name, 'peek', (src, n) => src.pipe(peekRecords(n, fn)));
+  }
+
+  /** Fails records that break a rule as validation errors (DLQ with the rule's name, by default). */
+  validate(check: (record: StreamRecord<K, V>) => Violation | undefined, name?: string): KStream<K, V> {
+    return this.then('validate', name, 'validate', (src, n) => src.pipe(validateRecords(n, check)));
+  }
+
+  /** Routes each record to the first branch whose predicate matches (Kafka Streams' `split()`). */
+  split(name?: string): BranchedKStream<K, V> {
+    return new BranchedKStream(this.builder, this, name ?? this.builder.autoName('split'));
+  }
+
+  /** Produces every record to `topic`; it counts as handled once the broker acknowledged it. */
+  to(topic: string, serdes: { key: Serializer<K>; value: Serializer<V> }, options: { name?: string; batching?: Partial<BatchingOptions> } = {}): void {
+    const node = this.builder.addNode('topic', options.name ?? this.builder.autoName('to'), `to ${topic}`, [this.node.id]);
+    this.builder.addTerminal({
+      kind: 'topic',
+      node,
+      topic,
+      keySerde: serdes.key as Serializer<unknown>,
+      valueSerde: serdes.value as Serializer<unknown>,
+      batching: options.batching,
+      stream: this.build as Build<unknown, unknown>,
+    });
+  }
+
+  /** Writes every record with a batching writer; it counts as handled once its batch committed. */
+  sink(writer: BatchWriter<StreamRecord<K, V>>, options: { name?: string; batching?: Partial<BatchingOptions> } = {}): void {
+    const node = this.builder.addNode('sink', options.name ?? writer.name, `sink ${writer.name}`, [this.node.id]);
+    this.builder.addTerminal({
+      kind: 'sink',
+      node,
+      writer: writer as BatchWriter<StreamRecord<unknown, unknown>>,
+      batching: options.batching,
+      stream: this.build as Build<unknown, unknown>,
+    });
+  }
+
+  /** @internal used by BranchedKStream */
+  get materialize(): Build<K, V> {
+    return this.build;
+  }
+}
+
+/** The branches of a `split()`; `defaultBranch()` or `noDefaultBranch()` closes it and returns the streams by name. */
+export class BranchedKStream<K, V> {
+  private readonly branches: { name: string; predicate: (r: StreamRecord<K, V>) => boolean }[] = [];
+
+  constructor(
+    private readonly builder: TopologyBuilder,
+    private readonly parent: KStream<K, V>,
+    private readonly name: string,
+  ) {}
+
+  branch(name: string, predicate: (record: StreamRecord<K, V>) => boolean): this {
+    if (this.branches.some((b) => b.name === name)) throw new Error(`branch ${name} is declared twice in ${this.name}`);
+    this.branches.push({ name, predicate });
+    return this;
+  }
+
+  defaultBranch(name = 'default'): Record<string, KStream<K, V>> {
+    return this.close(name);
+  }
+
+  noDefaultBranch(): Record<string, KStream<K, V>> {
+    return this.close(undefined);
+  }
+
+  private close(defaultName: string | undefined): Record<string, KStream<K, V>> {
+    const predicates = this.branches.map((b) => b.predicate);
+    const names = [...this.branches.map((b) => b.name), ...(defaultName === undefined ? [] : [defaultName])];
+    const splitNode = this.builder.addNode('split', this.name, `split into ${names.join(', ')}`, [this.parent.node.id]);
+    const parent = this.parent.materialize;
+    const routed = (m: Materializer) =>
+      m.memo(splitNode, () => parent(m).pipe(routeRecords(splitNode.name, predicates, defaultName !== undefined), share()));
+    const out: Record<string, KStream<K, V>> = {};
+    names.forEach((branchName, index) => {
+      const node = this.builder.addNode('branch', `${this.name}-${branchName}`, `branch ${branchName}`, [splitNode.id]);
+      out[branchName] = new KStream<K, V>(this.builder, node, (m) =>
+        m.memo(node, () =>
+          routed(m).pipe(
+            filter((e) => e.branch === index),
+            map((e): Envelope<K, V> => ({ record: e.record, ticket: e.ticket })),
+            share(),
+          ),
+        ),
+      );
+    });
+    return out;
+  }
+}

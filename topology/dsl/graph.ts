@@ -1,0 +1,55 @@
+import type { Observable } from 'rxjs';
+import type { BatchingOptions, BatchWriter } from '../runtime/batching-sink.js';
+import type { RecordTicket } from '../runtime/ticket.js';
+import type { StreamRecord } from '../records.js';
+import type { Deserializer, Serializer } from '../serdes/serde.js';
+
+/** A record on its way through the operators, with the ticket of the input record it came from. */
+export interface Envelope<K, V> {
+  readonly record: StreamRecord<K, V>;
+  readonly ticket: RecordTicket;
+}
+
+export type NodeKind = 'source' | 'processor' | 'split' | 'branch' | 'topic' | 'sink';
+
+/** One box of the topology's picture. */
+export interface GraphNode {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: NodeKind;
+  /** What the node does, in a few words (`mapValues`, `filter`, `to TempRangeAlert`). */
+  readonly detail: string;
+  readonly parents: readonly number[];
+}
+
+export interface SourceSpec {
+  readonly node: GraphNode;
+  readonly topics: readonly string[];
+  readonly keySerde: Deserializer<unknown>;
+  readonly valueSerde: Deserializer<unknown> & { schemaIdOf?(bytes: Buffer | null): number | undefined };
+}
+
+/** Where records leave the topology. */
+export type TerminalSpec =
+  | {
+      readonly kind: 'topic';
+      readonly node: GraphNode;
+      readonly topic: string;
+      readonly keySerde: Serializer<unknown>;
+      readonly valueSerde: Serializer<unknown>;
+      readonly batching?: Partial<BatchingOptions>;
+      readonly stream: (m: Materializer) => Observable<Envelope<unknown, unknown>>;
+    }
+  | {
+      readonly kind: 'sink';
+      readonly node: GraphNode;
+      readonly writer: BatchWriter<StreamRecord<unknown, unknown>>;
+      readonly batching?: Partial<BatchingOptions>;
+      readonly stream: (m: Materializer) => Observable<Envelope<unknown, unknown>>;
+    };
+
+/** Turns node descriptions into live observables, once per node per run. */
+export interface Materializer {
+  source(node: GraphNode): Observable<Envelope<unknown, unknown>>;
+  memo<T>(node: GraphNode, build: () => Observable<T>): Observable<T>;
+}

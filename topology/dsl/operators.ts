@@ -1,0 +1,113 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { classify, ValidationError } from '../errors.js';
+import type { HeaderMap, StreamRecord } from '../records.js';
+import type { Envelope } from './graph.js';
+
+/**
+ * The DSL's operators, each a pure RxJS operator over envelopes. A throw in user code does not end
+ * the stream: the record's ticket is failed (to the DLQ, by policy) and the next record goes on.
+ */
+function recordOperator<K, V, K2, V2>(
+  node: string,
+  step: (env: Envelope<K, V>, emit: (record: StreamRecord<K2, V2>) => void) => void,
+): OperatorFunction<Envelope<K, V>, Envelope<K2, V2>> {
+  return (source) =>
+    new Observable<Envelope<K2, V2>>((subscriber) =>
+      source.subscribe({
+        next(env) {
+          const out: StreamRecord<K2, V2>[] = [];
+          try {
+            step(env, (record) => out.push(record));
+          } catch (err) {
+            env.ticket.fail(classify(err), node);
+            return;
+          }
+          // Emitted outside the try: a downstream failure belongs to the downstream node.
+          for (const record of out) subscriber.next({ record, ticket: env.ticket });
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
+
+export interface KeyValue<K, V> {
+  readonly key: K;
+  readonly value: V;
+  readonly headers?: HeaderMap;
+  readonly timestamp?: number;
+}
+
+const withKeyValue = <K, V, K2, V2>(r: StreamRecord<K, V>, kv: KeyValue<K2, V2>): StreamRecord<K2, V2> => ({
+  key: kv.key,
+  value: kv.value,
+  headers: kv.headers ?? r.headers,
+  timestamp: kv.timestamp ?? r.timestamp,
+  source: r.source,
+});
+
+export const mapRecords = <K, V, K2, V2>(node: string, fn: (r: StreamRecord<K, V>) => KeyValue<K2, V2>) =>
+  recordOperator<K, V, K2, V2>(node, (env, emit) => emit(withKeyValue(env.record, fn(env.record))));
+
+export const mapRecordValues = <K, V, V2>(node: string, fn: (value: V, r: StreamRecord<K, V>) => V2) =>
+  recordOperator<K, V, K, V2>(node, (env, emit) => emit({ ...env.record, value: fn(env.record.value, env.record) }));
+
+export const filterRecords = <K, V>(node: string, predicate: (r: StreamRecord<K, V>) => boolean) =>
+  recordOperator<K, V, K, V>(node, (env, emit) => {
+    if (predicate(env.record)) emit(env.record);
+  });
+
+export const flatMapRecords = <K, V, K2, V2>(node: string, fn: (r: StreamRecord<K, V>) => Iterable<KeyValue<K2, V2>>) =>
+  recordOperator<K, V, K2, V2>(node, (env, emit) => {
+    for (const kv of fn(env.record)) emit(withKeyValue(env.record, kv));
+  });
+
+export const peekRecords = <K, V>(node: string, fn: (r: StreamRecord<K, V>) => void) =>
+  recordOperator<K, V, K, V>(node, (env, emit) => {
+    fn(env.record);
+    emit(env.record);
+  });
+
+/** A broken rule: its name (for the DLQ header and for people) and why. */
+export interface Violation {
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** Passes a record on only if `check` finds no violation; otherwise fails it as a validation error. */
+export const validateRecords = <K, V>(node: string, check: (r: StreamRecord<K, V>) => Violation | undefined) =>
+  recordOperator<K, V, K, V>(node, (env, emit) => {
+    const violation = check(env.record);
+    if (violation) throw new ValidationError(violation.rule, violation.message);
+    emit(env.record);
+  });
+
+export interface RoutedEnvelope<K, V> extends Envelope<K, V> {
+  readonly branch: number;
+}
+
+/**
+ * Tags each record with the index of the first predicate it matches (Kafka Streams' `split()`:
+ * first match wins), `predicates.length` for the default branch; drops it when none matches and there
+ * is no default.
+ */
+export const routeRecords =
+  <K, V>(node: string, predicates: readonly ((r: StreamRecord<K, V>) => boolean)[], hasDefault: boolean): OperatorFunction<Envelope<K, V>, RoutedEnvelope<K, V>> =>
+  (source) =>
+    new Observable<RoutedEnvelope<K, V>>((subscriber) =>
+      source.subscribe({
+        next(env) {
+          let index: number;
+          try {
+            index = predicates.findIndex((p) => p(env.record));
+          } catch (err) {
+            env.ticket.fail(classify(err), node);
+            return;
+          }
+          const branch = index >= 0 ? index : hasDefault ? predicates.length : -1;
+          if (branch >= 0) subscriber.next({ record: env.record, ticket: env.ticket, branch });
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );

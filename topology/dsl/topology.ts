@@ -1,0 +1,51 @@
+import type { GraphNode, SourceSpec, TerminalSpec } from './graph.js';
+
+/** A frozen description: what the runtime runs and what `describe()` draws. */
+export class Topology {
+  constructor(
+    readonly nodes: readonly GraphNode[],
+    readonly sources: readonly SourceSpec[],
+    readonly terminals: readonly TerminalSpec[],
+  ) {}
+
+  get inputTopics(): string[] {
+    return this.sources.flatMap((s) => s.topics);
+  }
+
+  get outputTopics(): string[] {
+    return this.terminals.flatMap((t) => (t.kind === 'topic' ? [t.topic] : []));
+  }
+
+  /** Like Kafka Streams' `Topology.describe()`: one line a node, with where it leads. */
+  describe(): string {
+    const lines: string[] = ['Topology'];
+    for (const node of this.nodes) {
+      const next = this.nodes.filter((n) => n.parents.includes(node.id)).map((n) => n.name);
+      lines.push(`  ${node.kind.padEnd(9)} ${node.name} (${node.detail})${next.length ? ` --> ${next.join(', ')}` : ''}`);
+    }
+    return lines.join('\n');
+  }
+
+  /** The same graph as a Mermaid flowchart. */
+  toMermaid(): string {
+    const id = (n: GraphNode) => `n${n.id}`;
+    const shape = (n: GraphNode) => {
+      const label = `"${n.name}<br/><small>${n.detail}</small>"`.replace(/[[\]]/g, '');
+      switch (n.kind) {
+        case 'source':
+        case 'topic':
+          return `${id(n)}[(${label})]`;
+        case 'sink':
+          return `${id(n)}[[${label}]]`;
+        case 'split':
+          return `${id(n)}{${label}}`;
+        default:
+          return `${id(n)}[${label}]`;
+      }
+    };
+    const lines = ['flowchart LR'];
+    for (const n of this.nodes) lines.push(`  ${shape(n)}`);
+    for (const n of this.nodes) for (const p of n.parents) lines.push(`  n${p} --> ${id(n)}`);
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * tempstream/topology: a Kafka-Streams-style library on RxJS and KafkaJS. Generic: it knows
+ * records, serdes, operators, sinks and offsets, and nothing of any application's domain.
+ */
+export * from './records.js';
+export * from './errors.js';
+export * from './serdes/index.js';
+export { TopologyBuilder, KStream, BranchedKStream } from './dsl/builder.js';
+export { Topology } from './dsl/topology.js';
+export type { KeyValue, Violation } from './dsl/operators.js';
+export type { Envelope, GraphNode } from './dsl/graph.js';
+export { BatchingSink, DEFAULT_BATCHING, defaultIsTransient } from './runtime/batching-sink.js';
+export type { BatchWriter, BatchOutcome, BatchingOptions, SinkObserver } from './runtime/batching-sink.js';
+export { CommitTracker, PartitionTracker } from './runtime/commit-tracker.js';
+export type { OffsetToCommit } from './runtime/commit-tracker.js';
+export { Engine } from './runtime/engine.js';
+export type { EngineOptions, OutputProducer, ProducedMessage, RuntimeObserver } from './runtime/engine.js';
+export { DLQ_HEADERS, readDlqHeaders, toDlqRecord } from './runtime/dlq.js';
+export { systemClock, type Clock } from './runtime/clock.js';
+export { silentLogger, type Logger } from './runtime/logger.js';
+export { TopologyTestDriver } from './testing/test-driver.js';
+export { ManualClock } from './testing/manual-clock.js';

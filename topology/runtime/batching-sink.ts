@@ -1,0 +1,210 @@
+import { SinkError, TopologyError, TransientError, errorMessage } from '../errors.js';
+import { backoffMs, sleep, type Clock } from './clock.js';
+
+/**
+ * What a user implements: write one batch, all or nothing (one transaction). Throwing means nothing
+ * of the batch was written. Items that can be refused on their own before writing (they do not fit
+ * the target) are returned in `rejected`, by index; the rest of the batch is then written.
+ */
+export interface BatchWriter<T> {
+  readonly name: string;
+  write(batch: readonly T[]): Promise<BatchOutcome | void>;
+  /** Whether a failed write may succeed if retried as it is (a lost connection, a deadlock). */
+  isTransient?(error: unknown): boolean;
+  /** Approximate bytes of an item, for the byte trigger. */
+  sizeOf?(item: T): number;
+}
+
+export interface BatchOutcome {
+  readonly rejected?: ReadonlyMap<number, TopologyError>;
+}
+
+export interface BatchingOptions {
+  /** Flush when this many items wait. */
+  readonly maxRecords: number;
+  /** Flush when the items waiting reach this many bytes (needs `sizeOf`). */
+  readonly maxBytes: number;
+  /** Flush this long after the first item of a batch arrived, however few there are. */
+  readonly lingerMs: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+}
+
+export const DEFAULT_BATCHING: BatchingOptions = {
+  maxRecords: 1000,
+  maxBytes: 4 * 1024 * 1024,
+  lingerMs: 100,
+  retryInitialMs: 100,
+  retryMaxMs: 10_000,
+};
+
+/** How a batching sink reports the fate of each item back to whoever tracks it. */
+export interface ItemCallbacks {
+  written(): void;
+  refused(error: TopologyError): void;
+}
+
+export interface SinkObserver {
+  flushed?(sink: string, records: number, millis: number): void;
+  retrying?(sink: string, attempt: number, error: unknown): void;
+  isolated?(sink: string, error: TopologyError): void;
+}
+
+interface Entry<T> {
+  readonly item: T;
+  readonly callbacks: ItemCallbacks;
+  readonly bytes: number;
+}
+
+export const defaultIsTransient = (error: unknown): boolean =>
+  error instanceof TransientError || (error instanceof SinkError && error.transient);
+
+/**
+ * Buffers items and writes them in batches: on a count, a byte size or a linger time, whichever comes
+ * first. One write is in flight at a time. A transient failure is retried with backoff, unchanged; a
+ * permanent one splits the batch in halves until the poison item stands alone and is refused, so the
+ * good items still land. Nothing is acknowledged before its batch's write returned.
+ */
+export class BatchingSink<T> {
+  private buffer: Entry<T>[] = [];
+  private bufferedBytes = 0;
+  private lingerTimer: unknown;
+  private flushing: Promise<void> | undefined;
+  private lingerExpired = false;
+
+  constructor(
+    private readonly writer: BatchWriter<T>,
+    private readonly options: BatchingOptions,
+    private readonly clock: Clock,
+    private readonly signal: AbortSignal,
+    private readonly observer: SinkObserver = {},
+  ) {}
+
+  get name(): string {
+    return this.writer.name;
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  add(item: T, callbacks: ItemCallbacks): void {
+    const bytes = this.writer.sizeOf?.(item) ?? 0;
+    this.buffer.push({ item, callbacks, bytes });
+    this.bufferedBytes += bytes;
+    if (this.isFull()) {
+      this.kick();
+    } else if (this.buffer.length === 1 && this.lingerTimer === undefined) {
+      this.lingerTimer = this.clock.setTimer(() => {
+        this.lingerTimer = undefined;
+        this.lingerExpired = true;
+        this.kick();
+      }, this.options.lingerMs);
+    }
+  }
+
+  /** Writes everything buffered now, ignoring linger, and resolves when the buffer is empty. */
+  async flush(): Promise<void> {
+    this.lingerExpired = true;
+    while (this.buffer.length > 0 || this.flushing) {
+      this.kick();
+      await this.flushing;
+    }
+  }
+
+  private isFull(): boolean {
+    return this.buffer.length >= this.options.maxRecords || (this.options.maxBytes > 0 && this.bufferedBytes >= this.options.maxBytes);
+  }
+
+  /** Starts the flush loop unless it runs already. */
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined;
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.buffer.length > 0 && (this.isFull() || this.lingerExpired)) {
+      if (this.signal.aborted) return;
+      const batch = this.takeBatch();
+      if (this.buffer.length === 0) {
+        this.lingerExpired = false;
+        if (this.lingerTimer !== undefined) {
+          this.clock.clearTimer(this.lingerTimer);
+          this.lingerTimer = undefined;
+        }
+      }
+      const started = this.clock.now();
+      await this.writeIsolating(batch);
+      this.observer.flushed?.(this.writer.name, batch.length, this.clock.now() - started);
+    }
+    // Items that arrived during the write and did not fill a batch wait for their own linger.
+    if (this.buffer.length > 0 && this.lingerTimer === undefined && !this.lingerExpired) {
+      this.lingerTimer = this.clock.setTimer(() => {
+        this.lingerTimer = undefined;
+        this.lingerExpired = true;
+        this.kick();
+      }, this.options.lingerMs);
+    }
+  }
+
+  private takeBatch(): Entry<T>[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.buffer.length && count < this.options.maxRecords) {
+      const next = this.buffer[count]!.bytes;
+      if (count > 0 && this.options.maxBytes > 0 && bytes + next > this.options.maxBytes) break;
+      bytes += next;
+      count++;
+    }
+    const batch = this.buffer.slice(0, count);
+    this.buffer = this.buffer.slice(count);
+    this.bufferedBytes -= bytes;
+    return batch;
+  }
+
+  /** Writes a batch, retrying transient failures and bisecting permanent ones. */
+  private async writeIsolating(batch: Entry<T>[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.signal.aborted) return; // left unacknowledged: their offsets are never committed
+      let outcome: BatchOutcome | void;
+      try {
+        outcome = await this.writer.write(batch.map((e) => e.item));
+      } catch (error) {
+        const transient = (this.writer.isTransient ?? defaultIsTransient)(error);
+        if (transient) {
+          this.observer.retrying?.(this.writer.name, attempt + 1, error);
+          try {
+            await sleep(this.clock, backoffMs(attempt, this.options.retryInitialMs, this.options.retryMaxMs), this.signal);
+          } catch {
+            return;
+          }
+          continue;
+        }
+        if (batch.length === 1) {
+          const refused = error instanceof TopologyError ? error : new SinkError(`${this.writer.name}: ${errorMessage(error)}`, false, { cause: error });
+          this.observer.isolated?.(this.writer.name, refused);
+          batch[0]!.callbacks.refused(refused);
+          return;
+        }
+        const half = Math.ceil(batch.length / 2);
+        await this.writeIsolating(batch.slice(0, half));
+        await this.writeIsolating(batch.slice(half));
+        return;
+      }
+      batch.forEach((entry, index) => {
+        const rejection = outcome?.rejected?.get(index);
+        if (rejection) entry.callbacks.refused(rejection);
+        else entry.callbacks.written();
+      });
+      return;
+    }
+  }
+
+  /** Stops the linger timer; buffered items stay unacknowledged. */
+  close(): void {
+    if (this.lingerTimer !== undefined) this.clock.clearTimer(this.lingerTimer);
+    this.lingerTimer = undefined;
+  }
+}

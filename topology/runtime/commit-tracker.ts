@@ -1,0 +1,126 @@
+/**
+ * The one place that decides which offset may be committed.
+ *
+ * Records of a partition are begun in offset order and may complete in any order. The committable
+ * offset is one past the last record of the longest fully completed prefix: never past a record that
+ * is still in flight, whatever order completions arrive in. Pure bookkeeping; no I/O.
+ */
+export class PartitionTracker {
+  /** Offsets begun and not yet passed by the prefix, oldest first; `done` marks completed ones. */
+  private readonly queue: { offset: bigint; done: boolean }[] = [];
+  private head = 0;
+  private readonly byOffset = new Map<bigint, { offset: bigint; done: boolean }>();
+  private next: bigint | undefined;
+  private lastBegun: bigint | undefined;
+
+  /** Registers a fetched record. Offsets must increase (Kafka delivers a partition in order). */
+  begin(offset: bigint): void {
+    if (this.lastBegun !== undefined && offset <= this.lastBegun) {
+      throw new Error(`offset ${offset} begun after ${this.lastBegun}: a partition must be fed in increasing order`);
+    }
+    this.lastBegun = offset;
+    const entry = { offset, done: false };
+    this.queue.push(entry);
+    this.byOffset.set(offset, entry);
+  }
+
+  /** Marks a record fully handled. Completing an unknown offset is a bug in the caller. */
+  complete(offset: bigint): void {
+    const entry = this.byOffset.get(offset);
+    if (!entry) throw new Error(`offset ${offset} completed but never begun (or completed twice)`);
+    entry.done = true;
+    this.byOffset.delete(offset);
+    while (this.head < this.queue.length && this.queue[this.head]!.done) {
+      this.next = this.queue[this.head]!.offset + 1n;
+      this.head++;
+    }
+    // Compact now and then so the array does not grow with the partition's history.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The offset to commit (Kafka's convention: the next record to read), if any record completed. */
+  committable(): bigint | undefined {
+    return this.next;
+  }
+
+  /** Records begun and not yet complete. */
+  get inFlight(): number {
+    return this.byOffset.size;
+  }
+}
+
+export interface PartitionKey {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface OffsetToCommit extends PartitionKey {
+  readonly offset: string;
+}
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** One tracker per assigned partition, and the memory of what was last committed for each. */
+export class CommitTracker {
+  private readonly partitions = new Map<string, { key: PartitionKey; tracker: PartitionTracker; committed?: bigint }>();
+
+  private entry(topic: string, partition: number) {
+    const k = keyOf(topic, partition);
+    let e = this.partitions.get(k);
+    if (!e) {
+      e = { key: { topic, partition }, tracker: new PartitionTracker() };
+      this.partitions.set(k, e);
+    }
+    return e;
+  }
+
+  begin(topic: string, partition: number, offset: bigint): void {
+    this.entry(topic, partition).tracker.begin(offset);
+  }
+
+  complete(topic: string, partition: number, offset: bigint): void {
+    // A partition revoked meanwhile has no entry: its late completions are ignored on purpose.
+    this.partitions.get(keyOf(topic, partition))?.tracker.complete(offset);
+  }
+
+  inFlight(topic: string, partition: number): number {
+    return this.partitions.get(keyOf(topic, partition))?.tracker.inFlight ?? 0;
+  }
+
+  totalInFlight(): number {
+    let n = 0;
+    for (const e of this.partitions.values()) n += e.tracker.inFlight;
+    return n;
+  }
+
+  /** Offsets that moved since they were last marked committed. */
+  due(): OffsetToCommit[] {
+    const out: OffsetToCommit[] = [];
+    for (const e of this.partitions.values()) {
+      const next = e.tracker.committable();
+      if (next !== undefined && (e.committed === undefined || next > e.committed)) {
+        out.push({ ...e.key, offset: next.toString() });
+      }
+    }
+    return out;
+  }
+
+  markCommitted(offsets: readonly OffsetToCommit[]): void {
+    for (const o of offsets) {
+      const e = this.partitions.get(keyOf(o.topic, o.partition));
+      if (e) e.committed = BigInt(o.offset);
+    }
+  }
+
+  /** Forgets a partition taken away by a rebalance; in-flight records of it will not be committed by us. */
+  revoke(topic: string, partition: number): void {
+    this.partitions.delete(keyOf(topic, partition));
+  }
+
+  assigned(): PartitionKey[] {
+    return [...this.partitions.values()].map((e) => e.key);
+  }
+}

@@ -1,0 +1,375 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Envelope, GraphNode, Materializer, SourceSpec, TerminalSpec } from '../dsl/graph.js';
+import type { Topology } from '../dsl/topology.js';
+import {
+  DEFAULT_ERROR_POLICIES,
+  DeserializationError,
+  FatalTopologyError,
+  ProductionError,
+  TopologyError,
+  TransientError,
+  errorMessage,
+  type ErrorClass,
+  type ErrorPolicies,
+} from '../errors.js';
+import { positionLabel, type HeaderMap, type RawRecord, type StreamRecord } from '../records.js';
+import { BatchingSink, DEFAULT_BATCHING, type BatchingOptions, type BatchWriter, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
+import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
+import { CommitTracker } from './commit-tracker.js';
+import { toDlqRecord, type DlqRecord } from './dlq.js';
+import { silentLogger, type Logger } from './logger.js';
+import { RecordTicket, type TicketHooks } from './ticket.js';
+
+/** A message ready for the broker. */
+export interface ProducedMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: HeaderMap;
+  readonly timestamp?: number;
+}
+
+/** Where output and DLQ records go: a Kafka producer, or the test driver's in-memory topics. */
+export interface OutputProducer {
+  /** Resolves once every message is acknowledged (by all in-sync replicas, for Kafka). */
+  send(topic: string, messages: readonly ProducedMessage[]): Promise<void>;
+  isTransient?(error: unknown): boolean;
+}
+
+export interface RuntimeObserver extends SinkObserver {
+  received?(topic: string): void;
+  handled?(topic: string): void;
+  deadLettered?(errorClass: ErrorClass, node: string): void;
+  produced?(topic: string, count: number): void;
+}
+
+export interface EngineOptions {
+  readonly producer: OutputProducer;
+  readonly clock?: Clock;
+  readonly errorPolicies?: Partial<ErrorPolicies>;
+  /** DLQ topic for records read from `sourceTopic`. Default `<sourceTopic>-dlq`. */
+  readonly dlqTopic?: (sourceTopic: string) => string;
+  /** Cap on records read and not yet fully handled, per partition: the memory bound and the backpressure. */
+  readonly maxInFlightPerPartition?: number;
+  /** Defaults for `sink()` terminals. */
+  readonly sinkBatching?: Partial<BatchingOptions>;
+  /** Defaults for `to()` terminals and the DLQ: short linger, since a person may be waiting for an alert. */
+  readonly topicBatching?: Partial<BatchingOptions>;
+  readonly observer?: RuntimeObserver;
+  readonly logger?: Logger;
+}
+
+const DEFAULT_TOPIC_BATCHING: Partial<BatchingOptions> = { lingerMs: 5, maxRecords: 500 };
+
+/**
+ * Runs a topology over raw records, wherever they come from: deserializes, pushes them through the
+ * operators, feeds the terminals, routes failures, and tracks which offsets are safe to commit. The
+ * Kafka runner and the test driver both drive one of these.
+ */
+export class Engine {
+  readonly tracker = new CommitTracker();
+  private readonly clock: Clock;
+  private readonly policies: ErrorPolicies;
+  private readonly logger: Logger;
+  private readonly observer: RuntimeObserver;
+  private readonly maxInFlight: number;
+  private readonly abort = new AbortController();
+  private readonly sources = new Map<string, { spec: SourceSpec; subject: Subject<Envelope<unknown, unknown>> }>();
+  private readonly sinks: BatchingSink<never>[] = [];
+  private readonly dlq: BatchingSink<{ topic: string; record: DlqRecord }>;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly waiters = new Map<string, (() => void)[]>();
+  private failure: FatalTopologyError | undefined;
+  private readonly failureListeners: ((error: FatalTopologyError) => void)[] = [];
+  private readonly hooks: TicketHooks;
+  private readonly dlqTopicOf: (sourceTopic: string) => string;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly options: EngineOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.policies = { ...DEFAULT_ERROR_POLICIES, ...options.errorPolicies };
+    this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer ?? {};
+    this.maxInFlight = options.maxInFlightPerPartition ?? 10_000;
+    this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.onFailed(t, e, n) };
+    this.dlqTopicOf = options.dlqTopic ?? ((t: string) => `${t}-dlq`);
+    this.dlq = this.makeSink(new DlqWriter(options.producer), { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching });
+    this.materialize();
+  }
+
+  private makeSink<T>(writer: BatchWriter<T>, batching: Partial<BatchingOptions>): BatchingSink<T> {
+    const sink = new BatchingSink<T>(writer, { ...DEFAULT_BATCHING, ...batching }, this.clock, this.abort.signal, this.observer);
+    this.sinks.push(sink as BatchingSink<never>);
+    return sink;
+  }
+
+  private materialize(): void {
+    const memo = new Map<number, Observable<unknown>>();
+    for (const spec of this.topology.sources) {
+      const subject = new Subject<Envelope<unknown, unknown>>();
+      for (const topic of spec.topics) this.sources.set(topic, { spec, subject });
+    }
+    const m: Materializer = {
+      source: (node: GraphNode) => {
+        const entry = [...this.sources.values()].find((s) => s.spec.node.id === node.id);
+        if (!entry) throw new Error(`no source for node ${node.name}`);
+        return entry.subject.asObservable();
+      },
+      memo: <T>(node: GraphNode, build: () => Observable<T>): Observable<T> => {
+        let o = memo.get(node.id) as Observable<T> | undefined;
+        if (!o) {
+          o = build();
+          memo.set(node.id, o);
+        }
+        return o;
+      },
+    };
+    for (const terminal of this.topology.terminals) {
+      const sink = this.sinkFor(terminal);
+      this.subscriptions.push(
+        terminal.stream(m).subscribe((env) => {
+          env.ticket.retain();
+          sink.add(env.record, this.callbacksFor(env.ticket, terminal.node.name));
+        }),
+      );
+    }
+  }
+
+  private sinkFor(terminal: TerminalSpec): BatchingSink<StreamRecord<unknown, unknown>> {
+    if (terminal.kind === 'sink') {
+      return this.makeSink(terminal.writer, { ...this.options.sinkBatching, ...terminal.batching });
+    }
+    const writer = new TopicWriter(terminal.topic, terminal.keySerde, terminal.valueSerde, this.options.producer, this.observer);
+    return this.makeSink(writer, { ...DEFAULT_TOPIC_BATCHING, ...this.options.topicBatching, ...terminal.batching });
+  }
+
+  private callbacksFor(ticket: RecordTicket, node: string): ItemCallbacks {
+    return {
+      written: () => ticket.release(),
+      refused: (error) => {
+        ticket.fail(error, node);
+        ticket.release();
+      },
+    };
+  }
+
+  /**
+   * Takes one record in. Records of a partition must be given in offset order, one at a time (await
+   * each). Resolves when the record has passed the operators, not when it is fully handled.
+   */
+  async process(raw: RawRecord): Promise<void> {
+    const source = this.sources.get(raw.topic);
+    if (!source) throw new Error(`topic ${raw.topic} is not an input of this topology`);
+    this.tracker.begin(raw.topic, raw.partition, BigInt(raw.offset));
+    this.observer.received?.(raw.topic);
+    const ticket = new RecordTicket(raw, this.hooks);
+    const { spec } = source;
+    let key: unknown;
+    let value: unknown;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        key = spec.keySerde.deserialize(raw.key, raw.topic);
+        if (key instanceof Promise) key = await key;
+        value = spec.valueSerde.deserialize(raw.value, raw.topic);
+        if (value instanceof Promise) value = await value;
+        break;
+      } catch (err) {
+        if (err instanceof TransientError) {
+          this.logger.warn({ position: positionLabel(raw), attempt, err: err.message }, 'deserialization waits for a dependency');
+          try {
+            await sleep(this.clock, backoffMs(attempt, 100, 10_000), this.abort.signal);
+          } catch {
+            return; // stopping: the record stays unhandled and will be read again
+          }
+          continue;
+        }
+        const error = err instanceof TopologyError ? err : new DeserializationError(errorMessage(err), undefined, { cause: err });
+        ticket.fail(error, spec.node.name);
+        ticket.release();
+        return;
+      }
+    }
+    const record: StreamRecord<unknown, unknown> = {
+      key,
+      value,
+      headers: raw.headers,
+      timestamp: raw.timestamp,
+      source: { topic: raw.topic, partition: raw.partition, offset: raw.offset },
+    };
+    source.subject.next({ record, ticket });
+    ticket.release();
+  }
+
+  /** Resolves when the partition has room for another record (backpressure), or when stopping. */
+  waitForCapacity(topic: string, partition: number): Promise<void> | undefined {
+    if (this.tracker.inFlight(topic, partition) < this.maxInFlight || this.abort.signal.aborted) return undefined;
+    return new Promise((resolve) => {
+      const k = `${topic}\u0000${partition}`;
+      const list = this.waiters.get(k) ?? [];
+      list.push(resolve);
+      this.waiters.set(k, list);
+    });
+  }
+
+  private onDone(ticket: RecordTicket): void {
+    const { topic, partition, offset } = ticket.raw;
+    this.tracker.complete(topic, partition, BigInt(offset));
+    this.observer.handled?.(topic);
+    const k = `${topic}\u0000${partition}`;
+    const list = this.waiters.get(k);
+    if (list && this.tracker.inFlight(topic, partition) < this.maxInFlight) {
+      this.waiters.delete(k);
+      for (const w of list) w();
+    }
+  }
+
+  private onFailed(ticket: RecordTicket, error: TopologyError, node: string): void {
+    const position = positionLabel(ticket.raw);
+    const policy = this.policies[error.errorClass];
+    if (policy === 'fail') {
+      this.logger.error({ position, node, errorClass: error.errorClass, err: error.message }, 'record failed; policy is fail: stopping');
+      this.fatal(new FatalTopologyError(`${error.errorClass} error at ${node} for ${position}: ${error.message}`, { cause: error }));
+      ticket.retain(); // never released: this record must not be committed
+      return;
+    }
+    const schemaId = this.sources.get(ticket.raw.topic)?.spec.valueSerde.schemaIdOf?.(ticket.raw.value);
+    const topic = this.dlqTopicOf(ticket.raw.topic);
+    this.logger.warn({ position, node, errorClass: error.errorClass, err: error.message, dlq: topic }, 'record sent to the DLQ');
+    this.observer.deadLettered?.(error.errorClass, node);
+    ticket.retain();
+    this.dlq.add(
+      { topic, record: toDlqRecord(ticket.raw, error, node, this.clock.now(), schemaId) },
+      {
+        written: () => ticket.release(),
+        refused: (dlqError) => {
+          // Nowhere left to put it: stop rather than lose it.
+          this.fatal(new FatalTopologyError(`cannot write ${position} to DLQ ${topic}: ${dlqError.message}`, { cause: dlqError }));
+        },
+      },
+    );
+  }
+
+  private fatal(error: FatalTopologyError): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const listener of this.failureListeners) listener(error);
+  }
+
+  /** The first fatal error, if any: a record whose policy is `fail`, or a DLQ that refuses. */
+  get failed(): FatalTopologyError | undefined {
+    return this.failure;
+  }
+
+  onFatal(listener: (error: FatalTopologyError) => void): void {
+    if (this.failure) listener(this.failure);
+    else this.failureListeners.push(listener);
+  }
+
+  /** Flushes every sink now, ignoring linger. Output sinks first, so their failures reach the DLQ in this pass. */
+  async flush(): Promise<void> {
+    for (const sink of this.sinks) if (sink !== (this.dlq as BatchingSink<never>)) await sink.flush();
+    await this.dlq.flush();
+  }
+
+  /** Flushes until nothing is in flight, or `timeoutMs` (real time) passes. True when drained. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const drained = (async () => {
+      while (this.tracker.totalInFlight() > 0 && !this.failure) {
+        await this.flush();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return !this.failure;
+    })();
+    try {
+      return await Promise.race([drained, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops retries and timers. Records still buffered stay unacknowledged, so their offsets stay uncommitted. */
+  close(): void {
+    this.abort.abort(new Error('engine closed'));
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    for (const sink of this.sinks) sink.close();
+    for (const list of this.waiters.values()) for (const w of list) w();
+    this.waiters.clear();
+  }
+
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+}
+
+/** Serializes records for one output topic and produces them in one request. */
+class TopicWriter implements BatchWriter<StreamRecord<unknown, unknown>> {
+  readonly name: string;
+  constructor(
+    private readonly topic: string,
+    private readonly keySerde: TerminalTopicSerdes['key'],
+    private readonly valueSerde: TerminalTopicSerdes['value'],
+    private readonly producer: OutputProducer,
+    private readonly observer: RuntimeObserver,
+  ) {
+    this.name = `topic ${topic}`;
+  }
+
+  sizeOf(record: StreamRecord<unknown, unknown>): number {
+    return 256 + (Buffer.isBuffer(record.value) ? record.value.length : 0);
+  }
+
+  async write(batch: readonly StreamRecord<unknown, unknown>[]) {
+    const rejected = new Map<number, TopologyError>();
+    const messages: ProducedMessage[] = [];
+    for (const [index, record] of batch.entries()) {
+      try {
+        messages.push({
+          key: await this.keySerde.serialize(record.key, this.topic),
+          value: await this.valueSerde.serialize(record.value, this.topic),
+          headers: record.headers,
+          timestamp: record.timestamp,
+        });
+      } catch (err) {
+        if (err instanceof TransientError) throw err;
+        rejected.set(index, err instanceof TopologyError ? err : new ProductionError(`cannot serialize for ${this.topic}: ${errorMessage(err)}`, { cause: err }));
+      }
+    }
+    if (messages.length > 0) {
+      try {
+        await this.producer.send(this.topic, messages);
+      } catch (err) {
+        if (this.producer.isTransient?.(err)) throw new TransientError(`producing to ${this.topic}: ${errorMessage(err)}`, { cause: err });
+        throw new ProductionError(`producing to ${this.topic}: ${errorMessage(err)}`, { cause: err });
+      }
+      this.observer.produced?.(this.topic, messages.length);
+    }
+    return { rejected };
+  }
+}
+
+type TerminalTopicSerdes = { key: Extract<TerminalSpec, { kind: 'topic' }>['keySerde']; value: Extract<TerminalSpec, { kind: 'topic' }>['valueSerde'] };
+
+/** Produces DLQ records, grouped by DLQ topic. Its failures cannot be dead-lettered: they are retried or fatal. */
+class DlqWriter implements BatchWriter<{ topic: string; record: DlqRecord }> {
+  readonly name = 'dlq';
+  constructor(private readonly producer: OutputProducer) {}
+
+  isTransient(error: unknown): boolean {
+    return error instanceof TransientError || (this.producer.isTransient?.(error) ?? false);
+  }
+
+  async write(batch: readonly { topic: string; record: DlqRecord }[]): Promise<void> {
+    const byTopic = new Map<string, DlqRecord[]>();
+    for (const { topic, record } of batch) {
+      const list = byTopic.get(topic) ?? [];
+      list.push(record);
+      byTopic.set(topic, list);
+    }
+    for (const [topic, records] of byTopic) await this.producer.send(topic, records);
+  }
+}

@@ -1,0 +1,45 @@
+import type { TopologyError } from '../errors.js';
+import type { RawRecord } from '../records.js';
+
+export interface TicketHooks {
+  /** Every obligation of the record is met: it may be committed. */
+  done(ticket: RecordTicket): void;
+  /** The record failed at `node`; the hooks route it (DLQ) or stop the runtime (policy `fail`). */
+  failed(ticket: RecordTicket, error: TopologyError, node: string): void;
+}
+
+/**
+ * Follows one input record through the topology. It starts with one obligation (being processed);
+ * every output it reaches (a sink, a topic, the DLQ) adds one until acknowledged. At zero the record
+ * is fully handled. Children of a flatMap share their parent's ticket.
+ */
+export class RecordTicket {
+  private pending = 1;
+  private failure: TopologyError | undefined;
+
+  constructor(
+    readonly raw: RawRecord,
+    private readonly hooks: TicketHooks,
+  ) {}
+
+  retain(): void {
+    if (this.pending <= 0) throw new Error('retain() on a ticket that is already done');
+    this.pending++;
+  }
+
+  release(): void {
+    if (this.pending <= 0) throw new Error('release() on a ticket that is already done');
+    if (--this.pending === 0) this.hooks.done(this);
+  }
+
+  /** Reports a failure; only the first one is routed, so a record reaches the DLQ at most once. */
+  fail(error: TopologyError, node: string): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.hooks.failed(this, error, node);
+  }
+
+  get failed(): TopologyError | undefined {
+    return this.failure;
+  }
+}

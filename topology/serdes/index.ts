@@ -1,0 +1,6 @@
+export type { Serde, Serializer, Deserializer } from './serde.js';
+export { stringSerde, bytesSerde, requiredStringSerde } from './basic.js';
+export { jsonAvroSerde } from './json-avro.js';
+export { avroRegistrySerde, readWireHeader, writeWire, WIRE_MAGIC } from './avro-registry.js';
+export type { AvroRegistryClient, AvroRegistrySerde, AvroRegistrySerdeOptions } from './avro-registry.js';
+export { avroProblems } from './avro-validation.js';

@@ -1,0 +1,46 @@
+import avro from 'avsc';
+import type { Schema, Type } from 'avsc';
+import { DeserializationError, ProductionError } from '../errors.js';
+import { avroProblems } from './avro-validation.js';
+import type { Serde } from './serde.js';
+
+/**
+ * JSON on the wire, checked against an Avro schema both ways: for producers that cannot speak Avro
+ * but must still honour the contract. Defaults from the schema fill missing fields on the way in.
+ */
+export function jsonAvroSerde<T>(schema: Schema | Type): Serde<T> {
+  const type: Type = avro.Type.isType(schema) ? (schema as Type) : avro.Type.forSchema(schema as avro.Schema);
+  const name = `json<${type.name ?? type.typeName}>`;
+  return {
+    name,
+    serialize(value: T): Buffer {
+      const problems = avroProblems(type, value);
+      if (problems.length > 0) throw new ProductionError(`${name}: value does not fit the schema: ${problems.join('; ')}`);
+      return Buffer.from(JSON.stringify(value), 'utf8');
+    },
+    deserialize(bytes: Buffer | null): T {
+      if (bytes === null) throw new DeserializationError(`${name}: the value is null`);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(bytes.toString('utf8'));
+      } catch (err) {
+        throw new DeserializationError(`${name}: not JSON: ${(err as Error).message}`);
+      }
+      const withDefaults = fillDefaults(type, parsed);
+      const problems = avroProblems(type, withDefaults);
+      if (problems.length > 0) throw new DeserializationError(`${name}: does not fit the schema: ${problems.join('; ')}`);
+      return withDefaults as T;
+    },
+  };
+}
+
+/** Adds a record's field defaults where the JSON left the field out (Avro's reader-side defaults). */
+function fillDefaults(type: Type, value: unknown): unknown {
+  if (type.typeName !== 'record' || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const field of (type as avro.types.RecordType).fields) {
+    const fieldDefault: unknown = field.defaultValue();
+    if (out[field.name] === undefined && fieldDefault !== undefined) out[field.name] = fieldDefault;
+  }
+  return out;
+}
