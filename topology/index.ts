@@ -20,3 +20,7 @@ export { systemClock, type Clock } from './runtime/clock.js';
 export { silentLogger, type Logger } from './runtime/logger.js';
 export { TopologyTestDriver } from './testing/test-driver.js';
 export { ManualClock } from './testing/manual-clock.js';
+export { KafkaTopologyRunner } from './runtime/kafka-runner.js';
+export type { KafkaRunnerOptions, RunnerState } from './runtime/kafka-runner.js';
+export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-producer.js';
+export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';

@@ -33,11 +33,12 @@ export class TopologyBuilder {
   ): KStream<K, V> {
     const list = typeof topics === 'string' ? [topics] : [...topics];
     if (list.length === 0) throw new Error('stream() needs at least one topic');
-    for (const t of list) {
+    for (const [i, t] of list.entries()) {
       if (this.sources.some((s) => s.topics.includes(t))) throw new Error(`topic ${t} is already read by another source`);
+      if (list.indexOf(t) !== i) throw new Error(`topic ${t} is listed twice`);
     }
     const node = this.addNode('source', name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
-    this.sources.push({ node, topics: list, keySerde: serdes.key as Deserializer<unknown>, valueSerde: serdes.value as SourceSpec['valueSerde'] });
+    this.sources.push({ node, topics: list, keySerde: serdes.key, valueSerde: serdes.value });
     return new KStream<K, V>(this, node, (m) => m.source(node) as Observable<Envelope<K, V>>);
   }
 
@@ -121,10 +122,10 @@ export class KStream<K, V> {
       kind: 'topic',
       node,
       topic,
-      keySerde: serdes.key as Serializer<unknown>,
-      valueSerde: serdes.value as Serializer<unknown>,
+      keySerde: serdes.key,
+      valueSerde: serdes.value,
       batching: options.batching,
-      stream: this.build as Build<unknown, unknown>,
+      stream: this.build,
     });
   }
 
@@ -134,9 +135,9 @@ export class KStream<K, V> {
     this.builder.addTerminal({
       kind: 'sink',
       node,
-      writer: writer as BatchWriter<StreamRecord<unknown, unknown>>,
+      writer,
       batching: options.batching,
-      stream: this.build as Build<unknown, unknown>,
+      stream: this.build,
     });
   }
 

@@ -78,6 +78,8 @@ export class BatchingSink<T> {
     private readonly clock: Clock,
     private readonly signal: AbortSignal,
     private readonly observer: SinkObserver = {},
+    /** A flush that throws (a callback or writer bug, not a write failure) cannot be retried safely. */
+    private readonly onBroken: (error: unknown) => void = () => undefined,
   ) {}
 
   get name(): string {
@@ -107,6 +109,8 @@ export class BatchingSink<T> {
   async flush(): Promise<void> {
     this.lingerExpired = true;
     while (this.buffer.length > 0 || this.flushing) {
+      // Stopped: the flush loop writes nothing more, so waiting for an empty buffer would spin forever.
+      if (this.signal.aborted && !this.flushing) return;
       this.kick();
       await this.flushing;
     }
@@ -119,9 +123,11 @@ export class BatchingSink<T> {
   /** Starts the flush loop unless it runs already. */
   private kick(): void {
     if (this.flushing) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-    });
+    this.flushing = this.flushLoop()
+      .catch((error: unknown) => this.onBroken(error))
+      .finally(() => {
+        this.flushing = undefined;
+      });
   }
 
   private async flushLoop(): Promise<void> {
@@ -172,7 +178,8 @@ export class BatchingSink<T> {
       try {
         outcome = await this.writer.write(batch.map((e) => e.item));
       } catch (error) {
-        const transient = (this.writer.isTransient ?? defaultIsTransient)(error);
+        // Called on the writer, not detached from it: an isTransient method may use `this`.
+        const transient = this.writer.isTransient ? this.writer.isTransient(error) : defaultIsTransient(error);
         if (transient) {
           this.observer.retrying?.(this.writer.name, attempt + 1, error);
           try {

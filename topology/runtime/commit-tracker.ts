@@ -65,25 +65,34 @@ const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
 /** One tracker per assigned partition, and the memory of what was last committed for each. */
 export class CommitTracker {
-  private readonly partitions = new Map<string, { key: PartitionKey; tracker: PartitionTracker; committed?: bigint }>();
+  private readonly partitions = new Map<string, { key: PartitionKey; tracker: PartitionTracker; generation: number; committed?: bigint }>();
+  private generations = 0;
 
   private entry(topic: string, partition: number) {
     const k = keyOf(topic, partition);
     let e = this.partitions.get(k);
     if (!e) {
-      e = { key: { topic, partition }, tracker: new PartitionTracker() };
+      e = { key: { topic, partition }, tracker: new PartitionTracker(), generation: ++this.generations };
       this.partitions.set(k, e);
     }
     return e;
   }
 
-  begin(topic: string, partition: number, offset: bigint): void {
-    this.entry(topic, partition).tracker.begin(offset);
+  /**
+   * Registers a fetched record and returns the partition's generation: a revoke starts a new one, so
+   * that completions of records read before it cannot move the offsets of records read after it.
+   */
+  begin(topic: string, partition: number, offset: bigint): number {
+    const e = this.entry(topic, partition);
+    e.tracker.begin(offset);
+    return e.generation;
   }
 
-  complete(topic: string, partition: number, offset: bigint): void {
-    // A partition revoked meanwhile has no entry: its late completions are ignored on purpose.
-    this.partitions.get(keyOf(topic, partition))?.tracker.complete(offset);
+  /** Marks a record handled. Late completions for a revoked partition (an older generation) are ignored. */
+  complete(topic: string, partition: number, offset: bigint, generation?: number): void {
+    const e = this.partitions.get(keyOf(topic, partition));
+    if (!e || (generation !== undefined && generation !== e.generation)) return;
+    e.tracker.complete(offset);
   }
 
   inFlight(topic: string, partition: number): number {

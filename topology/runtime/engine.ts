@@ -99,7 +99,9 @@ export class Engine {
   }
 
   private makeSink<T>(writer: BatchWriter<T>, batching: Partial<BatchingOptions>): BatchingSink<T> {
-    const sink = new BatchingSink<T>(writer, { ...DEFAULT_BATCHING, ...batching }, this.clock, this.abort.signal, this.observer);
+    const sink = new BatchingSink<T>(writer, { ...DEFAULT_BATCHING, ...batching }, this.clock, this.abort.signal, this.observer, (error) =>
+      this.fatal(new FatalTopologyError(`sink ${writer.name} broke: ${errorMessage(error)}`, { cause: error })),
+    );
     this.sinks.push(sink as BatchingSink<never>);
     return sink;
   }
@@ -161,9 +163,9 @@ export class Engine {
   async process(raw: RawRecord): Promise<void> {
     const source = this.sources.get(raw.topic);
     if (!source) throw new Error(`topic ${raw.topic} is not an input of this topology`);
-    this.tracker.begin(raw.topic, raw.partition, BigInt(raw.offset));
+    const generation = this.tracker.begin(raw.topic, raw.partition, BigInt(raw.offset));
     this.observer.received?.(raw.topic);
-    const ticket = new RecordTicket(raw, this.hooks);
+    const ticket = new RecordTicket(raw, this.hooks, generation);
     const { spec } = source;
     let key: unknown;
     let value: unknown;
@@ -214,13 +216,28 @@ export class Engine {
 
   private onDone(ticket: RecordTicket): void {
     const { topic, partition, offset } = ticket.raw;
-    this.tracker.complete(topic, partition, BigInt(offset));
+    this.tracker.complete(topic, partition, BigInt(offset), ticket.generation);
     this.observer.handled?.(topic);
+    if (this.tracker.inFlight(topic, partition) < this.maxInFlight) this.wake(topic, partition);
+  }
+
+  private wake(topic: string, partition: number): void {
     const k = `${topic}\u0000${partition}`;
     const list = this.waiters.get(k);
-    if (list && this.tracker.inFlight(topic, partition) < this.maxInFlight) {
+    if (list) {
       this.waiters.delete(k);
       for (const w of list) w();
+    }
+  }
+
+  /**
+   * Forgets partitions taken away (or handed back) by a rebalance. Their records in flight still
+   * finish, but no longer move any offset: the consumer reads them again from the last commit.
+   */
+  revoke(partitions: readonly { topic: string; partition: number }[]): void {
+    for (const { topic, partition } of partitions) {
+      this.tracker.revoke(topic, partition);
+      this.wake(topic, partition);
     }
   }
 

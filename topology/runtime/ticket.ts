@@ -20,6 +20,8 @@ export class RecordTicket {
   constructor(
     readonly raw: RawRecord,
     private readonly hooks: TicketHooks,
+    /** The commit tracker's generation of the partition when the record was read. */
+    readonly generation?: number,
   ) {}
 
   retain(): void {

@@ -78,7 +78,11 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
         .getRegistryIdBySchema(subject, options.schema as { type: 'record'; name: string; fields: unknown[] })
         .catch((err: unknown) => {
           writerIds.delete(subject);
-          throw new ProductionError(`${name}: schema is not registered under subject ${subject}: ${errorMessage(err)}`, { cause: err });
+          // Only a refusal is the record's problem; a registry that is away is retried, not dead-lettered.
+          if (isNotFound(err) || isRegistryRefusal(err)) {
+            throw new ProductionError(`${name}: schema is not registered under subject ${subject}: ${errorMessage(err)}`, { cause: err });
+          }
+          throw new TransientError(`${name}: schema registry unavailable while looking up subject ${subject}: ${errorMessage(err)}`, { cause: err });
         });
       writerIds.set(subject, pending);
     }
@@ -132,6 +136,11 @@ async function loadResolver(registry: AvroRegistryClient, readerType: Type, sche
       schemaId,
     );
   }
+}
+
+/** `@kafkajs/confluent-schema-registry` turns a 404 from the registry into a `ConfluentSchemaRegistryError` (no status). */
+function isRegistryRefusal(err: unknown): boolean {
+  return err instanceof Error && err.name.startsWith('ConfluentSchemaRegistry');
 }
 
 function isNotFound(err: unknown): boolean {

@@ -14,6 +14,13 @@ export function avroProblems(type: Type, value: unknown): string[] {
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  const text = JSON.stringify(v);
-  return text === undefined ? String(v) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (typeof v === 'bigint') return `${v}n`;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v); // throws on a cycle
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return `a ${typeof v}`;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -9,7 +9,7 @@ import type { Serde } from './serde.js';
  * but must still honour the contract. Defaults from the schema fill missing fields on the way in.
  */
 export function jsonAvroSerde<T>(schema: Schema | Type): Serde<T> {
-  const type: Type = avro.Type.isType(schema) ? (schema as Type) : avro.Type.forSchema(schema as avro.Schema);
+  const type: Type = avro.Type.isType(schema) ? (schema as Type) : avro.Type.forSchema(schema);
   const name = `json<${type.name ?? type.typeName}>`;
   return {
     name,
@@ -40,7 +40,11 @@ function fillDefaults(type: Type, value: unknown): unknown {
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const field of (type as avro.types.RecordType).fields) {
     const fieldDefault: unknown = field.defaultValue();
-    if (out[field.name] === undefined && fieldDefault !== undefined) out[field.name] = fieldDefault;
+    if (out[field.name] === undefined) {
+      if (fieldDefault !== undefined) out[field.name] = fieldDefault;
+    } else {
+      out[field.name] = fillDefaults(field.type, out[field.name]); // a nested record's own defaults
+    }
   }
   return out;
 }

@@ -1,0 +1,37 @@
+import type { Producer } from 'kafkajs';
+import type { OutputProducer, ProducedMessage } from './engine.js';
+
+/** Kafka errors that are the record's own fault: retrying the same bytes cannot help. */
+const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TIMESTAMP']);
+
+/**
+ * Anything else (a broker away, a leader moving, even authorization) is treated as transient: the
+ * pipeline waits and retries instead of dead-lettering good records.
+ */
+export function isTransientKafkaError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && RECORD_ERRORS.has(type)) return false;
+    e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  return true;
+}
+
+/** The engine's producer port over a KafkaJS producer; `acks: -1` waits for every in-sync replica. */
+export function kafkaOutputProducer(producer: Producer): OutputProducer {
+  return {
+    async send(topic: string, messages: readonly ProducedMessage[]): Promise<void> {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
+        })),
+      });
+    },
+    isTransient: isTransientKafkaError,
+  };
+}

@@ -1,0 +1,206 @@
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Topology } from '../dsl/topology.js';
+import { errorMessage } from '../errors.js';
+import type { RawRecord } from '../records.js';
+import type { OffsetToCommit } from './commit-tracker.js';
+import { Engine, type EngineOptions } from './engine.js';
+import { kafkaOutputProducer } from './kafka-producer.js';
+import { silentLogger, type Logger } from './logger.js';
+
+export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'clock'> {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  /** Where a group with no committed offset starts. */
+  readonly fromBeginning?: boolean;
+  readonly commitIntervalMs?: number;
+  /** How long a graceful stop may take to drain in-flight records before it gives up on them. */
+  readonly shutdownTimeoutMs?: number;
+  readonly consumerConfig?: Partial<ConsumerConfig>;
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+export type RunnerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * Runs a topology against Kafka: a KafkaJS consumer feeds the engine partition by partition (in
+ * order within a partition, partitions concurrently), a committer commits only what the commit tracker
+ * allows, and stop() drains before it commits and leaves.
+ */
+export class KafkaTopologyRunner {
+  readonly engine: Engine;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly logger: Logger;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private stateValue: RunnerState = 'idle';
+  private stopPromise: Promise<void> | undefined;
+  private readonly finished: Promise<void>;
+  private settleFinished!: { resolve: () => void; reject: (e: Error) => void };
+
+  constructor(
+    readonly topology: Topology,
+    private readonly options: KafkaRunnerOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      readUncommitted: false,
+      ...options.consumerConfig,
+    });
+    this.engine = new Engine(topology, { ...options, producer: kafkaOutputProducer(this.producer) });
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.settleFinished = { resolve, reject };
+    });
+    this.finished.catch(() => undefined); // observed through done()
+    this.engine.onFatal((error) => this.onFatal(error));
+  }
+
+  get state(): RunnerState {
+    return this.stateValue;
+  }
+
+  /** Resolves when the runner stopped cleanly, rejects with the fatal error that stopped it. */
+  done(): Promise<void> {
+    return this.finished;
+  }
+
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`cannot start a runner that is ${this.stateValue}`);
+    this.stateValue = 'starting';
+    await this.producer.connect();
+    await this.consumer.connect();
+    for (const topic of this.topology.inputTopics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+
+    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
+    this.consumer.on(REBALANCING, () => {
+      // Last chance to record progress before partitions move; a failure here only means more redelivery.
+      void this.commitDue('rebalance');
+    });
+    this.consumer.on(GROUP_JOIN, (event) => {
+      // KafkaJS restarts every partition it keeps from the last commit after a join, so all
+      // partitions start a new generation: records read before it can no longer move offsets.
+      const before = this.engine.tracker.assigned();
+      this.engine.revoke(before);
+      this.logger.info({ assignment: event.payload.memberAssignment }, 'partitions assigned');
+    });
+    this.consumer.on(CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.logger.error({ err: errorMessage(error), restart }, 'consumer crashed');
+      if (!restart) this.onFatal(error);
+    });
+
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 16,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.commitTimer = setInterval(() => void this.commitDue('interval'), this.options.commitIntervalMs ?? 1000);
+    this.stateValue = 'running';
+    this.logger.info({ topics: this.topology.inputTopics, groupId: this.options.groupId }, 'topology running');
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const isRunning = () => payload.isRunning();
+    const isStale = () => payload.isStale();
+    const heartbeat = () => payload.heartbeat();
+    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
+    let lastBeat = Date.now();
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stateValue !== 'running') return;
+      const wait = this.engine.waitForCapacity(topic, partition);
+      if (wait) {
+        // Backpressure: this partition's fetch loop waits here until its sinks catch up.
+        while (!(await Promise.race([wait.then(() => true), delay(1000).then(() => false)]))) {
+          if (!isRunning() || isStale() || this.stateValue !== 'running') return;
+          await heartbeat();
+        }
+        if (!isRunning() || isStale() || this.stateValue !== 'running') return;
+      }
+      await this.engine.process(toRawRecord(topic, partition, message));
+      resolveOffset(message.offset);
+      if (Date.now() - lastBeat > 1000) {
+        await heartbeat();
+        lastBeat = Date.now();
+      }
+    }
+    await heartbeat();
+  }
+
+  /** Commits what the tracker allows; one commit at a time. */
+  commitDue(reason: string): Promise<void> {
+    if (this.committing) return this.committing;
+    const offsets = this.engine.tracker.due();
+    if (offsets.length === 0) return Promise.resolve();
+    this.committing = this.consumer
+      .commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })))
+      .then(() => {
+        this.engine.tracker.markCommitted(offsets);
+        this.logger.debug({ reason, offsets: summarize(offsets) }, 'offsets committed');
+      })
+      .catch((err: unknown) => {
+        this.logger.warn({ reason, err: errorMessage(err) }, 'commit failed; will retry');
+      })
+      .finally(() => {
+        this.committing = undefined;
+      });
+    return this.committing;
+  }
+
+  /**
+   * Graceful stop: stop fetching, drain in-flight records through their sinks, commit, leave the
+   * group, disconnect. Records not drained by the deadline stay uncommitted and are read again.
+   */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.shutdown();
+    return this.stopPromise;
+  }
+
+  private async shutdown(): Promise<void> {
+    const failedAlready = this.stateValue === 'failed';
+    this.stateValue = 'stopping';
+    this.consumer.pause(this.topology.inputTopics.map((topic) => ({ topic })));
+    const drained = failedAlready ? false : await this.engine.drain(this.options.shutdownTimeoutMs ?? 30_000);
+    if (!drained) this.logger.warn({ inFlight: this.engine.tracker.totalInFlight() }, 'stopping with records in flight; they will be read again');
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.committing;
+    await this.commitDue('shutdown');
+    this.engine.close();
+    await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'consumer disconnect failed'));
+    await this.producer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'producer disconnect failed'));
+    if (this.engine.failed) {
+      this.stateValue = 'failed';
+      this.settleFinished.reject(this.engine.failed);
+    } else {
+      this.stateValue = 'stopped';
+      this.settleFinished.resolve();
+    }
+    this.logger.info({ state: this.stateValue }, 'topology stopped');
+  }
+
+  private onFatal(error: Error): void {
+    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
+    this.logger.error({ err: error.message }, 'fatal error: stopping the topology');
+    this.stateValue = 'failed';
+    void this.stop();
+    if (!this.engine.failed) this.settleFinished.reject(error);
+  }
+}
+
+function toRawRecord(topic: string, partition: number, m: KafkaMessage): RawRecord {
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: headers, timestamp: Number(m.timestamp) };
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+const summarize = (offsets: readonly OffsetToCommit[]) => offsets.map((o) => `${o.topic}[${o.partition}]=${o.offset}`).join(' ');

@@ -1,0 +1,117 @@
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import { DeserializationError, ProductionError } from '../errors.js';
+import { jsonAvroSerde } from './json-avro.js';
+
+const schema: avro.Schema = {
+  type: 'record',
+  name: 'Reading',
+  namespace: 'iot',
+  fields: [
+    { name: 'sensorId', type: 'string' },
+    { name: 'celsius', type: 'double' },
+    { name: 'count', type: 'int', default: 0 },
+    { name: 'unit', type: 'string', default: 'C' },
+    { name: 'note', type: ['null', 'string'], default: null },
+    {
+      name: 'loc',
+      type: {
+        type: 'record',
+        name: 'Loc',
+        fields: [
+          { name: 'lat', type: 'double' },
+          { name: 'datum', type: 'string', default: 'WGS84' },
+        ],
+      },
+    },
+  ],
+};
+
+interface Reading {
+  sensorId: string;
+  celsius: number;
+  count: number;
+  unit: string;
+  note: string | null;
+  loc: { lat: number; datum: string };
+}
+
+const serde = jsonAvroSerde<Reading>(schema);
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+const full: Reading = { sensorId: 's-1', celsius: 21.5, count: 3, unit: 'F', note: 'hi', loc: { lat: 52.1, datum: 'ED50' } };
+
+/** The DeserializationError `fn` throws (fails the test if it throws nothing or something else). */
+function deserializationErrorOf(fn: () => unknown): DeserializationError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DeserializationError);
+    return err as DeserializationError;
+  }
+  throw new Error('expected a DeserializationError, nothing was thrown');
+}
+
+describe('jsonAvroSerde', () => {
+  it('is named after the record', () => {
+    expect(serde.name).toBe('json<iot.Reading>');
+  });
+
+  it('accepts a ready avsc Type as well as a schema', () => {
+    const fromType = jsonAvroSerde<Reading>(avro.Type.forSchema(schema));
+    expect(fromType.deserialize(bytes(JSON.stringify(full)), 't')).toEqual(full);
+  });
+
+  it('reads a valid JSON record as it is', () => {
+    expect(serde.deserialize(bytes(JSON.stringify(full)), 't')).toEqual(full);
+  });
+
+  it('fills the defaults of missing fields, in nested records too', () => {
+    const value = serde.deserialize(bytes('{"sensorId":"s-1","celsius":20,"loc":{"lat":1}}'), 't');
+    expect(value).toEqual({ sensorId: 's-1', celsius: 20, count: 0, unit: 'C', note: null, loc: { lat: 1, datum: 'WGS84' } });
+  });
+
+  it('refuses a missing field without default, naming it', () => {
+    const err = deserializationErrorOf(() => serde.deserialize(bytes('{"celsius":20,"loc":{"lat":1}}'), 't'));
+    expect(err.message).toBe('json<iot.Reading>: does not fit the schema: sensorId: got nothing');
+  });
+
+  it('refuses a wrong type with the path of the field, nested fields included', () => {
+    const err = deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":"warm","loc":{"lat":"north"}}'), 't'));
+    expect(err.message).toContain('celsius: got "warm"');
+    expect(err.message).toContain('loc.lat: got "north"');
+  });
+
+  it('refuses NaN-like values: the string "NaN" for a double, an overflowing number for an int', () => {
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":"NaN","loc":{"lat":1}}'), 't')).message).toContain('celsius: got "NaN"');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":1,"count":1e999,"loc":{"lat":1}}'), 't')).message).toContain('count: got Infinity');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":1,"count":1.5,"loc":{"lat":1}}'), 't')).message).toContain('count: got 1.5');
+  });
+
+  it('refuses bytes that are not JSON', () => {
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":'), 't')).message).toMatch(/^json<iot.Reading>: not JSON: /);
+  });
+
+  it('refuses a JSON value that is not an object, and a null value', () => {
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('null'), 't')).message).toContain('(root): got null');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('42'), 't')).message).toContain('(root): got 42');
+    expect(deserializationErrorOf(() => serde.deserialize(null, 't')).message).toBe('json<iot.Reading>: the value is null');
+  });
+
+  it('writes a valid value as JSON', () => {
+    const out = serde.serialize(full, 't');
+    expect(Buffer.isBuffer(out)).toBe(true);
+    expect(JSON.parse((out as Buffer).toString('utf8'))).toEqual(full);
+  });
+
+  it('refuses to write a value that does not fit, as a ProductionError naming the path', () => {
+    const bad = { ...full, count: Number.NaN, loc: { lat: 'x', datum: 'd' } } as unknown as Reading;
+    expect(() => serde.serialize(bad, 't')).toThrow(ProductionError);
+    expect(() => serde.serialize(bad, 't')).toThrow('value does not fit the schema: count: got NaN; loc.lat: got "x"');
+  });
+
+  it('refuses a bigint with a ProductionError rather than crashing while describing it', () => {
+    const bad = { ...full, celsius: 10n } as unknown as Reading;
+    expect(() => serde.serialize(bad, 't')).toThrow(ProductionError);
+    expect(() => serde.serialize(bad, 't')).toThrow('celsius: got 10n');
+  });
+});
