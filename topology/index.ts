@@ -24,3 +24,4 @@ export { KafkaTopologyRunner } from './runtime/kafka-runner.js';
 export type { KafkaRunnerOptions, RunnerState } from './runtime/kafka-runner.js';
 export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-producer.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
+export type { TestDriverOptions } from './testing/test-driver.js';

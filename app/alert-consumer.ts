@@ -1,0 +1,39 @@
+import type avro from 'avsc';
+import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Topology } from '../topology/index.js';
+import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
+import type { AlertStore } from '../sinks/index.js';
+import { AlertWriter } from './alert-writer.js';
+import type { Notifier } from './notifiers/index.js';
+
+export interface AlertConsumerOptions {
+  readonly registry: AvroRegistryClient;
+  /** MysqlAlertStore in production. */
+  readonly store: AlertStore;
+  /** Who is told: `logNotifier(logger)`, `webhookNotifier(...)`, or `fanOut(...)` of both. */
+  readonly notifier: Notifier;
+  /** Short linger by default: a person is waiting. */
+  readonly batching?: Partial<BatchingOptions>;
+}
+
+export interface AlertConsumer {
+  readonly topology: Topology;
+  /** The sink, for its counters. */
+  readonly writer: AlertWriter;
+}
+
+/**
+ * TempRangeAlert → store once (temp_range_alert) → notify. Its DLQ (an undecodable alert) is
+ * `dlqTopicFor('TempRangeAlert')`, so the runner passes `dlqTopicFor` here too.
+ */
+export function buildAlertConsumerTopology(options: AlertConsumerOptions): AlertConsumer {
+  const writer = new AlertWriter(options.store, options.notifier);
+  const builder = new TopologyBuilder();
+  builder
+    .stream<string | null, TempRangeAlert>(
+      TOPICS.alerts,
+      { key: stringSerde, value: avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema }) },
+      'read-alerts',
+    )
+    .sink(writer, { name: 'store-and-notify', batching: { lingerMs: 20, ...options.batching } });
+  return { topology: builder.build(), writer };
+}

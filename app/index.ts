@@ -1,0 +1,9 @@
+/** tempstream/app: the temperature pipeline built on tempstream/topology. What the CLI and runner call. */
+export { buildTemperatureTopology, type TemperatureTopologyOptions, type ReadingsWriter } from './topology.js';
+export { buildAlertConsumerTopology, type AlertConsumer, type AlertConsumerOptions } from './alert-consumer.js';
+export { AlertWriter, type AlertCounters } from './alert-writer.js';
+export { alertMessage, formatDegrees } from './alert-message.js';
+export { toTempRangeAlert } from './alert-record.js';
+export * from './rules/index.js';
+export * from './notifiers/index.js';
+export { TOPICS, dlqTopicFor, valueSubjectFor, pipelineTopics } from '../schemas/index.js';

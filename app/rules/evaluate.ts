@@ -1,0 +1,33 @@
+import type { Violation } from '../../topology/index.js';
+import type { ReadingFacts } from './facts.js';
+import type { AlertRule, Constraint, RaisedAlert, Rule } from './rule.js';
+
+const byName = <T extends { readonly name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Refuses a list in which two rules share a name: the name is how a person finds the rule. */
+export function checkRuleList(rules: readonly Rule[]): readonly Rule[] {
+  const seen = new Set<string>();
+  for (const rule of rules) {
+    if (seen.has(rule.name)) throw new Error(`two rules are named ${rule.name}`);
+    seen.add(rule.name);
+  }
+  return rules;
+}
+
+export const constraintsOf = (rules: readonly Rule[]): Constraint[] => rules.filter((r): r is Constraint => r.kind === 'constraint').sort(byName);
+export const alertRulesOf = (rules: readonly Rule[]): AlertRule[] => rules.filter((r): r is AlertRule => r.kind === 'alert').sort(byName);
+
+/**
+ * Every broken constraint, as one violation: names joined with commas (sorted, so the list's order
+ * does not show), messages joined with semicolons. `undefined` when the reading obeys them all.
+ */
+export function findViolation(constraints: readonly Constraint[], facts: ReadingFacts): Violation | undefined {
+  const broken = [...constraints].sort(byName).filter((c) => !c.holds(facts));
+  if (broken.length === 0) return undefined;
+  return { rule: broken.map((c) => c.name).join(','), message: broken.map((c) => `${c.name}: ${c.explain(facts)}`).join('; ') };
+}
+
+/** Every alert the reading raises, by rule name. */
+export function raiseAlerts(alertRules: readonly AlertRule[], facts: ReadingFacts): RaisedAlert[] {
+  return [...alertRules].sort(byName).flatMap((rule) => rule.findings(facts).map((finding) => ({ ...finding, rule: rule.name })));
+}

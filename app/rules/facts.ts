@@ -1,0 +1,22 @@
+import type { TemperatureReading } from '../../schemas/index.js';
+
+/** A reading and what every rule wants to know of it, computed once. */
+export interface ReadingFacts {
+  readonly reading: TemperatureReading;
+  /** The temperature in degrees Fahrenheit: every limit is stated in °F. */
+  readonly fahrenheit: number;
+}
+
+/** Multiplies before dividing: 0 °C and 100 °C come out as exactly 32 °F and 212 °F. */
+export const celsiusToFahrenheit = (celsius: number): number => (celsius * 9) / 5 + 32;
+
+export function toFahrenheit(reading: Pick<TemperatureReading, 'temperature' | 'unit'>): number {
+  switch (reading.unit) {
+    case 'FAHRENHEIT':
+      return reading.temperature;
+    case 'CELSIUS':
+      return celsiusToFahrenheit(reading.temperature);
+  }
+}
+
+export const factsOf = (reading: TemperatureReading): ReadingFacts => ({ reading, fahrenheit: toFahrenheit(reading) });

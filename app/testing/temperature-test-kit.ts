@@ -1,0 +1,105 @@
+import type avro from 'avsc';
+import {
+  avroRegistrySerde,
+  stringSerde,
+  TopologyTestDriver,
+  type AvroRegistrySerde,
+  type SourcePosition,
+} from '../../topology/index.js';
+import { dlqTopicFor, InMemorySchemaRegistry, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
+import { InMemoryReadingsSink } from '../../sinks/index.js';
+import type { Rule } from '../rules/index.js';
+import { buildTemperatureTopology } from '../topology.js';
+
+/** topology/index.ts does not export the driver's options type. */
+type TestDriverOptions = NonNullable<ConstructorParameters<typeof TopologyTestDriver>[1]>;
+
+export interface TemperatureTestKitOptions {
+  readonly minTemp?: number;
+  readonly maxTemp?: number;
+  readonly rules?: readonly Rule[];
+  readonly jsonInput?: boolean;
+  readonly driver?: Omit<TestDriverOptions, 'dlqTopic'>;
+}
+
+export interface DeadLetterView {
+  /** The topic it was dead-lettered to. */
+  readonly topic: string;
+  readonly sourceTopic: string | undefined;
+  readonly errorClass: string | undefined;
+  readonly rule: string | undefined;
+  readonly message: string | undefined;
+  /** The original bytes, untouched. */
+  readonly value: Buffer | null;
+}
+
+/**
+ * The temperature topology in a TopologyTestDriver, with an in-memory registry and readings table:
+ * send readings as a device would, read alerts, dead letters and stored rows. For unit tests and the
+ * default cucumber world.
+ */
+export class TemperatureTestKit {
+  readonly registry = InMemorySchemaRegistry.withPipelineSchemas();
+  readonly sink: InMemoryReadingsSink;
+  readonly driver: TopologyTestDriver;
+  readonly readingSerde: AvroRegistrySerde<TemperatureReading>;
+  private readonly alertSerde: AvroRegistrySerde<TempRangeAlert>;
+
+  constructor(options: TemperatureTestKitOptions = {}) {
+    let clock: () => number = () => 0;
+    this.sink = new InMemoryReadingsSink(() => clock());
+    const topology = buildTemperatureTopology({
+      registry: this.registry,
+      minTemp: options.minTemp ?? 40,
+      maxTemp: options.maxTemp ?? 120,
+      rules: options.rules,
+      mysqlSink: this.sink,
+      jsonInput: options.jsonInput,
+    });
+    this.driver = new TopologyTestDriver(topology, { ...options.driver, dlqTopic: dlqTopicFor });
+    clock = () => this.driver.clock.now();
+    this.readingSerde = avroRegistrySerde<TemperatureReading>({ registry: this.registry, schema: temperatureReadingSchema as avro.Schema });
+    this.alertSerde = avroRegistrySerde<TempRangeAlert>({ registry: this.registry, schema: tempRangeAlertSchema as avro.Schema });
+  }
+
+  /** Avro in the Confluent wire format, keyed by device id, as a device's producer sends it. */
+  sendReading(reading: TemperatureReading): Promise<SourcePosition> {
+    return this.driver.inputTopic(TOPICS.readings, stringSerde, this.readingSerde).pipe(reading.deviceId, reading);
+  }
+
+  /** Any JSON to the JSON input (needs `jsonInput`): what a device that cannot speak Avro sends. */
+  sendJson(value: unknown, key: string | null = null): Promise<SourcePosition> {
+    return this.driver.pipeRaw(TOPICS.readingsJson, key === null ? null : Buffer.from(key), Buffer.from(JSON.stringify(value)));
+  }
+
+  /** Bytes as they are, to any input topic. */
+  sendRaw(value: Buffer | null, topic: string = TOPICS.readings): Promise<SourcePosition> {
+    return this.driver.pipeRaw(topic, null, value);
+  }
+
+  /** Every alert produced so far, decoded, with its key. */
+  async alerts(): Promise<{ key: string | null; value: TempRangeAlert }[]> {
+    const out: { key: string | null; value: TempRangeAlert }[] = [];
+    for (const m of this.driver.messages(TOPICS.alerts)) {
+      out.push({ key: m.key === null ? null : m.key.toString('utf8'), value: await this.alertSerde.deserialize(m.value, TOPICS.alerts) });
+    }
+    return out;
+  }
+
+  /** Dead letters of one input topic (default: the Avro readings). */
+  deadLetters(sourceTopic: string = TOPICS.readings): DeadLetterView[] {
+    const topic = dlqTopicFor(sourceTopic);
+    return this.driver.deadLetters(sourceTopic, topic).map((d) => ({
+      topic,
+      sourceTopic: d.reason.sourceTopic,
+      errorClass: d.reason.errorClass,
+      rule: d.reason.rule,
+      message: d.reason.errorMessage,
+      value: d.value,
+    }));
+  }
+
+  close(): void {
+    this.driver.close();
+  }
+}

@@ -1,0 +1,12 @@
+// cucumber-js profiles. TypeScript support files load through tsx: run with NODE_OPTIONS='--import tsx'.
+// No `format` here: the test runner passes its own, and two formatters may not both write to stdout.
+const common = {
+  paths: ['features/**/*.feature'],
+  import: ['features/support/**/*.ts', 'features/step_definitions/**/*.ts'],
+};
+
+// Default: the in-memory pipeline only; @integration scenarios need the real stack.
+export default { ...common, tags: 'not @integration' };
+
+// `--profile integration`: every scenario; @integration ones switch the world to the real stack.
+export const integration = { ...common };

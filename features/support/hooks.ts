@@ -1,0 +1,6 @@
+import { After } from '@cucumber/cucumber';
+import type { TemperatureWorld } from './world.js';
+
+After(async function (this: TemperatureWorld) {
+  await this.close();
+});

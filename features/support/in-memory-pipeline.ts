@@ -1,0 +1,27 @@
+import { TemperatureTestKit } from '../../app/testing/temperature-test-kit.js';
+import { fromMysqlDatetime } from '../../sinks/index.js';
+import type { PipelineFactory, PipelineUnderTest } from './pipeline-under-test.js';
+
+/** The default: the real topology in a TopologyTestDriver, with an in-memory registry and table. */
+export const inMemoryPipeline: PipelineFactory = (config) => {
+  const kit = new TemperatureTestKit({ minTemp: config.minTemp, maxTemp: config.maxTemp });
+  const pipeline: PipelineUnderTest = {
+    sendReading: async (reading) => {
+      await kit.sendReading(reading);
+    },
+    sendRawBytes: async (bytes) => {
+      await kit.sendRaw(bytes);
+    },
+    alerts: async () => (await kit.alerts()).map((a) => a.value),
+    dlq: () => Promise.resolve(kit.deadLetters().map(({ topic, sourceTopic, errorClass, rule, message }) => ({ topic, sourceTopic, errorClass, rule, message }))),
+    storedRows: () =>
+      Promise.resolve(
+        kit.sink.rows.map((row) => ({ deviceId: row.device_id, readingTime: fromMysqlDatetime(row.reading_time), temperature: row.temperature, unit: row.unit })),
+      ),
+    close: () => {
+      kit.close();
+      return Promise.resolve();
+    },
+  };
+  return Promise.resolve(pipeline);
+};

@@ -1,0 +1,58 @@
+import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import type { TemperatureReading } from '../../schemas/index.js';
+import { inMemoryPipeline } from './in-memory-pipeline.js';
+import type { PipelineConfig, PipelineFactory, PipelineUnderTest } from './pipeline-under-test.js';
+
+/** Readings get distinct times unless a scenario names one: one minute apart from here. */
+const FIRST_READING_TIME = Date.UTC(2026, 2, 1, 8, 0, 0);
+
+/**
+ * A scenario's state. The pipeline is made on first use, from the limits the scenario gave, by
+ * `pipelineFactory`: the in-memory one by default. To run @integration scenarios on the real stack,
+ * a support file sets it in a tagged hook:
+ *   Before({ tags: '@integration' }, function (this: TemperatureWorld) { this.pipelineFactory = stackPipeline; });
+ */
+export class TemperatureWorld extends World {
+  pipelineFactory: PipelineFactory = inMemoryPipeline;
+  private limits: PipelineConfig = { minTemp: 40, maxTemp: 120 };
+  private pipeline: PipelineUnderTest | undefined;
+  private nextTime = FIRST_READING_TIME;
+  /** The reading the scenario last sent: what "the reading" refers to. */
+  lastReading: TemperatureReading | undefined;
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+
+  setLimits(limits: PipelineConfig): void {
+    if (this.pipeline) throw new Error('the limits must be given before the first reading');
+    this.limits = limits;
+  }
+
+  async pipelineUnderTest(): Promise<PipelineUnderTest> {
+    this.pipeline ??= await this.pipelineFactory(this.limits);
+    return this.pipeline;
+  }
+
+  readingTime(): number {
+    this.nextTime += 60_000;
+    return this.nextTime;
+  }
+
+  async send(reading: TemperatureReading): Promise<void> {
+    this.lastReading = reading;
+    await (await this.pipelineUnderTest()).sendReading(reading);
+  }
+
+  theReading(): TemperatureReading {
+    if (!this.lastReading) throw new Error('no reading was sent in this scenario');
+    return this.lastReading;
+  }
+
+  async close(): Promise<void> {
+    await this.pipeline?.close();
+    this.pipeline = undefined;
+  }
+}
+
+setWorldConstructor(TemperatureWorld);

@@ -1,0 +1,19 @@
+import { inlineNamedType, loadAvsc } from './load-schema.js';
+import type { RecordSchema } from './schema-types.js';
+import { TOPICS } from './subjects.js';
+
+export const temperatureReadingSchema: RecordSchema = loadAvsc('temperature-reading.avsc');
+
+/** Self-contained: the nested TemperatureReading is expanded, as the registry needs it. */
+export const tempRangeAlertSchema: RecordSchema = inlineNamedType(loadAvsc('temp-range-alert.avsc'), temperatureReadingSchema);
+
+export interface TopicSchema {
+  readonly topic: string;
+  readonly schema: RecordSchema;
+}
+
+/** Every value schema and the topic it is registered for. JSON input and DLQs carry no registered schema. */
+export const TOPIC_SCHEMAS: readonly TopicSchema[] = [
+  { topic: TOPICS.readings, schema: temperatureReadingSchema },
+  { topic: TOPICS.alerts, schema: tempRangeAlertSchema },
+];

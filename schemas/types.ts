@@ -1,0 +1,52 @@
+/**
+ * TypeScript shapes of the Avro records in this folder. `types.test.ts` proves they agree with the
+ * .avsc files: at compile time (field lists below cover every key) and at run time (the lists equal
+ * the schemas' fields, and typed samples validate).
+ */
+
+export const TEMPERATURE_UNITS = ['FAHRENHEIT', 'CELSIUS'] as const;
+export type TemperatureUnit = (typeof TEMPERATURE_UNITS)[number];
+
+export const ALERT_DIRECTIONS = ['HIGH', 'LOW'] as const;
+export type AlertDirection = (typeof ALERT_DIRECTIONS)[number];
+
+/** io.tempstream.TemperatureReading */
+export interface TemperatureReading {
+  readonly deviceId: string;
+  /** Epoch milliseconds UTC (Avro long, logicalType timestamp-millis, decoded as a number). */
+  readonly readingTime: number;
+  /** In `unit`. May be NaN or infinite on the wire: the rules, not the schema, reject those. */
+  readonly temperature: number;
+  readonly unit: TemperatureUnit;
+}
+
+/** io.tempstream.TempRangeAlert: all temperatures but `reading.temperature` are degrees Fahrenheit. */
+export interface TempRangeAlert {
+  readonly reading: TemperatureReading;
+  readonly rule: string;
+  readonly direction: AlertDirection;
+  readonly temperatureFahrenheit: number;
+  readonly bound: number;
+  readonly minTemp: number;
+  readonly maxTemp: number;
+  readonly sourceTopic: string;
+  readonly sourcePartition: number;
+  /** Decimal string: Kafka offsets are int64. */
+  readonly sourceOffset: string;
+}
+
+/** Field names in schema order; `types.test.ts` checks them against the .avsc and against the interfaces. */
+export const TEMPERATURE_READING_FIELDS = ['deviceId', 'readingTime', 'temperature', 'unit'] as const satisfies readonly (keyof TemperatureReading)[];
+
+export const TEMP_RANGE_ALERT_FIELDS = [
+  'reading',
+  'rule',
+  'direction',
+  'temperatureFahrenheit',
+  'bound',
+  'minTemp',
+  'maxTemp',
+  'sourceTopic',
+  'sourcePartition',
+  'sourceOffset',
+] as const satisfies readonly (keyof TempRangeAlert)[];

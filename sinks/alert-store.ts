@@ -1,0 +1,58 @@
+import type { TempRangeAlert } from '../schemas/index.js';
+import { alertIdentity, alertKeyOf } from './alert-row.js';
+
+/**
+ * Where alerts are kept, and which of them a person has been told about. Notifying after the store
+ * committed, and marking after notifying, gives at-least-once notification: a crash in between
+ * repeats a notification, never loses one.
+ */
+export interface AlertStore {
+  /**
+   * Stores the alerts not stored yet (one transaction) and returns those of the batch that still wait
+   * for a notification, once per alert identity, in batch order.
+   */
+  record(alerts: readonly TempRangeAlert[]): Promise<TempRangeAlert[]>;
+  /** Marks alerts as notified, so a redelivery does not notify again. */
+  markNotified(alerts: readonly TempRangeAlert[]): Promise<void>;
+  isTransient?(error: unknown): boolean;
+}
+
+/** The first alert of each identity, in batch order: a batch may hold one alert twice (redelivered). */
+export function uniqueByIdentity(alerts: readonly TempRangeAlert[]): TempRangeAlert[] {
+  const seen = new Set<string>();
+  return alerts.filter((a) => {
+    const id = alertIdentity(alertKeyOf(a));
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Table `temp_range_alert` in memory, for tests and the default cucumber world. */
+export class InMemoryAlertStore implements AlertStore {
+  private readonly stored = new Map<string, { alert: TempRangeAlert; notified: boolean }>();
+
+  get alerts(): readonly TempRangeAlert[] {
+    return [...this.stored.values()].map((e) => e.alert);
+  }
+
+  get notified(): readonly TempRangeAlert[] {
+    return [...this.stored.values()].filter((e) => e.notified).map((e) => e.alert);
+  }
+
+  record(alerts: readonly TempRangeAlert[]): Promise<TempRangeAlert[]> {
+    for (const alert of alerts) {
+      const id = alertIdentity(alertKeyOf(alert));
+      if (!this.stored.has(id)) this.stored.set(id, { alert, notified: false });
+    }
+    return Promise.resolve(uniqueByIdentity(alerts).filter((a) => this.stored.get(alertIdentity(alertKeyOf(a)))?.notified === false));
+  }
+
+  markNotified(alerts: readonly TempRangeAlert[]): Promise<void> {
+    for (const alert of alerts) {
+      const entry = this.stored.get(alertIdentity(alertKeyOf(alert)));
+      if (entry) entry.notified = true;
+    }
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,41 @@
+import knexFactory, { type Knex } from 'knex';
+
+export interface CreateKnexOptions {
+  /** TLS: `true` verifies the server against the system CAs; an object is passed to mysql2 as it is. */
+  readonly ssl?: boolean | { readonly ca?: string; readonly rejectUnauthorized?: boolean };
+  readonly pool?: { readonly min?: number; readonly max?: number };
+  /** How long a query may wait for a pooled connection (then KnexTimeoutError, retried as transient). */
+  readonly acquireTimeoutMs?: number;
+}
+
+/**
+ * A knex instance on mysql2 from `mysql://user:password@host:3306/database`. `?ssl=true` in the URL
+ * turns TLS on too. Dates: DATETIME values come back as UTC text (`dateStrings`), the form the sinks
+ * write, so no time zone is applied on either side.
+ */
+export function createKnex(mysqlUrl: string, options: CreateKnexOptions = {}): Knex {
+  const url = new URL(mysqlUrl);
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw new Error(`expected a mysql:// URL, got ${url.protocol}//`);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new Error('the MySQL URL names no database (mysql://user:password@host:3306/database)');
+  const sslWanted = options.ssl ?? url.searchParams.get('ssl') === 'true';
+  return knexFactory({
+    client: 'mysql2',
+    connection: {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 3306,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      dateStrings: true,
+      // BIGINT offsets and ids stay exact.
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      ssl: sslWanted === false ? undefined : sslWanted === true ? {} : { ...sslWanted },
+    },
+    pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
+    acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+  });
+}

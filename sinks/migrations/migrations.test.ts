@@ -1,0 +1,40 @@
+import knexFactory from 'knex';
+import { afterAll, describe, expect, it } from 'vitest';
+import { temperatureTable } from './001-create-temperature.js';
+import { tempRangeAlertTable } from './002-create-temp-range-alert.js';
+import { MIGRATIONS, migrationSource } from './index.js';
+
+// No connection: knex only compiles SQL here.
+const knex = knexFactory({ client: 'mysql2' });
+afterAll(() => knex.destroy());
+
+describe('migrations', () => {
+  it('run in a fixed order under stable names', async () => {
+    const list = await migrationSource.getMigrations([]);
+    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual(['001-create-temperature', '002-create-temp-range-alert']);
+    expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length);
+  });
+
+  it('create table temperature with millisecond UTC times and one row per device and instant', () => {
+    const sql = temperatureTable(knex).toString();
+    expect(sql).toContain('create table `temperature`');
+    for (const column of [
+      '`id` bigint unsigned not null auto_increment primary key',
+      "`device_id` varchar(64) not null collate 'utf8mb4_bin'",
+      '`reading_time` DATETIME(3) not null',
+      '`temperature` DOUBLE not null',
+      '`received_at` DATETIME(3) not null',
+      '`source_offset` bigint not null',
+    ]) {
+      expect(sql).toContain(column);
+    }
+    expect(sql).toContain('add unique `uq_temperature_device_reading_time`(`device_id`, `reading_time`)');
+  });
+
+  it('create table temp_range_alert, unique per finding, with a notified_at mark', () => {
+    const sql = tempRangeAlertTable(knex).toString();
+    expect(sql).toContain('create table `temp_range_alert`');
+    expect(sql).toContain('`notified_at` DATETIME(3) null');
+    expect(sql).toContain('add unique `uq_temp_range_alert_finding`(`device_id`, `reading_time`, `rule`, `direction`)');
+  });
+});

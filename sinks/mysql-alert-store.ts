@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import type { TempRangeAlert } from '../schemas/index.js';
+import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, toAlertRow, type AlertKey } from './alert-row.js';
+import { uniqueByIdentity, type AlertStore } from './alert-store.js';
+import { insertIgnoreCounting } from './insert-ignore.js';
+import { isTransientMysqlError } from './mysql-errors.js';
+import { toMysqlDatetime } from './mysql-datetime.js';
+import { chunk, quoteIdentifier, tupleIn } from './sql.js';
+
+/** Keys per lookup statement. */
+const KEYS_PER_STATEMENT = 500;
+
+/** Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). */
+export class MysqlAlertStore implements AlertStore {
+  private readonly table = ALERT_TABLE;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async record(alerts: readonly TempRangeAlert[]): Promise<TempRangeAlert[]> {
+    const unique = uniqueByIdentity(alerts);
+    if (unique.length === 0) return [];
+    const createdAt = this.now();
+    return this.knex.transaction(async (trx) => {
+      await insertIgnoreCounting(trx, this.table, ALERT_COLUMNS, unique.map((a) => toAlertRow(a, createdAt)));
+      const waiting = new Set<string>();
+      for (const keys of chunk(unique.map(alertKeyOf), KEYS_PER_STATEMENT)) {
+        const match = tupleIn(ALERT_KEY_COLUMNS, keys);
+        const rows: unknown = await trx.raw(
+          `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE notified_at IS NULL AND ${match.sql}`,
+          [...match.bindings],
+        );
+        for (const key of keyRowsOf(rows)) waiting.add(alertIdentity(key));
+      }
+      return unique.filter((a) => waiting.has(alertIdentity(alertKeyOf(a))));
+    });
+  }
+
+  async markNotified(alerts: readonly TempRangeAlert[]): Promise<void> {
+    const keys = uniqueByIdentity(alerts).map(alertKeyOf);
+    if (keys.length === 0) return;
+    const notifiedAt = toMysqlDatetime(this.now());
+    for (const part of chunk(keys, KEYS_PER_STATEMENT)) {
+      const match = tupleIn(ALERT_KEY_COLUMNS, part);
+      await this.knex.raw(`UPDATE ${quoteIdentifier(this.table)} SET notified_at = ? WHERE notified_at IS NULL AND ${match.sql}`, [notifiedAt, ...match.bindings]);
+    }
+  }
+
+  isTransient(error: unknown): boolean {
+    return isTransientMysqlError(error);
+  }
+}
+
+/**
+ * mysql2 answers a raw SELECT with `[rows, fields]`. The connection must return DATETIME as text
+ * (`dateStrings`, as createKnex sets) for keys to compare equal to the ones written.
+ */
+function keyRowsOf(result: unknown): AlertKey[] {
+  const rows: unknown = Array.isArray(result) ? result[0] : undefined;
+  if (!Array.isArray(rows)) throw new Error('unexpected result from the MySQL driver: expected rows');
+  return rows.map((r: Record<string, unknown>) => ({
+    device_id: String(r.device_id),
+    reading_time: normalizeDatetime(r.reading_time),
+    rule: String(r.rule),
+    direction: String(r.direction),
+  }));
+}
+
+/** DATETIME(3) as written: `YYYY-MM-DD HH:MM:SS.mmm`, whether the driver gave text or a Date. */
+function normalizeDatetime(value: unknown): string {
+  if (value instanceof Date) return toMysqlDatetime(value.getTime());
+  return String(value);
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { TemperatureReading } from '../schemas/index.js';
+import { SinkError, type StreamRecord } from '../topology/index.js';
+import { MAX_ROWS_PER_STATEMENT } from './insert-ignore.js';
+import { MysqlReadingsSink } from './mysql-readings-sink.js';
+import { fakeKnex, insertResult } from './testing/fake-knex.js';
+
+const NOW = Date.UTC(2026, 0, 1);
+const record = (deviceId: string, temperature = 70, readingTime = NOW): StreamRecord<string | null, TemperatureReading> => ({
+  key: deviceId,
+  value: { deviceId, readingTime, temperature, unit: 'FAHRENHEIT' },
+  headers: {},
+  timestamp: 0,
+  source: { topic: 'temperature-readings', partition: 0, offset: '7' },
+});
+
+describe('MysqlReadingsSink', () => {
+  it('writes a batch as one multi-row INSERT IGNORE in one transaction and counts rows already present', async () => {
+    const db = fakeKnex(() => insertResult(2, 1)); // 3 rows, 2 new, 1 duplicate warning
+    const sink = new MysqlReadingsSink(db.knex, { now: () => NOW });
+    const outcome = await sink.write([record('a'), record('b'), record('a')]);
+    expect(outcome.rejected?.size).toBe(0);
+    expect(db.calls).toHaveLength(1);
+    expect(db.calls[0]!.inTransaction).toBe(true);
+    expect(db.calls[0]!.sql).toMatch(/^INSERT IGNORE INTO `temperature` \(`device_id`, `reading_time`, .*\) VALUES \(\?(, \?){7}\)(, \(\?(, \?){7}\)){2}$/);
+    expect(db.calls[0]!.bindings.slice(0, 8)).toEqual(['a', '2026-01-01 00:00:00.000', 70, 'FAHRENHEIT', '2026-01-01 00:00:00.000', 'temperature-readings', 0, '7']);
+    expect(db.outcomes).toEqual(['commit']);
+    expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, rejected: 0, batches: 1 });
+  });
+
+  it('refuses a reading the table cannot hold on its own and writes the rest', async () => {
+    const db = fakeKnex(() => insertResult(1));
+    const sink = new MysqlReadingsSink(db.knex, { now: () => NOW });
+    const outcome = await sink.write([record('x'.repeat(65)), record('ok')]);
+    expect([...(outcome.rejected?.keys() ?? [])]).toEqual([0]);
+    expect(outcome.rejected?.get(0)).toBeInstanceOf(SinkError);
+    expect(db.calls[0]!.bindings[0]).toBe('ok');
+    expect(sink.counters).toMatchObject({ stored: 1, rejected: 1 });
+  });
+
+  it('does not touch the database when every reading is refused', async () => {
+    const db = fakeKnex(() => insertResult(0));
+    const sink = new MysqlReadingsSink(db.knex);
+    await sink.write([record('nan', Number.NaN)]);
+    expect(db.calls).toEqual([]);
+  });
+
+  it('rolls back and fails permanently when MySQL would change a value (warnings beyond duplicates)', async () => {
+    const db = fakeKnex((sql) => (sql === 'SHOW WARNINGS' ? [[{ Level: 'Warning', Code: 1265, Message: "Data truncated for column 'source_topic' at row 1" }]] : insertResult(1, 1)));
+    const sink = new MysqlReadingsSink(db.knex);
+    const failing = sink.write([record('a')]);
+    await expect(failing).rejects.toThrow("Data truncated for column 'source_topic'");
+    await expect(failing).rejects.toSatisfy((e) => e instanceof SinkError && !e.transient && !sink.isTransient(e));
+    expect(db.outcomes).toEqual(['rollback']);
+    expect(sink.counters).toEqual({ stored: 0, alreadyPresent: 0, rejected: 0, batches: 0 });
+  });
+
+  it('counts nothing for a batch whose transaction failed, so its retry does not count twice', async () => {
+    let attempt = 0;
+    const db = fakeKnex(() => {
+      if (attempt++ === 0) throw Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK' });
+      return insertResult(1);
+    });
+    const sink = new MysqlReadingsSink(db.knex);
+    const first = sink.write([record('a')]);
+    await expect(first).rejects.toSatisfy((e) => sink.isTransient(e));
+    await sink.write([record('a')]);
+    expect(sink.counters).toMatchObject({ stored: 1, batches: 1 });
+  });
+
+  it('splits a large batch into statements within one transaction', async () => {
+    const db = fakeKnex((_sql, bindings) => insertResult(bindings.length / 8));
+    const sink = new MysqlReadingsSink(db.knex);
+    const batch = Array.from({ length: MAX_ROWS_PER_STATEMENT + 1 }, (_, i) => record(`d${i}`));
+    await sink.write(batch);
+    expect(db.calls.map((c) => c.bindings.length / 8)).toEqual([MAX_ROWS_PER_STATEMENT, 1]);
+    expect(db.outcomes).toEqual(['commit']);
+    expect(sink.counters.stored).toBe(MAX_ROWS_PER_STATEMENT + 1);
+  });
+
+  it('sizes a record for the byte trigger', () => {
+    const sink = new MysqlReadingsSink(fakeKnex(() => undefined).knex);
+    expect(sink.sizeOf(record('abc'))).toBeGreaterThan(96);
+  });
+});

@@ -1,0 +1,21 @@
+import type { TemperatureReading } from '../schemas/index.js';
+import { SinkError, type StreamRecord, type TopologyError } from '../topology/index.js';
+import { temperatureRowProblems, toTemperatureRow, type TemperatureRow } from './temperature-row.js';
+
+export interface SplitBatch {
+  readonly rows: TemperatureRow[];
+  /** By index in the batch, as `BatchOutcome.rejected` wants them. */
+  readonly rejected: Map<number, TopologyError>;
+}
+
+/** Separates the readings the table can hold from those it cannot, refused on their own. */
+export function splitStorable(sinkName: string, batch: readonly StreamRecord<unknown, TemperatureReading>[], receivedAtMs: number): SplitBatch {
+  const rows: TemperatureRow[] = [];
+  const rejected = new Map<number, TopologyError>();
+  batch.forEach((record, index) => {
+    const problems = temperatureRowProblems(record.value);
+    if (problems.length > 0) rejected.set(index, new SinkError(`${sinkName}: cannot store reading: ${problems.join('; ')}`, false));
+    else rows.push(toTemperatureRow(record, receivedAtMs));
+  });
+  return { rows, rejected };
+}

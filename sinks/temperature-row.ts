@@ -1,0 +1,64 @@
+import type { TemperatureReading } from '../schemas/index.js';
+import { TEMPERATURE_UNITS } from '../schemas/index.js';
+import type { StreamRecord } from '../topology/index.js';
+import { isStorableTime, toMysqlDatetime } from './mysql-datetime.js';
+
+/** One row of table `temperature`, as bound into SQL (the `id` is the database's). */
+export interface TemperatureRow {
+  readonly device_id: string;
+  readonly reading_time: string;
+  readonly temperature: number;
+  readonly unit: string;
+  readonly received_at: string;
+  readonly source_topic: string;
+  readonly source_partition: number;
+  readonly source_offset: string;
+}
+
+export const TEMPERATURE_TABLE = 'temperature';
+
+export const TEMPERATURE_COLUMNS = [
+  'device_id',
+  'reading_time',
+  'temperature',
+  'unit',
+  'received_at',
+  'source_topic',
+  'source_partition',
+  'source_offset',
+] as const satisfies readonly (keyof TemperatureRow)[];
+
+/** The longest device id the table stores (VARCHAR(64)). */
+export const MAX_DEVICE_ID_LENGTH = 64;
+
+/**
+ * What the table cannot store, checked before writing so one bad record is refused alone instead of
+ * failing its batch. The topology's constraints normally stop these first; this is the table's own
+ * guard, whatever rules run upstream.
+ */
+export function temperatureRowProblems(reading: TemperatureReading): string[] {
+  const problems: string[] = [];
+  if (reading.deviceId.length === 0 || reading.deviceId.length > MAX_DEVICE_ID_LENGTH) problems.push(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
+  if (!isStorableTime(reading.readingTime)) problems.push(`readingTime ${reading.readingTime} is not a storable time`);
+  if (!Number.isFinite(reading.temperature)) problems.push(`temperature ${reading.temperature} is not a finite number`);
+  if (!(TEMPERATURE_UNITS as readonly string[]).includes(reading.unit)) problems.push(`unit ${String(reading.unit)} is unknown`);
+  return problems;
+}
+
+/** The reading as the table keeps it, with where it came from and when this sink received it. */
+export function toTemperatureRow(record: StreamRecord<unknown, TemperatureReading>, receivedAtMs: number): TemperatureRow {
+  const { value: reading, source } = record;
+  return {
+    device_id: reading.deviceId,
+    reading_time: toMysqlDatetime(reading.readingTime),
+    temperature: reading.temperature,
+    unit: reading.unit,
+    received_at: toMysqlDatetime(receivedAtMs),
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_offset: source.offset,
+  };
+}
+
+/** The table's unique key, UNIQUE(device_id, reading_time): one row per device and instant. */
+export const temperatureRowIdentity = (row: Pick<TemperatureRow, 'device_id' | 'reading_time'>): string => `${row.device_id}\u0000${row.reading_time}`;
