@@ -57,7 +57,13 @@ export function buildTemperatureTopology(options: TemperatureTopologyOptions): T
       .stream<string | null, TemperatureReading>(topic, { key: stringSerde, value: valueSerde }, `read-${label}`)
       .validate((record) => findViolation(constraints, factsOf(record.value)), `check-constraints-${label}`);
     valid.sink(options.mysqlSink, { name: `store-readings-${label}`, batching: options.batching });
-    valid
+    // Kafka Streams' split(): readings that raise an alert take the out-of-range branch; the rest
+    // end here (they are already on their way to the sink).
+    const { 'out-of-range': outOfRange } = valid
+      .split(`route-by-range-${label}`)
+      .branch('out-of-range', (record) => raiseAlerts(alertRules, factsOf(record.value)).length > 0)
+      .defaultBranch('in-range');
+    outOfRange!
       .flatMap((record) => {
         const facts = factsOf(record.value);
         return raiseAlerts(alertRules, facts).map((raised) => ({ key: facts.reading.deviceId, value: toTempRangeAlert(raised, facts, record.source) }));
