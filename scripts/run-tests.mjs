@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The README's test command (`npm test`): every check the project has, in order, then one summary line.
+// Stages: type-check, lint, unit tests, features on the in-memory driver, integration tests and
+// @integration features against real containers. `--skip-integration` leaves out the last two (for a
+// quick loop on a machine with no Docker); CI never passes it.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+
+const skipIntegration = process.argv.includes('--skip-integration');
+mkdirSync('reports', { recursive: true });
+
+/** @type {{ stage: string, passed: number, failed: number, skipped: number, seconds: number }[]} */
+const results = [];
+
+function run(stage, command, args, count, env = {}) {
+  console.log(`\n=== ${stage}: ${[command, ...args].join(' ')}`);
+  const started = Date.now();
+  const r = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const seconds = (Date.now() - started) / 1000;
+  const ok = r.status === 0;
+  let counts = count ? count() : undefined;
+  if (!counts) counts = { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 };
+  // A runner that failed before reporting still counts as a failure.
+  if (!ok && counts.failed === 0) counts.failed = 1;
+  results.push({ stage, ...counts, seconds });
+  console.log(`=== ${stage}: ${ok ? 'ok' : 'FAILED'} (${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${seconds.toFixed(1)} s)`);
+}
+
+function vitestCounts(file) {
+  return () => {
+    if (!existsSync(file)) return undefined;
+    const j = JSON.parse(readFileSync(file, 'utf8'));
+    return { passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests };
+  };
+}
+
+function cucumberCounts(file) {
+  return () => {
+    if (!existsSync(file)) return undefined;
+    const features = JSON.parse(readFileSync(file, 'utf8'));
+    let passed = 0, failed = 0, skipped = 0;
+    for (const f of features) for (const s of f.elements ?? []) {
+      if (s.type !== 'scenario') continue;
+      const statuses = (s.steps ?? []).map((st) => st.result?.status);
+      if (statuses.some((x) => x === 'failed' || x === 'undefined' || x === 'ambiguous' || x === 'pending')) failed++;
+      else if (statuses.every((x) => x === 'passed')) passed++;
+      else skipped++;
+    }
+    return { passed, failed, skipped };
+  };
+}
+
+const fresh = (file) => { rmSync(file, { force: true }); return file; };
+const npx = 'npx';
+const cucumberEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim() };
+
+run('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+run('lint', npx, ['eslint', '.']);
+run('unit', npx, ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/unit.json')}`], vitestCounts('reports/unit.json'));
+run('features', npx, ['cucumber-js', '--format', 'summary', '--format', `json:${fresh('reports/features.json')}`], cucumberCounts('reports/features.json'), cucumberEnv);
+if (!skipIntegration) {
+  run('integration', npx, ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/integration.json')}`], vitestCounts('reports/integration.json'));
+  run('features @integration', npx, ['cucumber-js', '--profile', 'integration', '--format', 'summary', '--format', `json:${fresh('reports/features-integration.json')}`], cucumberCounts('reports/features-integration.json'), cucumberEnv);
+}
+
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+console.log('\nstage                      passed  failed  skipped  seconds');
+for (const r of results) console.log(`${r.stage.padEnd(26)} ${String(r.passed).padStart(6)} ${String(r.failed).padStart(7)} ${String(r.skipped).padStart(8)} ${r.seconds.toFixed(1).padStart(8)}`);
+if (process.env.CI && total.skipped > 0) {
+  console.log(`${total.skipped} skipped test(s): CI allows none`);
+  total.failed += total.skipped;
+}
+console.log(`${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed > 0 ? 1 : 0);
