@@ -59,6 +59,16 @@ run('lint', npx, ['eslint', '.']);
 run('unit', npx, ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/unit.json')}`], vitestCounts('reports/unit.json'));
 run('features', npx, ['cucumber-js', '--format', 'summary', '--format', `json:${fresh('reports/features.json')}`], cucumberCounts('reports/features.json'), cucumberEnv);
 if (!skipIntegration) {
+  // Docker and images, once for both integration stages (stack/prepare.sh prints NAME=value lines).
+  if (process.env.TEMPSTREAM_STACK_PREPARED !== '1') {
+    console.log('\n=== preparing the container stack: bash stack/prepare.sh');
+    const prep = spawnSync('bash', ['stack/prepare.sh'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    if (prep.status !== 0) console.log('=== stack/prepare.sh failed: the integration stages will fail');
+    for (const line of (prep.stdout ?? '').split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m) process.env[m[1]] = m[2];
+    }
+  }
   run('integration', npx, ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/integration.json')}`], vitestCounts('reports/integration.json'));
   run('features @integration', npx, ['cucumber-js', '--profile', 'integration', '--format', 'summary', '--format', `json:${fresh('reports/features-integration.json')}`], cucumberCounts('reports/features-integration.json'), cucumberEnv);
 }

@@ -5,7 +5,9 @@
  * offline stand-ins from stack/build-images.sh through KAFKA_IMAGE, SCHEMA_REGISTRY_IMAGE, MYSQL_IMAGE.
  * Used by the integration suite, the @integration features, the benchmark and `npm run demo`.
  */
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
@@ -79,7 +81,23 @@ export interface StartStackOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * Runs stack/prepare.sh once per process tree (a Docker engine; public images or the offline
+ * stand-ins) and applies the environment it prints, before testcontainers reads it.
+ */
+export function prepareStackEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.TEMPSTREAM_STACK_PREPARED === '1') return;
+  const script = fileURLToPath(new URL('./prepare.sh', import.meta.url));
+  const result = spawnSync('bash', [script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`stack/prepare.sh failed (exit ${result.status}): no Docker engine or images for the stack`);
+  for (const line of result.stdout.split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]!] = match[2]!;
+  }
+}
+
 export async function startStack(options: StartStackOptions = {}): Promise<RunningStack> {
+  if (!options.images) prepareStackEnvironment();
   const images = options.images ?? imagesFromEnv();
   const database = options.database ?? 'tempstream';
   const log = options.log ?? (() => undefined);

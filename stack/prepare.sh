@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Makes this machine able to start the stack: a Docker engine, and images for Kafka, the schema
+# registry and MySQL. Public images when a registry answers (or when KAFKA_IMAGE etc. name them);
+# otherwise the offline stand-ins, built once by build-images.sh. Idempotent and quick when ready.
+#
+# Prints the environment the harness needs, one NAME=value a line, on stdout (logs go to stderr):
+#   eval "$(bash stack/prepare.sh)"     # in a shell
+# npm test and npm run demo call it for you (scripts/run-tests.mjs, stack/harness.ts).
+# TEMPSTREAM_IMAGES=public|local forces the choice.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+log() { echo "[prepare] $*" >&2; }
+
+bash "$HERE/ensure-docker.sh" >&2
+
+if [ -n "${KAFKA_IMAGE:-}" ] && [ -n "${SCHEMA_REGISTRY_IMAGE:-}" ] && [ -n "${MYSQL_IMAGE:-}" ]; then
+  log "images given by the environment"
+  mode=given
+else
+  mode="${TEMPSTREAM_IMAGES:-auto}"
+  if [ "$mode" = auto ]; then
+    if docker image inspect apache/kafka:3.9.1 >/dev/null 2>&1 || timeout 25 docker pull -q apache/kafka:3.9.1 >/dev/null 2>&1; then
+      mode=public
+    else
+      mode=local
+    fi
+  fi
+fi
+
+case "$mode" in
+  public | given) ;;
+  local)
+    log "no image registry reachable: using the offline stand-ins"
+    bash "$HERE/build-images.sh" >&2
+    echo "KAFKA_IMAGE=local/kafka:3.9"
+    echo "SCHEMA_REGISTRY_IMAGE=local/schema-registry:latest"
+    echo "MYSQL_IMAGE=local/mysql:latest"
+    # Ryuk, testcontainers' reaper, is an image too; the harness removes its own containers.
+    echo "TESTCONTAINERS_RYUK_DISABLED=true"
+    ;;
+  *) log "TEMPSTREAM_IMAGES must be public or local, not $mode"; exit 2 ;;
+esac
+# Inside a container (/.dockerenv) testcontainers would start an alpine image to find the Docker
+# host; an engine on this very machine is reached on localhost.
+if [ -f /.dockerenv ] && [ -S /var/run/docker.sock ] && [ -z "${TESTCONTAINERS_HOST_OVERRIDE:-}" ]; then
+  echo "TESTCONTAINERS_HOST_OVERRIDE=localhost"
+fi
+echo "TEMPSTREAM_STACK_PREPARED=1"
