@@ -8,5 +8,6 @@ const common = {
 // Default: the in-memory pipeline only; @integration scenarios need the real stack.
 export default { ...common, tags: 'not @integration' };
 
-// `--profile integration`: every scenario; @integration ones switch the world to the real stack.
-export const integration = { ...common };
+// `--profile integration`: every scenario again, on the real stack (Kafka, registry, MySQL in containers;
+// features/support/stack-hooks.ts starts them once for the run).
+export const integration = { ...common, worldParameters: { pipeline: 'stack' } };

@@ -8,9 +8,8 @@ const FIRST_READING_TIME = Date.UTC(2026, 2, 1, 8, 0, 0);
 
 /**
  * A scenario's state. The pipeline is made on first use, from the limits the scenario gave, by
- * `pipelineFactory`: the in-memory one by default. To run @integration scenarios on the real stack,
- * a support file sets it in a tagged hook:
- *   Before({ tags: '@integration' }, function (this: TemperatureWorld) { this.pipelineFactory = stackPipeline; });
+ * `pipelineFactory`: the in-memory one by default. With world parameter `pipeline: 'stack'` (profile
+ * `integration`), stack-hooks.ts sets it to the real stack's in a Before hook.
  */
 export class TemperatureWorld extends World {
   pipelineFactory: PipelineFactory = inMemoryPipeline;

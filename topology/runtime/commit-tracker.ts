@@ -46,6 +46,10 @@ export class PartitionTracker {
     return this.next;
   }
 
+  get lastBegunOffset(): bigint | undefined {
+    return this.lastBegun;
+  }
+
   /** Records begun and not yet complete. */
   get inFlight(): number {
     return this.byOffset.size;
@@ -83,7 +87,15 @@ export class CommitTracker {
    * that completions of records read before it cannot move the offsets of records read after it.
    */
   begin(topic: string, partition: number, offset: bigint): number {
-    const e = this.entry(topic, partition);
+    let e = this.entry(topic, partition);
+    if (e.tracker.lastBegunOffset !== undefined && offset <= e.tracker.lastBegunOffset) {
+      // The consumer went back (a rebalance that kept the partition, a seek): the records from here
+      // are read again, so start over in a new generation rather than trust the old bookkeeping.
+      const committed = e.committed;
+      this.partitions.delete(keyOf(topic, partition));
+      e = this.entry(topic, partition);
+      e.committed = committed;
+    }
     e.tracker.begin(offset);
     return e.generation;
   }
