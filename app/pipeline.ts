@@ -41,6 +41,10 @@ export interface PipelineSettings {
   readonly shutdownTimeoutMs?: number;
   readonly commitIntervalMs?: number;
   readonly partitionsConsumedConcurrently?: number;
+  /** `exactly_once`: alerts, DLQ records and offsets in one Kafka transaction; rows stay idempotent. */
+  readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
+  /** Stable per instance (e.g. group + host name), so a restarted instance fences its predecessor. */
+  readonly transactionalId?: string;
 }
 
 /** Creates missing topics (inputs with `partitions` partitions) and runs the migrations. */
@@ -75,6 +79,8 @@ export function createTemperatureRunner(clients: PipelineClients, settings: Pipe
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
     commitIntervalMs: settings.commitIntervalMs,
     partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+    processingGuarantee: settings.processingGuarantee,
+    transactionalId: settings.transactionalId,
     logger: clients.logger,
     observer: clients.observer,
   });

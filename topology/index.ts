@@ -25,3 +25,4 @@ export type { KafkaRunnerOptions, RunnerState } from './runtime/kafka-runner.js'
 export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-producer.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export type { TestDriverOptions } from './testing/test-driver.js';
+export { TransactionalOutput } from './runtime/kafka-transactions.js';

@@ -52,6 +52,9 @@ const runner = new KafkaTopologyRunner(builder.build(), {
   commitIntervalMs: 200,
   maxInFlightPerPartition: 200,
   consumerConfig: { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 6000 },
+  processingGuarantee: process.env.GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',
+  // Stable across restarts: the next instance fences the killed one and aborts its open transaction.
+  transactionalId: `${env('GROUP')}-worker`,
 });
 
 process.on('SIGTERM', () => {

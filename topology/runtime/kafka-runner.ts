@@ -5,6 +5,7 @@ import type { RawRecord } from '../records.js';
 import type { OffsetToCommit } from './commit-tracker.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { kafkaOutputProducer } from './kafka-producer.js';
+import { TransactionalOutput } from './kafka-transactions.js';
 import { silentLogger, type Logger } from './logger.js';
 
 export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'clock'> {
@@ -17,6 +18,14 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
   readonly shutdownTimeoutMs?: number;
   readonly consumerConfig?: Partial<ConsumerConfig>;
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * `at_least_once` (default): outputs are produced as records pass, offsets committed after.
+   * `exactly_once`: outputs, DLQ records and offsets commit in one Kafka transaction per checkpoint
+   * (every `commitIntervalMs`, after draining in-flight records); pair it with idempotent sinks.
+   */
+  readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
+  /** Transactional id for `exactly_once`; stable per instance so a restarted one fences its zombie. */
+  readonly transactionalId?: string;
 }
 
 export type RunnerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -31,6 +40,9 @@ export class KafkaTopologyRunner {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly logger: Logger;
+  private readonly transactions: TransactionalOutput | undefined;
+  /** Closed while an exactly-once checkpoint drains: no new record enters the engine meanwhile. */
+  private gate: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private committing: Promise<void> | undefined;
   private stateValue: RunnerState = 'idle';
@@ -43,14 +55,21 @@ export class KafkaTopologyRunner {
     private readonly options: KafkaRunnerOptions,
   ) {
     this.logger = options.logger ?? silentLogger;
-    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const exactlyOnce = options.processingGuarantee === 'exactly_once';
+    this.producer = options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      transactionalId: exactlyOnce ? (options.transactionalId ?? `${options.groupId}-${process.pid}-${Date.now().toString(36)}`) : undefined,
+    });
+    this.transactions = exactlyOnce ? new TransactionalOutput(this.producer) : undefined;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       readUncommitted: false,
       ...options.consumerConfig,
     });
-    this.engine = new Engine(topology, { ...options, producer: kafkaOutputProducer(this.producer) });
+    this.engine = new Engine(topology, { ...options, producer: this.transactions ?? kafkaOutputProducer(this.producer) });
     this.finished = new Promise<void>((resolve, reject) => {
       this.settleFinished = { resolve, reject };
     });
@@ -112,6 +131,7 @@ export class KafkaTopologyRunner {
     const resolveOffset = (offset: string) => payload.resolveOffset(offset);
     let lastBeat = Date.now();
     for (const message of batch.messages) {
+      while (this.gate) await this.gate;
       if (!isRunning() || isStale() || this.stateValue !== 'running') return;
       const wait = this.engine.waitForCapacity(topic, partition);
       if (wait) {
@@ -135,6 +155,12 @@ export class KafkaTopologyRunner {
   /** Commits what the tracker allows; one commit at a time. */
   commitDue(reason: string): Promise<void> {
     if (this.committing) return this.committing;
+    if (this.transactions) {
+      this.committing = this.checkpoint(reason).finally(() => {
+        this.committing = undefined;
+      });
+      return this.committing;
+    }
     const offsets = this.engine.tracker.due();
     if (offsets.length === 0) return Promise.resolve();
     this.committing = this.consumer
@@ -150,6 +176,36 @@ export class KafkaTopologyRunner {
         this.committing = undefined;
       });
     return this.committing;
+  }
+
+  /**
+   * Exactly-once checkpoint: close the gate, drain every record in flight (sinks flushed, outputs in
+   * the transaction), then commit the transaction with the offsets. A record whose outputs are in a
+   * transaction is always complete when it commits, so no output is committed without its offset.
+   */
+  private async checkpoint(reason: string): Promise<void> {
+    const transactions = this.transactions!;
+    let open!: () => void;
+    this.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    try {
+      const drained = await this.engine.drain(this.options.shutdownTimeoutMs ?? 30_000);
+      if (!drained) {
+        this.logger.warn({ reason, inFlight: this.engine.tracker.totalInFlight() }, 'checkpoint could not drain; nothing committed this time');
+        return;
+      }
+      const offsets = this.engine.tracker.due();
+      await transactions.commit(this.options.groupId, offsets);
+      this.engine.tracker.markCommitted(offsets);
+      this.logger.debug({ reason, offsets: summarize(offsets) }, 'transaction committed');
+    } catch (err) {
+      // Outputs of records the tracker counts as handled were aborted: going on could commit past them.
+      this.onFatal(new Error(`transaction commit failed: ${errorMessage(err)}`, { cause: err }));
+    } finally {
+      this.gate = undefined;
+      open();
+    }
   }
 
   /**
@@ -170,6 +226,7 @@ export class KafkaTopologyRunner {
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.committing;
     await this.commitDue('shutdown');
+    if (failedAlready || this.engine.failed) await this.transactions?.abort();
     this.engine.close();
     await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'consumer disconnect failed'));
     await this.producer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'producer disconnect failed'));

@@ -1,0 +1,307 @@
+import type { Knex } from 'knex';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AlertWriter, type Notifier } from '../../app/index.js';
+import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
+import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
+import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
+import { freePort } from '../../stack/harness.js';
+import { BatchingSink, DEFAULT_BATCHING, SinkError, systemClock, type BatchWriter, type StreamRecord, type TopologyError } from '../../topology/index.js';
+import { uniqueName } from '../support/names.js';
+import { createTestDatabase, type TestDatabase } from '../support/pipeline-env.js';
+import { waitUntil } from '../support/wait.js';
+
+const T0 = Date.UTC(2026, 2, 1, 8, 0, 0);
+let nextOffset = 0;
+
+const reading = (deviceId: string, readingTime: number, temperature = 70, unit: TemperatureReading['unit'] = 'FAHRENHEIT', topic = 'temperature-readings'): StreamRecord<string, TemperatureReading> => ({
+  key: deviceId,
+  value: { deviceId, readingTime, temperature, unit },
+  headers: {},
+  timestamp: readingTime,
+  source: { topic, partition: 0, offset: String(nextOffset++) },
+});
+
+const alert = (deviceId: string, readingTime: number, direction: 'HIGH' | 'LOW', offset = nextOffset++): TempRangeAlert => ({
+  reading: { deviceId, readingTime, temperature: direction === 'HIGH' ? 125.5 : 35, unit: 'FAHRENHEIT' },
+  rule: 'temp-range',
+  direction,
+  temperatureFahrenheit: direction === 'HIGH' ? 125.5 : 35,
+  bound: direction === 'HIGH' ? 120 : 40,
+  minTemp: 40,
+  maxTemp: 120,
+  sourceTopic: 'temperature-readings',
+  sourcePartition: 0,
+  sourceOffset: String(offset),
+});
+
+const asRecord = (a: TempRangeAlert): StreamRecord<string, TempRangeAlert> => ({
+  key: a.reading.deviceId,
+  value: a,
+  headers: {},
+  timestamp: 0,
+  source: { topic: 'TempRangeAlert', partition: 0, offset: a.sourceOffset },
+});
+
+/** Feeds items through a BatchingSink, as the engine does, and reports each item's fate. */
+async function throughBatchingSink<T>(writer: BatchWriter<T>, items: readonly T[]): Promise<('written' | TopologyError)[]> {
+  const fates: ('written' | TopologyError | undefined)[] = items.map(() => undefined);
+  const sink = new BatchingSink<T>(writer, { ...DEFAULT_BATCHING, lingerMs: 10_000, retryInitialMs: 10, retryMaxMs: 50 }, systemClock, new AbortController().signal);
+  items.forEach((item, i) =>
+    sink.add(item, {
+      written: () => (fates[i] = 'written'),
+      refused: (error) => (fates[i] = error),
+    }),
+  );
+  await sink.flush();
+  sink.close();
+  return fates.map((f, i) => {
+    if (f === undefined) throw new Error(`item ${i} was neither written nor refused`);
+    return f;
+  });
+}
+
+describe('the MySQL sinks on the real server', () => {
+  const stack = inject('stack');
+  let db: TestDatabase;
+  let knex: Knex;
+  let root: mysql.Connection;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(stack, uniqueName('sinks'));
+    knex = createKnex(db.url, { pool: { max: 2 } });
+    expect(await migrate(knex)).toEqual(['001-create-temperature', '002-create-temp-range-alert']);
+    root = await mysql.createConnection({ ...stack.mysql, database: db.name });
+  });
+
+  afterAll(async () => {
+    await knex?.destroy();
+    await root?.end();
+    await db?.drop();
+  });
+
+  const temperatureRows = async (deviceIds: readonly string[]) =>
+    (await knex('temperature')
+      .select('device_id', 'reading_time', 'temperature', 'unit', 'source_topic', 'source_partition', 'source_offset')
+      .whereIn('device_id', deviceIds)
+      .orderBy('id')) as { device_id: string; reading_time: string; temperature: number; unit: string; source_topic: string; source_partition: number; source_offset: string }[];
+
+  const countWhere = async (table: string, column: string, prefix: string): Promise<number> => {
+    const [row] = (await knex(table).where(column, 'like', `${prefix}%`).count({ n: '*' })) as { n: number | string }[];
+    return Number(row?.n);
+  };
+
+  /**
+   * Holds a row lock another writer needs (an uncommitted insert of the same unique key), starts
+   * `write`, waits until the server shows it blocked on `table`, and kills its connection.
+   */
+  async function killWhileBlocked(table: 'temperature' | 'temp_range_alert', lockingInsert: string, write: () => Promise<unknown>): Promise<unknown> {
+    const locker = await mysql.createConnection({ ...stack.mysql, database: db.name });
+    try {
+      await locker.query('BEGIN');
+      await locker.query(lockingInsert);
+      const outcome = write().then(
+        () => ({ error: undefined }),
+        (error: unknown) => ({ error }),
+      );
+      let victim: number | undefined;
+      await waitUntil(
+        async () => {
+          const [rows] = await root.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ?', [db.name, `INSERT IGNORE INTO \`${table}\`%`]);
+          victim = (rows as { ID: number }[])[0]?.ID;
+          return { done: victim !== undefined };
+        },
+        { what: `the sink's INSERT into ${table} waits for the row lock`, timeoutMs: 10_000 },
+      );
+      await root.query(`KILL CONNECTION ${victim!}`);
+      const { error } = await outcome;
+      expect(error, 'the write on the killed connection must fail').toBeDefined();
+      return error;
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+  }
+
+  describe('MysqlReadingsSink', () => {
+    it('writes a batch in one transaction: a refusal in its last statement leaves none of its rows', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      // One statement holds MAX_ROWS_PER_STATEMENT rows: the bad row is alone in the second statement,
+      // so only a transaction can take back the first statement's rows.
+      const good = Array.from({ length: MAX_ROWS_PER_STATEMENT }, (_, i) => reading(`txn-${i % 7}`, T0 + i * 1000));
+      // The sink's own checks pass it; MySQL would truncate the 300-character topic into VARCHAR(249).
+      const bad = reading('txn-bad', T0, 70, 'FAHRENHEIT', `t${'x'.repeat(299)}`);
+      const failure: unknown = await sink.write([...good, bad]).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(SinkError);
+      expect((failure as SinkError).message).toMatch(/would have changed values/);
+      expect(sink.isTransient(failure), 'a value the table cannot hold is permanent').toBe(false);
+      expect(await countWhere('temperature', 'device_id', 'txn-')).toBe(0);
+      expect(sink.counters).toEqual({ stored: 0, alreadyPresent: 0, rejected: 0, batches: 0 });
+
+      await sink.write(good);
+      expect(await countWhere('temperature', 'device_id', 'txn-')).toBe(MAX_ROWS_PER_STATEMENT);
+      expect(sink.counters).toEqual({ stored: MAX_ROWS_PER_STATEMENT, alreadyPresent: 0, rejected: 0, batches: 1 });
+    });
+
+    it('counts a reading delivered twice as already present and keeps the first delivery', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      const first = reading('dup-1', T0, 71.5);
+      const other = reading('dup-2', T0, 20, 'CELSIUS');
+      const again = { ...first, source: { ...first.source, offset: String(nextOffset++) } };
+      await sink.write([first, other, again]);
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, rejected: 0, batches: 1 });
+      // A whole batch redelivered (a replay, a restart before the commit): nothing new.
+      await sink.write([first, other]);
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 3, rejected: 0, batches: 2 });
+      expect(await temperatureRows(['dup-1', 'dup-2'])).toEqual([
+        { device_id: 'dup-1', reading_time: toMysqlDatetime(T0), temperature: 71.5, unit: 'FAHRENHEIT', source_topic: 'temperature-readings', source_partition: 0, source_offset: first.source.offset },
+        { device_id: 'dup-2', reading_time: toMysqlDatetime(T0), temperature: 20, unit: 'CELSIUS', source_topic: 'temperature-readings', source_partition: 0, source_offset: other.source.offset },
+      ]);
+    });
+
+    it('stores device ids with SQL metacharacters and non-ASCII characters verbatim', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      const ids = ["'; DROP TABLE temperature; --", "Robert'); DROP TABLE temperature;--", 'back\\slash "dq" `bt` %_?', 'Ofen-ä-🔥', 'caseSensitive', 'casesensitive'];
+      await sink.write(ids.map((id) => reading(id, T0 + 5000)));
+      expect(sink.counters.stored).toBe(ids.length);
+      const rows = await temperatureRows(ids);
+      expect(rows.map((r) => r.device_id).sort()).toEqual([...ids].sort());
+      const [tables] = await root.query("SHOW TABLES LIKE 'temperature'");
+      expect(tables, 'the table is still there').toHaveLength(1);
+    });
+
+    it('refuses a too-long device id on its own, as a permanent error, and stores the rest of the batch', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      const longest = `len-${'x'.repeat(MAX_DEVICE_ID_LENGTH - 4)}`;
+      const tooLong = `${longest}y`;
+      const batch = [reading('len-ok-1', T0), reading(tooLong, T0), reading(longest, T0)];
+
+      // The writer alone: it says which item it refused, and writes the others.
+      const outcome = await sink.write(batch);
+      expect([...(outcome.rejected?.keys() ?? [])]).toEqual([1]);
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 0, rejected: 1, batches: 1 });
+
+      // As the engine feeds it: through a BatchingSink, each record gets its own fate.
+      const again = [reading('len-ok-2', T0), reading(tooLong, T0 + 1), reading('len-ok-3', T0)];
+      const fates = await throughBatchingSink(sink, again);
+      expect(fates[0]).toBe('written');
+      expect(fates[2]).toBe('written');
+      expect(fates[1]).toBeInstanceOf(SinkError);
+      const refused = fates[1] as SinkError;
+      expect([refused.errorClass, refused.transient]).toEqual(['sink', false]);
+      expect(refused.message).toContain(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
+      expect((await temperatureRows(['len-ok-1', 'len-ok-2', 'len-ok-3', longest, tooLong])).map((r) => r.device_id).sort()).toEqual(['len-ok-1', 'len-ok-2', 'len-ok-3', longest].sort());
+    });
+
+    it('calls a connection killed in the middle of a write transient, and the next write goes through', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      const victim = reading('killed-1', T0);
+      const error = await killWhileBlocked(
+        'temperature',
+        `INSERT INTO temperature (device_id, reading_time, temperature, unit, received_at, source_topic, source_partition, source_offset) VALUES ('killed-1', '${toMysqlDatetime(T0)}', 1, 'FAHRENHEIT', '${toMysqlDatetime(T0)}', 'locker', 0, 0)`,
+        () => sink.write([victim]),
+      );
+      expect(sink.isTransient(error), `${String(error)} must be transient`).toBe(true);
+      expect(sink.counters.batches).toBe(0);
+      // The locker rolled back: the retry finds a fresh connection and stores the reading.
+      await sink.write([victim]);
+      expect(await temperatureRows(['killed-1'])).toMatchObject([{ device_id: 'killed-1', source_offset: victim.source.offset }]);
+    });
+
+    it('calls a server that refuses connections transient', async () => {
+      const port = await freePort();
+      const nowhere = createKnex(`mysql://root:x@127.0.0.1:${port}/${db.name}`, { acquireTimeoutMs: 2000 });
+      try {
+        const sink = new MysqlReadingsSink(nowhere);
+        const error: unknown = await sink.write([reading('nowhere', T0)]).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(error).toBeDefined();
+        expect(sink.isTransient(error), `${String(error)} must be transient`).toBe(true);
+      } finally {
+        await nowhere.destroy();
+      }
+    });
+  });
+
+  describe('MysqlAlertStore', () => {
+    const alertRows = async (prefix: string) =>
+      (await knex('temp_range_alert').select('device_id', 'reading_time', 'rule', 'direction', 'bound', 'source_offset', 'notified_at').where('device_id', 'like', `${prefix}%`).orderBy('id')) as {
+        device_id: string;
+        reading_time: string;
+        rule: string;
+        direction: string;
+        bound: number;
+        source_offset: string;
+        notified_at: string | null;
+      }[];
+
+    it('stores each alert once, hands back those nobody was told about, and forgets them once marked', async () => {
+      const store = new MysqlAlertStore(knex);
+      const high = alert('store-1', T0, 'HIGH');
+      const low = alert('store-2', T0, 'LOW');
+      const highAgain = { ...high, sourceOffset: String(nextOffset++) }; // the reading produced twice
+      expect(await store.record([high, low, highAgain])).toEqual([high, low]);
+      // Redelivered before anyone was told: still waiting.
+      expect(await store.record([highAgain])).toEqual([highAgain]);
+      await store.markNotified([high]);
+      expect(await store.record([high, low])).toEqual([low]);
+      const rows = await alertRows('store-');
+      expect(rows.map((r) => [r.device_id, r.direction, r.bound, r.source_offset, r.notified_at === null])).toEqual([
+        ['store-1', 'HIGH', 120, high.sourceOffset, false],
+        ['store-2', 'LOW', 40, low.sourceOffset, true],
+      ]);
+    });
+
+    it('stores a device id with SQL metacharacters verbatim', async () => {
+      const store = new MysqlAlertStore(knex);
+      const nasty = alert("meta'; DROP TABLE temp_range_alert; --", T0, 'HIGH');
+      expect(await store.record([nasty])).toEqual([nasty]);
+      expect((await alertRows('meta')).map((r) => r.device_id)).toEqual(["meta'; DROP TABLE temp_range_alert; --"]);
+    });
+
+    it('refuses a too-long device id alone, as a permanent sink error, while the rest are stored and notified once', async () => {
+      const store = new MysqlAlertStore(knex);
+      const told: string[] = [];
+      const notifier: Notifier = {
+        name: 'test',
+        notify: (a) => {
+          told.push(a.reading.deviceId);
+          return Promise.resolve();
+        },
+      };
+      const tooLong = `batch-${'x'.repeat(MAX_DEVICE_ID_LENGTH)}`;
+      const alerts = [alert('batch-1', T0, 'HIGH'), alert(tooLong, T0, 'HIGH'), alert('batch-2', T0, 'LOW')];
+      // The alert table has no check of its own before writing: MySQL's truncation warning fails the
+      // batch, the batching sink splits it until the bad alert stands alone.
+      const fates = await throughBatchingSink(new AlertWriter(store, notifier), alerts.map(asRecord));
+      expect(fates[0]).toBe('written');
+      expect(fates[2]).toBe('written');
+      expect(fates[1]).toBeInstanceOf(SinkError);
+      expect((fates[1] as SinkError).transient).toBe(false);
+      expect((await alertRows('batch-')).map((r) => [r.device_id, r.notified_at !== null])).toEqual([
+        ['batch-1', true],
+        ['batch-2', true],
+      ]);
+      expect(told.sort()).toEqual(['batch-1', 'batch-2']);
+    });
+
+    it('calls a connection killed in the middle of recording transient', async () => {
+      const store = new MysqlAlertStore(knex);
+      const victim = alert('killed-alert', T0, 'HIGH');
+      const error = await killWhileBlocked(
+        'temp_range_alert',
+        `INSERT INTO temp_range_alert (device_id, reading_time, rule, direction, temperature, unit, temperature_f, bound, min_temp, max_temp, source_topic, source_partition, source_offset, created_at)
+         VALUES ('killed-alert', '${toMysqlDatetime(T0)}', 'temp-range', 'HIGH', 1, 'FAHRENHEIT', 1, 120, 40, 120, 'locker', 0, 0, '${toMysqlDatetime(T0)}')`,
+        () => store.record([victim]),
+      );
+      expect(store.isTransient(error), `${String(error)} must be transient`).toBe(true);
+      expect(await store.record([victim])).toEqual([victim]);
+      expect((await alertRows('killed-alert')).map((r) => r.source_offset)).toEqual([victim.sourceOffset]);
+    });
+  });
+});
