@@ -1,0 +1,71 @@
+/**
+ * `tempstream alerts [--webhook URL]`: the alert consumer as a service. Each TempRangeAlert is stored
+ * once in temp_range_alert and told to the log (and the webhook), until SIGTERM/SIGINT.
+ */
+import type { Command } from 'commander';
+import { fanOut, logNotifier, webhookNotifier, type Notifier } from '../../app/index.js';
+import { createKafka, createRegistry } from '../clients.js';
+import { describeConfig } from '../config.js';
+import { contextFor, type CliDeps } from '../context.js';
+import { during, ExitError, UsageError } from '../exit.js';
+import { onStopSignal } from '../lifecycle.js';
+import type { Logger } from '../logger.js';
+import { alertGroupId, alertPipeline } from '../services/alert-pipeline.js';
+import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { ensurePipelineTopics } from '../services/topics.js';
+import { kafkaAt, mysqlAt } from '../services/where.js';
+
+export function registerAlertsCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('alerts')
+    .description('consume TempRangeAlert: store each alert once and notify (log, optionally a webhook)')
+    .option('--webhook <url>', 'also POST each alert as JSON {text, alert} (Slack-style incoming webhook)')
+    .addHelpText('after', `\nConsumer group: <KAFKA_GROUP_ID>-alerts. SIGTERM/SIGINT stops gracefully (exit 0); a fatal error exits 1.`)
+    .action(async (options: { webhook?: string }, command: Command) => {
+      const webhook = options.webhook === undefined ? undefined : webhookUrl(options.webhook);
+      const { config, logger } = contextFor(command, deps);
+      logger.info({ config: describeConfig(config), webhook: webhook ? webhook.host : undefined }, 'starting the alert consumer');
+      const kafka = createKafka(config, logger);
+      await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
+      const knex = openDatabase(config);
+      try {
+        await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+        const notifier = notifierFor(logger, webhook);
+        const { runner, consumer } = alertPipeline(config, { kafka, registry: createRegistry(config), knex, notifier, logger });
+        const disposeSignals = onStopSignal(() => void runner.stop(), logger);
+        try {
+          await during(`starting the alert consumer (group ${alertGroupId(config)}) on ${kafkaAt(config)}`, () =>
+            runner.start().catch(async (err: unknown) => {
+              await runner.stop().catch(() => undefined);
+              throw err;
+            }),
+          );
+          await runner.done().catch((err: unknown) => {
+            throw new ExitError(`the alert consumer failed: ${err instanceof Error ? err.message : String(err)}`);
+          });
+          logger.info({ notified: consumer.writer.counters }, 'alert consumer stopped');
+        } finally {
+          disposeSignals();
+        }
+      } finally {
+        await closeDatabase(knex, logger);
+      }
+    });
+}
+
+/** Webhook URLs often carry a token in the path: it is checked here and never printed whole. */
+function webhookUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError('--webhook: not a URL (expected http:// or https://...)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--webhook: expected an http:// or https:// URL, not ${url.protocol}`);
+  return url;
+}
+
+function notifierFor(logger: Logger, webhook: URL | undefined): Notifier {
+  const log = logNotifier(logger.child({ component: 'alerts' }));
+  return webhook ? fanOut(log, webhookNotifier({ url: webhook.href })) : log;
+}

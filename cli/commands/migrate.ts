@@ -1,0 +1,24 @@
+/** `tempstream migrate`: brings the MySQL schema up to date and says what ran. */
+import type { Command } from 'commander';
+import { MIGRATIONS } from '../../sinks/index.js';
+import { contextFor, type CliDeps } from '../context.js';
+import { during } from '../exit.js';
+import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { mysqlAt } from '../services/where.js';
+
+export function registerMigrateCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('migrate')
+    .description('create or update the MySQL tables (temperature, temp_range_alert)')
+    .action(async (_options: unknown, command: Command) => {
+      const { config, logger, io } = contextFor(command, deps);
+      const knex = openDatabase(config);
+      try {
+        const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+        if (applied.length === 0) io.out(`up to date: all ${MIGRATIONS.length} migrations had run already\n`);
+        else io.out(`ran ${applied.length} migration(s):\n${applied.map((name) => `  ${name}\n`).join('')}`);
+      } finally {
+        await closeDatabase(knex, logger);
+      }
+    });
+}

@@ -1,0 +1,66 @@
+/**
+ * `tempstream start`: the temperature topology as a service. Topics and tables are made ready, the
+ * topology runs until SIGTERM/SIGINT (then drains, commits and exits 0) or until it fails (exit 1).
+ */
+import type { Command } from 'commander';
+import { MysqlReadingsSink } from '../../sinks/index.js';
+import { createKafka, createRegistry } from '../clients.js';
+import { describeConfig } from '../config.js';
+import { contextFor, type CliDeps } from '../context.js';
+import { during, ExitError } from '../exit.js';
+import { onStopSignal } from '../lifecycle.js';
+import { createTopologyMetrics } from '../metrics.js';
+import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { serveOps } from '../services/ops.js';
+import { temperatureRunner, temperatureTopology } from '../services/temperature-pipeline.js';
+import { ensurePipelineTopics } from '../services/topics.js';
+import { kafkaAt, mysqlAt } from '../services/where.js';
+
+export function registerStartCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('start')
+    .description('run the temperature topology: readings → MySQL, alerts → TempRangeAlert, bad records → DLQ')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Creates missing topics (INPUT_PARTITIONS partitions) and runs the migrations first.',
+        'Serves /healthz, /readyz and /metrics on METRICS_PORT (0 = off).',
+        'SIGTERM/SIGINT: drains in-flight records (up to SHUTDOWN_TIMEOUT_MS), commits, exits 0.',
+        'Exits 1 when the topology fails (e.g. a record meets an error policy of "fail").',
+      ].join('\n'),
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { config, logger } = contextFor(command, deps);
+      logger.info({ config: describeConfig(config) }, 'starting tempstream');
+      const kafka = createKafka(config, logger);
+      await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
+      const knex = openDatabase(config);
+      try {
+        await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+        const sink = new MysqlReadingsSink(knex);
+        const topology = temperatureTopology(config, { registry: createRegistry(config), sink });
+        const metrics = createTopologyMetrics();
+        const runner = temperatureRunner(config, { kafka, topology, logger, observer: metrics.observer });
+        const ops = await during('starting the ops endpoints', () => serveOps({ port: config.metricsPort, metrics, runner, kafka, groupId: config.kafka.groupId, logger }));
+        const disposeSignals = onStopSignal(() => void runner.stop(), logger);
+        try {
+          await during(`starting the topology on ${kafkaAt(config)}`, () =>
+            runner.start().catch(async (err: unknown) => {
+              await runner.stop().catch(() => undefined);
+              throw err;
+            }),
+          );
+          await runner.done().catch((err: unknown) => {
+            throw new ExitError(`the topology failed: ${err instanceof Error ? err.message : String(err)}`);
+          });
+          logger.info({ sink: sink.counters }, 'tempstream stopped');
+        } finally {
+          disposeSignals();
+          await ops.close();
+        }
+      } finally {
+        await closeDatabase(knex, logger);
+      }
+    });
+}

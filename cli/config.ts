@@ -1,0 +1,170 @@
+/**
+ * The one typed configuration: environment variables, overridable by flags, validated at start with
+ * a message that names every bad setting. Secrets stay inside; `describeConfig` shows the rest.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ERROR_CLASSES, type ErrorPolicies } from '../topology/index.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const policy = z.enum(['dlq', 'fail']).default('dlq');
+
+const schema = z
+  .object({
+    KAFKA_BROKERS: z
+      .string()
+      .default('localhost:9092')
+      .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
+    KAFKA_CLIENT_ID: z.string().min(1).default('tempstream'),
+    KAFKA_GROUP_ID: z.string().min(1).default('tempstream-topology'),
+    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: z.string().optional(),
+    KAFKA_SASL_PASSWORD: z.string().optional(),
+    KAFKA_SSL: bool.default(false),
+    KAFKA_SSL_CA_FILE: z.string().optional(),
+    KAFKA_SSL_REJECT_UNAUTHORIZED: bool.default(true),
+    SCHEMA_REGISTRY_URL: z.url().default('http://localhost:8081'),
+    SCHEMA_REGISTRY_USERNAME: z.string().optional(),
+    SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+    MYSQL_URL: z
+      .string()
+      .default('mysql://root@localhost:3306/tempstream')
+      .refine((v) => /^mysql:\/\/[^/]+\/[A-Za-z0-9_$]+/.test(v), 'must look like mysql://user:password@host:port/database'),
+    MYSQL_SSL: bool.default(false),
+    MYSQL_SSL_CA_FILE: z.string().optional(),
+    MIN_TEMP: z.coerce.number().finite().default(45),
+    MAX_TEMP: z.coerce.number().finite().default(110),
+    SINK_BATCH_SIZE: int(1, 100_000).default(1000),
+    SINK_LINGER_MS: int(0, 60_000).default(100),
+    MAX_IN_FLIGHT_PER_PARTITION: int(1, 1_000_000).default(5000),
+    PROCESSING_GUARANTEE: z.enum(['at_least_once', 'exactly_once']).default('at_least_once'),
+    ERROR_POLICY_DESERIALIZATION: policy,
+    ERROR_POLICY_VALIDATION: policy,
+    ERROR_POLICY_PROCESSING: policy,
+    ERROR_POLICY_SINK: policy,
+    ERROR_POLICY_PRODUCTION: policy,
+    JSON_INPUT: bool.default(false),
+    INPUT_PARTITIONS: int(1, 1000).default(6),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    METRICS_PORT: int(0, 65535).default(9464),
+    SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.MIN_TEMP >= c.MAX_TEMP) ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
+    if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM' });
+    }
+    if (Boolean(c.SCHEMA_REGISTRY_USERNAME) !== Boolean(c.SCHEMA_REGISTRY_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['SCHEMA_REGISTRY_PASSWORD'], message: 'give both SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or neither' });
+    }
+  });
+
+export type RawConfig = z.output<typeof schema>;
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof RawConfig)[];
+
+export interface AppConfig {
+  readonly kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+    ssl: false | { ca?: string; rejectUnauthorized: boolean };
+  };
+  readonly schemaRegistry: { url: string; auth?: { username: string; password: string } };
+  readonly mysql: { url: string; ssl: false | { ca?: string } };
+  readonly rules: { minTemp: number; maxTemp: number };
+  readonly sink: { batchSize: number; lingerMs: number };
+  readonly maxInFlightPerPartition: number;
+  readonly processingGuarantee: 'at_least_once' | 'exactly_once';
+  readonly errorPolicies: ErrorPolicies;
+  readonly jsonInput: boolean;
+  readonly inputPartitions: number;
+  readonly logLevel: RawConfig['LOG_LEVEL'];
+  readonly metricsPort: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from `env` with `overrides` (flags) on top; throws ConfigError naming each bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof RawConfig, string>> = {}): AppConfig {
+  const input: Record<string, string | undefined> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = overrides[key] ?? env[key];
+    input[key] = value === '' ? undefined : value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    // Never echo the offending value: it may be a password.
+    throw new ConfigError(parsed.error.issues.map((i) => `${settingOf(i.path)}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const readCa = (key: string, file: string | undefined) => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`${key}: cannot read ${file}: ${(err as Error).message}`]);
+    }
+  };
+  return {
+    kafka: {
+      brokers: c.KAFKA_BROKERS,
+      clientId: c.KAFKA_CLIENT_ID,
+      groupId: c.KAFKA_GROUP_ID,
+      sasl: c.KAFKA_SASL_MECHANISM ? { mechanism: c.KAFKA_SASL_MECHANISM, username: c.KAFKA_SASL_USERNAME!, password: c.KAFKA_SASL_PASSWORD! } : undefined,
+      ssl: c.KAFKA_SSL ? { ca: readCa('KAFKA_SSL_CA_FILE', c.KAFKA_SSL_CA_FILE), rejectUnauthorized: c.KAFKA_SSL_REJECT_UNAUTHORIZED } : false,
+    },
+    schemaRegistry: {
+      url: c.SCHEMA_REGISTRY_URL,
+      auth: c.SCHEMA_REGISTRY_USERNAME ? { username: c.SCHEMA_REGISTRY_USERNAME, password: c.SCHEMA_REGISTRY_PASSWORD! } : undefined,
+    },
+    mysql: { url: c.MYSQL_URL, ssl: c.MYSQL_SSL ? { ca: readCa('MYSQL_SSL_CA_FILE', c.MYSQL_SSL_CA_FILE) } : false },
+    rules: { minTemp: c.MIN_TEMP, maxTemp: c.MAX_TEMP },
+    sink: { batchSize: c.SINK_BATCH_SIZE, lingerMs: c.SINK_LINGER_MS },
+    maxInFlightPerPartition: c.MAX_IN_FLIGHT_PER_PARTITION,
+    processingGuarantee: c.PROCESSING_GUARANTEE,
+    errorPolicies: Object.fromEntries(ERROR_CLASSES.map((k) => [k, c[`ERROR_POLICY_${k.toUpperCase()}` as keyof RawConfig]])) as unknown as ErrorPolicies,
+    jsonInput: c.JSON_INPUT,
+    inputPartitions: c.INPUT_PARTITIONS,
+    logLevel: c.LOG_LEVEL,
+    metricsPort: c.METRICS_PORT,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** The configuration with every secret masked, for logs and `--help` output. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  return {
+    kafka: { ...config.kafka, sasl: config.kafka.sasl ? { mechanism: config.kafka.sasl.mechanism, username: config.kafka.sasl.username, password: '***' } : undefined, ssl: Boolean(config.kafka.ssl) },
+    schemaRegistry: { url: redactUrl(config.schemaRegistry.url), auth: config.schemaRegistry.auth ? { username: config.schemaRegistry.auth.username, password: '***' } : undefined },
+    mysql: { url: redactUrl(config.mysql.url), ssl: Boolean(config.mysql.ssl) },
+    rules: config.rules,
+    sink: config.sink,
+    maxInFlightPerPartition: config.maxInFlightPerPartition,
+    processingGuarantee: config.processingGuarantee,
+    errorPolicies: config.errorPolicies,
+    metricsPort: config.metricsPort,
+  };
+}
+
+/** Masks the password of every URL in the text (mysql://user:secret@host → mysql://user:***@host). */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
+}
+
+/** `KAFKA_BROKERS` or, for one item of a list, `KAFKA_BROKERS (item 2)`. */
+function settingOf(path: readonly PropertyKey[]): string {
+  const [key, index] = path;
+  if (key === undefined) return '(config)';
+  return typeof index === 'number' ? `${String(key)} (item ${index + 1})` : String(key);
+}

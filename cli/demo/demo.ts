@@ -1,0 +1,147 @@
+/**
+ * The whole pipeline in one process, on infrastructure that is already up: schemas, tables, the
+ * temperature topology, the alert consumer and the simulator, with a line of totals every second.
+ * Stops in order so nothing is lost: simulator, then the topology once it has caught up, then the
+ * alert consumer once it has caught up.
+ */
+import type { Kafka } from 'kafkajs';
+import type { Knex } from 'knex';
+import { logNotifier, TOPICS } from '../../app/index.js';
+import { registerSchemas } from '../../schemas/index.js';
+import { MysqlReadingsSink, TEMPERATURE_TABLE } from '../../sinks/index.js';
+import type { AvroRegistryClient } from '../../topology/index.js';
+import { createKafka, createRegistry } from '../clients.js';
+import type { AppConfig } from '../config.js';
+import { during, ExitError } from '../exit.js';
+import { waitUntil } from '../lifecycle.js';
+import type { Logger } from '../logger.js';
+import { CountingObserver } from '../observers.js';
+import { alertPipeline } from '../services/alert-pipeline.js';
+import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { temperatureRunner, temperatureTopology } from '../services/temperature-pipeline.js';
+import { ensurePipelineTopics } from '../services/topics.js';
+import { kafkaAt, mysqlAt, registryAt } from '../services/where.js';
+import { readingEncoder } from '../simulate/encode.js';
+import type { SimulatedFleet } from '../simulate/fleet.js';
+import { connectReadingProducer } from '../simulate/kafka-sender.js';
+import { Simulator } from '../simulate/simulator.js';
+import { finalReport, liveLine, NO_TOTALS, type DemoTotals } from './live-summary.js';
+
+export interface DemoRun {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly print: (line: string) => void;
+  readonly fleet: SimulatedFleet;
+  readonly rate: number;
+  readonly durationMs?: number;
+  /** Ctrl-C. */
+  readonly signal: AbortSignal;
+}
+
+/** Prints a line of totals every second; returns the timer. */
+function liveTicker(totals: () => DemoTotals, print: (line: string) => void): NodeJS.Timeout {
+  const started = Date.now();
+  let before = NO_TOTALS;
+  let lastTick = started;
+  return setInterval(() => {
+    const now = totals();
+    const at = Date.now();
+    print(liveLine(at - started, now, before, at - lastTick));
+    before = now;
+    lastTick = at;
+  }, 1000);
+}
+
+/** How long each stage may take to catch up with the one before it when stopping. */
+const CATCH_UP_MS = 15_000;
+
+export async function runDemo(run: DemoRun): Promise<{ consistent: boolean }> {
+  const { config, logger, print } = run;
+  const kafka = createKafka(config, logger);
+  const registry = createRegistry(config);
+
+  const registered = await during(`registering schemas with ${registryAt(config)}`, () => registerSchemas({ url: config.schemaRegistry.url, auth: config.schemaRegistry.auth }));
+  print(`Schemas: ${registered.map((r) => `${r.subject} v${r.version ?? '?'} (${r.outcome})`).join(', ')}`);
+  await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
+  const knex = openDatabase(config);
+  try {
+    const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+    print(`Database: ${applied.length > 0 ? `ran ${applied.join(', ')}` : 'up to date'}`);
+    return await runPipeline(run, kafka, registry, knex);
+  } finally {
+    await closeDatabase(knex, logger);
+  }
+}
+
+async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryClient, knex: Knex): Promise<{ consistent: boolean }> {
+  const { config, logger, print } = run;
+  const sink = new MysqlReadingsSink(knex);
+  const readings = new CountingObserver();
+  const alertsSeen = new CountingObserver();
+  const topology = temperatureRunner(config, { kafka, topology: temperatureTopology(config, { registry, sink }), logger, observer: readings });
+  const alerts = alertPipeline(config, { kafka, registry, knex, notifier: logNotifier(logger.child({ component: 'alerts' })), logger, observer: alertsSeen });
+
+  const halt = new AbortController();
+  run.signal.addEventListener('abort', () => halt.abort(), { once: true });
+  let failure: Error | undefined;
+  for (const [name, runner] of [['topology', topology], ['alert consumer', alerts.runner]] as const) {
+    runner.done().catch((err: unknown) => {
+      failure ??= new Error(`the ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      halt.abort();
+    });
+  }
+
+  const producer = await during(`connecting the simulator to ${kafkaAt(config)}`, () => connectReadingProducer(kafka, TOPICS.readings));
+  const simulator = new Simulator({
+    fleet: run.fleet,
+    encode: readingEncoder('avro', TOPICS.readings, registry),
+    send: (messages) => producer.send(messages),
+    rate: run.rate,
+    durationMs: run.durationMs,
+    signal: halt.signal,
+  });
+  const totals = (): DemoTotals => ({
+    sent: simulator.stats.sent,
+    processed: readings.counts.handled,
+    stored: sink.counters.stored,
+    alertsRaised: readings.producedTo(TOPICS.alerts),
+    alertsNotified: alerts.consumer.writer.counters.notified,
+    deadLettered: readings.counts.deadLettered,
+  });
+  let stopping = Date.now();
+  try {
+    await during(`starting the topology on ${kafkaAt(config)}`, () => topology.start());
+    await during('starting the alert consumer', () => alerts.runner.start());
+    print(`Running: ${run.rate} readings/s from ${run.fleet.deviceIds.length} devices${run.durationMs ? ` for ${run.durationMs / 1000} s` : ''}; Ctrl-C to stop.`);
+    const ticker = liveTicker(totals, print);
+    try {
+      await simulator.run().catch((err: unknown) => {
+        failure ??= new Error(`the simulator failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    } finally {
+      clearInterval(ticker);
+    }
+    stopping = Date.now();
+    print('Stopping: simulator stopped; letting the topology catch up...');
+    await waitUntil(() => readings.counts.handled >= simulator.stats.sent || failure !== undefined, CATCH_UP_MS);
+    await topology.stop();
+    print('Topology stopped; letting the alert consumer catch up...');
+    await waitUntil(() => alertsSeen.counts.handled >= readings.producedTo(TOPICS.alerts) || failure !== undefined, CATCH_UP_MS);
+    await alerts.runner.stop();
+    print('Alert consumer stopped.');
+  } finally {
+    // Already done on the normal path; after a failure, whatever still runs is stopped here.
+    await producer.disconnect().catch(() => undefined);
+    await topology.stop().catch(() => undefined);
+    await alerts.runner.stop().catch(() => undefined);
+  }
+  if (failure) throw new ExitError(failure.message);
+
+  const rows = await knex(TEMPERATURE_TABLE).count({ n: '*' });
+  const report = { totals: totals(), simulation: simulator.stats, rowsInTable: Number(rows[0]?.n ?? 0), stoppingMs: Date.now() - stopping };
+  print('');
+  print(finalReport(report).trimEnd());
+  const t = report.totals;
+  const s = report.simulation;
+  return { consistent: t.processed === s.sent && t.alertsRaised === s.anomalies && t.alertsNotified === t.alertsRaised && t.deadLettered === s.illegal };
+}

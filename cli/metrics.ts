@@ -1,0 +1,66 @@
+/** Prometheus metrics for a running topology, fed by the runtime's observer hooks. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RuntimeObserver } from '../topology/index.js';
+
+export interface TopologyMetrics {
+  readonly registry: Registry;
+  readonly observer: RuntimeObserver;
+  /** Called at scrape time for gauges that are cheap to read then (in-flight records). */
+  setInFlight(read: () => number): void;
+  /** Called at scrape time for consumer lag per partition. */
+  setLag(read: () => Promise<{ topic: string; partition: number; lag: number }[]>): void;
+}
+
+export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  const received = new Counter({ name: `${prefix}records_received_total`, help: 'Records read from input topics', labelNames: ['topic'], registers: [registry] });
+  const handled = new Counter({ name: `${prefix}records_handled_total`, help: 'Input records fully handled (stored, produced or dead-lettered)', labelNames: ['topic'], registers: [registry] });
+  const produced = new Counter({ name: `${prefix}records_produced_total`, help: 'Records produced to output topics', labelNames: ['topic'], registers: [registry] });
+  const dead = new Counter({ name: `${prefix}dead_letters_total`, help: 'Records sent to a DLQ', labelNames: ['error_class', 'node'], registers: [registry] });
+  const batchSize = new Histogram({ name: `${prefix}sink_batch_records`, help: 'Records per sink flush', labelNames: ['sink'], buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers: [registry] });
+  const flushSeconds = new Histogram({ name: `${prefix}sink_flush_seconds`, help: 'Time to write one batch, retries included', labelNames: ['sink'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] });
+  const retries = new Counter({ name: `${prefix}sink_retries_total`, help: 'Transient sink failures retried', labelNames: ['sink'], registers: [registry] });
+  const isolated = new Counter({ name: `${prefix}sink_isolated_total`, help: 'Records a sink refused for good after its batch was split', labelNames: ['sink'], registers: [registry] });
+  let readInFlight: () => number = () => 0;
+  let readLag: () => Promise<{ topic: string; partition: number; lag: number }[]> = () => Promise.resolve([]);
+  new Gauge({
+    name: `${prefix}records_in_flight`,
+    help: 'Records read and not yet fully handled',
+    registers: [registry],
+    collect() {
+      this.set(readInFlight());
+    },
+  });
+  new Gauge({
+    name: `${prefix}consumer_lag`,
+    help: 'Records between the committed offset and the end of each input partition',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { topic, partition, lag } of await readLag().catch(() => [])) this.set({ topic, partition: String(partition) }, lag);
+    },
+  });
+  return {
+    registry,
+    observer: {
+      received: (topic) => received.inc({ topic }),
+      handled: (topic) => handled.inc({ topic }),
+      produced: (topic, count) => produced.inc({ topic }, count),
+      deadLettered: (errorClass, node) => dead.inc({ error_class: errorClass, node }),
+      flushed: (sink, records, millis) => {
+        batchSize.observe({ sink }, records);
+        flushSeconds.observe({ sink }, millis / 1000);
+      },
+      retrying: (sink) => retries.inc({ sink }),
+      isolated: (sink) => isolated.inc({ sink }),
+    },
+    setInFlight: (read) => {
+      readInFlight = read;
+    },
+    setLag: (read) => {
+      readLag = read;
+    },
+  };
+}

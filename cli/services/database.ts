@@ -1,0 +1,23 @@
+/** The MySQL connection pool and its schema migrations. */
+import type { Knex } from 'knex';
+import { createKnex, migrate } from '../../sinks/index.js';
+import type { AppConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export function openDatabase(config: AppConfig): Knex {
+  // Without MYSQL_SSL the URL's own ?ssl=true still applies, so pass nothing rather than "off".
+  return createKnex(config.mysql.url, { ssl: config.mysql.ssl === false ? undefined : { ca: config.mysql.ssl.ca } });
+}
+
+/** Brings the schema up to date; returns the names of the migrations that ran now. */
+export async function migrateDatabase(knex: Knex, logger: Logger): Promise<string[]> {
+  const applied = await migrate(knex);
+  if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  else logger.debug({}, 'database schema up to date');
+  return applied;
+}
+
+/** Closes the pool; a failure to close is not worth failing a command for. */
+export async function closeDatabase(knex: Knex, logger: Logger): Promise<void> {
+  await knex.destroy().catch((err: unknown) => logger.warn({ err: String(err) }, 'closing the MySQL pool failed'));
+}
