@@ -7,4 +7,14 @@ export { toTempRangeAlert } from './alert-record.js';
 export * from './rules/index.js';
 export * from './notifiers/index.js';
 export { TOPICS, dlqTopicFor, valueSubjectFor, pipelineTopics } from '../schemas/index.js';
-export { prepareInfrastructure, createTemperatureRunner, createAlertRunner, type PipelineClients, type PipelineSettings } from './pipeline.js';
+export {
+  prepareInfrastructure,
+  temperatureTopology,
+  engineSettings,
+  pipelineRunner,
+  createTemperatureRunner,
+  createAlertRunner,
+  type PipelineClients,
+  type PipelineSettings,
+  type RunnerSettings,
+} from './pipeline.js';

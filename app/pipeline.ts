@@ -3,7 +3,7 @@
  * serdes and sinks make up the running pipeline. The CLI, the demo, the benchmark and the integration
  * suite all start the pipeline through here, so they test and measure what users run.
  */
-import type { Kafka } from 'kafkajs';
+import type { ConsumerConfig, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { pipelineTopics, TOPICS, dlqTopicFor } from '../schemas/index.js';
 import { migrate, MysqlAlertStore, MysqlReadingsSink } from '../sinks/index.js';
@@ -12,14 +12,17 @@ import {
   KafkaTopologyRunner,
   type AvroRegistryClient,
   type BatchingOptions,
+  type EngineOptions,
   type ErrorPolicies,
+  type Topology,
   type Logger,
   type RuntimeObserver,
 } from '../topology/index.js';
-import { buildAlertConsumerTopology } from './alert-consumer.js';
+import { buildAlertConsumerTopology, type AlertConsumer } from './alert-consumer.js';
+import type { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
-import type { Rule } from './rules/index.js';
-import { buildTemperatureTopology } from './topology.js';
+import { constraintsOf, defaultRules, type Rule } from './rules/index.js';
+import { buildTemperatureTopology, type ReadingsWriter } from './topology.js';
 
 export interface PipelineClients {
   readonly kafka: Kafka;
@@ -29,6 +32,7 @@ export interface PipelineClients {
   readonly observer?: RuntimeObserver;
 }
 
+/** Everything a running pipeline is tuned by; the CLI maps its configuration onto this. */
 export interface PipelineSettings {
   readonly groupId: string;
   readonly minTemp: number;
@@ -45,6 +49,9 @@ export interface PipelineSettings {
   readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
   /** Stable per instance (e.g. group + host name), so a restarted instance fences its predecessor. */
   readonly transactionalId?: string;
+  readonly consumerConfig?: Partial<ConsumerConfig>;
+  /** False: constraints only, no alerts (replay's default). Ignored when `rules` is given. */
+  readonly withAlerts?: boolean;
 }
 
 /** Creates missing topics (inputs with `partitions` partitions) and runs the migrations. */
@@ -58,47 +65,61 @@ export async function prepareInfrastructure(clients: PipelineClients, options: {
   return { createdTopics, migrations };
 }
 
-/** The main topology on Kafka: readings in, rows and alerts out, bad input to the DLQ. */
-export function createTemperatureRunner(clients: PipelineClients, settings: PipelineSettings): { runner: KafkaTopologyRunner; sink: MysqlReadingsSink } {
-  const sink = new MysqlReadingsSink(clients.knex);
-  const topology = buildTemperatureTopology({
-    registry: clients.registry,
-    minTemp: settings.minTemp,
-    maxTemp: settings.maxTemp,
-    rules: settings.rules,
+/** What running a topology needs, whichever topology it is. */
+export type RunnerSettings = Omit<PipelineSettings, 'minTemp' | 'maxTemp' | 'rules' | 'jsonInput' | 'withAlerts'>;
+
+/** The readings topology over `sink`; `withAlerts: false` keeps only the constraints (a backfill pages nobody). */
+export function temperatureTopology(registry: AvroRegistryClient, settings: PipelineSettings, sink: ReadingsWriter): Topology {
+  const limits = { minTemp: settings.minTemp, maxTemp: settings.maxTemp };
+  return buildTemperatureTopology({
+    registry,
+    ...limits,
+    rules: settings.rules ?? (settings.withAlerts === false ? constraintsOf(defaultRules(limits)) : undefined),
     mysqlSink: sink,
     jsonInput: settings.jsonInput,
     batching: settings.sinkBatching,
   });
-  const runner = new KafkaTopologyRunner(topology, {
-    kafka: clients.kafka,
-    groupId: settings.groupId,
+}
+
+/** Engine settings of both topologies: the one mapping from pipeline settings to the runtime. */
+export function engineSettings(settings: RunnerSettings, clients: Pick<PipelineClients, 'logger' | 'observer'>): Omit<EngineOptions, 'producer'> {
+  return {
     dlqTopic: dlqTopicFor,
     errorPolicies: settings.errorPolicies,
     maxInFlightPerPartition: settings.maxInFlightPerPartition,
+    sinkBatching: settings.sinkBatching,
+    logger: clients.logger,
+    observer: clients.observer,
+  };
+}
+
+/** Runs `topology` on Kafka with the pipeline's settings. */
+export function pipelineRunner(topology: Topology, clients: Pick<PipelineClients, 'kafka' | 'logger' | 'observer'>, settings: RunnerSettings): KafkaTopologyRunner {
+  return new KafkaTopologyRunner(topology, {
+    ...engineSettings(settings, clients),
+    kafka: clients.kafka,
+    groupId: settings.groupId,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
     commitIntervalMs: settings.commitIntervalMs,
     partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
     processingGuarantee: settings.processingGuarantee,
     transactionalId: settings.transactionalId,
-    logger: clients.logger,
-    observer: clients.observer,
+    consumerConfig: settings.consumerConfig,
   });
-  return { runner, sink };
+}
+
+/** The main topology on Kafka: readings in, rows and alerts out, bad input to the DLQ. */
+export function createTemperatureRunner(
+  clients: PipelineClients,
+  settings: PipelineSettings,
+  sink: MysqlReadingsSink = new MysqlReadingsSink(clients.knex),
+): { runner: KafkaTopologyRunner; sink: MysqlReadingsSink; topology: Topology } {
+  const topology = temperatureTopology(clients.registry, settings, sink);
+  return { runner: pipelineRunner(topology, clients, settings), sink, topology };
 }
 
 /** The alert consumer on Kafka: TempRangeAlert in, one row and one notification per alert. */
-export function createAlertRunner(clients: PipelineClients, settings: Pick<PipelineSettings, 'groupId' | 'errorPolicies' | 'shutdownTimeoutMs' | 'commitIntervalMs'>, notifier: Notifier) {
+export function createAlertRunner(clients: PipelineClients, settings: RunnerSettings, notifier: Notifier): { runner: KafkaTopologyRunner; consumer: AlertConsumer; writer: AlertWriter } {
   const consumer = buildAlertConsumerTopology({ registry: clients.registry, store: new MysqlAlertStore(clients.knex), notifier });
-  const runner = new KafkaTopologyRunner(consumer.topology, {
-    kafka: clients.kafka,
-    groupId: settings.groupId,
-    dlqTopic: dlqTopicFor,
-    errorPolicies: settings.errorPolicies,
-    shutdownTimeoutMs: settings.shutdownTimeoutMs,
-    commitIntervalMs: settings.commitIntervalMs,
-    logger: clients.logger,
-    observer: clients.observer,
-  });
-  return { runner, writer: consumer.writer };
+  return { runner: pipelineRunner(consumer.topology, clients, settings), consumer, writer: consumer.writer };
 }
