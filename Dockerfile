@@ -1,0 +1,27 @@
+# The tempstream services (topology, simulator, alert consumer) in one image; the command picks one:
+#   docker run tempstream start | simulate --devices 20 --rate 50 | alerts | schemas register | migrate
+# NODE_IMAGE: any Debian-based image with Node >= 20.18 (the public node:20-bookworm-slim by default).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY topology topology
+COPY schemas schemas
+COPY sinks sinks
+COPY app app
+COPY cli cli
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM ${NODE_IMAGE}
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["start"]
