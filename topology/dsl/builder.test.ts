@@ -200,3 +200,16 @@ describe('a stream with two downstream consumers', () => {
     expect(driver.committedOffset('in')).toBe('1');
   });
 });
+
+describe('a stream nothing reads from', () => {
+  it('still runs its operators, as in Kafka Streams', async () => {
+    const seen: string[] = [];
+    const b = new TopologyBuilder();
+    b.stream('in', { key: stringSerde, value: stringSerde }).peek((r) => seen.push(String(r.value)), 'look');
+    const driver = new TopologyTestDriver(b.build());
+    await driver.pipeRaw('in', null, Buffer.from('a'));
+    expect(seen).toEqual(['a']);
+    expect(driver.committedOffset('in')).toBe('1');
+    driver.close();
+  });
+});

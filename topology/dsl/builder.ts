@@ -24,6 +24,7 @@ export class TopologyBuilder {
   private readonly sources: SourceSpec[] = [];
   private readonly terminals: TerminalSpec[] = [];
   private readonly names = new Set<string>();
+  private readonly streams: { node: GraphNode; build: Build<unknown, unknown> }[] = [];
 
   /** Reads one or more topics; records are deserialized with the given serdes before any operator. */
   stream<K, V>(
@@ -39,12 +40,15 @@ export class TopologyBuilder {
     }
     const node = this.addNode('source', name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
     this.sources.push({ node, topics: list, keySerde: serdes.key, valueSerde: serdes.value });
-    return new KStream<K, V>(this, node, (m) => m.source(node) as Observable<Envelope<K, V>>);
+    return this.addStream(new KStream<K, V>(this, node, (m) => m.source(node) as Observable<Envelope<K, V>>));
   }
 
   build(): Topology {
     if (this.sources.length === 0) throw new Error('a topology needs at least one source');
-    return new Topology([...this.nodes], [...this.sources], [...this.terminals]);
+    // A stream nothing reads from still runs (a peek at the end of a chain), as in Kafka Streams.
+    const hasChild = new Set(this.nodes.flatMap((n) => n.parents));
+    const leaves = this.streams.filter((s) => !hasChild.has(s.node.id)).map((s) => s.build);
+    return new Topology([...this.nodes], [...this.sources], [...this.terminals], leaves);
   }
 
   /** @internal */
@@ -54,6 +58,12 @@ export class TopologyBuilder {
     const node: GraphNode = { id: this.nodes.length, name, kind, detail, parents };
     this.nodes.push(node);
     return node;
+  }
+
+  /** @internal */
+  addStream<K, V>(stream: KStream<K, V>): KStream<K, V> {
+    this.streams.push({ node: stream.node, build: stream.materialize });
+    return stream;
   }
 
   /** @internal */
@@ -78,7 +88,7 @@ export class KStream<K, V> {
   private then<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
     const node = this.builder.addNode('processor', name ?? this.builder.autoName(kind), detail, [this.node.id]);
     const parent = this.build;
-    return new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share())));
+    return this.builder.addStream(new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share()))));
   }
 
   map<K2, V2>(fn: (record: StreamRecord<K, V>) => KeyValue<K2, V2>, name?: string): KStream<K2, V2> {
@@ -98,7 +108,8 @@ export class KStream<K, V> {
   }
 
   flatMapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => Iterable<V2>, name?: string): KStream<K, V2> {
-    return this.flatMap((r) => [...fn(r.value, r)].map((value) => ({ key: r.key, value })), name);
+    const each = (r: StreamRecord<K, V>) => [...fn(r.value, r)].map((value) => ({ key: r.key, value }));
+    return this.then('flatMapValues', name, 'flatMapValues', (src, n) => src.pipe(flatMapRecords(n, each)));
   }
 
   peek(fn: (record: StreamRecord<K, V>) => void, name?: string): KStream<K, V> {
@@ -181,7 +192,7 @@ export class BranchedKStream<K, V> {
     const out: Record<string, KStream<K, V>> = {};
     names.forEach((branchName, index) => {
       const node = this.builder.addNode('branch', `${this.name}-${branchName}`, `branch ${branchName}`, [splitNode.id]);
-      out[branchName] = new KStream<K, V>(this.builder, node, (m) =>
+      out[branchName] = this.builder.addStream(new KStream<K, V>(this.builder, node, (m) =>
         m.memo(node, () =>
           routed(m).pipe(
             filter((e) => e.branch === index),
@@ -189,7 +200,7 @@ export class BranchedKStream<K, V> {
             share(),
           ),
         ),
-      );
+      ));
     });
     return out;
   }

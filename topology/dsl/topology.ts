@@ -1,4 +1,5 @@
-import type { GraphNode, SourceSpec, TerminalSpec } from './graph.js';
+import type { Observable } from 'rxjs';
+import type { Envelope, GraphNode, Materializer, SourceSpec, TerminalSpec } from './graph.js';
 
 /** A frozen description: what the runtime runs and what `describe()` draws. */
 export class Topology {
@@ -6,6 +7,8 @@ export class Topology {
     readonly nodes: readonly GraphNode[],
     readonly sources: readonly SourceSpec[],
     readonly terminals: readonly TerminalSpec[],
+    /** Streams with no node after them: subscribed too, so their operators run. */
+    readonly leaves: readonly ((m: Materializer) => Observable<Envelope<unknown, unknown>>)[] = [],
   ) {}
 
   get inputTopics(): string[] {
@@ -30,7 +33,8 @@ export class Topology {
   toMermaid(): string {
     const id = (n: GraphNode) => `n${n.id}`;
     const shape = (n: GraphNode) => {
-      const label = `"${n.name}<br/><small>${n.detail}</small>"`.replace(/[[\]]/g, '');
+      const text = (t: string) => t.replace(/"/g, '#quot;').replace(/[[\]]/g, '');
+      const label = `"${text(n.name)}<br/><small>${text(n.detail)}</small>"`;
       switch (n.kind) {
         case 'source':
         case 'topic':

@@ -127,6 +127,7 @@ export class Engine {
         return o;
       },
     };
+    for (const leaf of this.topology.leaves) this.subscriptions.push(leaf(m).subscribe());
     for (const terminal of this.topology.terminals) {
       const sink = this.sinkFor(terminal);
       this.subscriptions.push(
