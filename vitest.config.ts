@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing but Node; `integration` starts real containers (test/support/stack.ts)
-// once per file and may take minutes, so it runs files one at a time.
+// Three projects: `unit` needs nothing but Node; `integration` starts real containers (test/support/stack.ts)
+// once per file and may take minutes, so it runs files one at a time; `reliability` (npm run test:reliability)
+// injects faults into a stack of its own per file.
 export default defineConfig({
   test: {
     projects: [
@@ -20,6 +21,18 @@ export default defineConfig({
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        // Faults on a real stack (docs/reliability.md): each file starts and breaks its own containers,
+        // so files run one at a time. RELIABILITY_MODE=full repeats the faults more and for longer.
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

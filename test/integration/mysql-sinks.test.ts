@@ -87,7 +87,7 @@ describe('the MySQL sinks on the real server', () => {
       .orderBy('id')) as { device_id: string; reading_time: string; temperature: number; unit: string; source_topic: string; source_partition: number; source_offset: string }[];
 
   const countWhere = async (table: string, column: string, prefix: string): Promise<number> => {
-    const [row] = (await knex(table).where(column, 'like', `${prefix}%`).count({ n: '*' })) as { n: number | string }[];
+    const [row] = await knex(table).where(column, 'like', `${prefix}%`).count<{ n: number | string }[]>({ n: '*' });
     return Number(row?.n);
   };
 

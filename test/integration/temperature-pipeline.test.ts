@@ -1,4 +1,4 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type avro from 'avsc';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -71,8 +71,11 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
   const alertRows = async (): Promise<Record<string, unknown>[]> =>
     (await clients.knex('temp_range_alert').select('*').whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]).orderBy('id')) as Record<string, unknown>[];
   const tableSizes = async () => {
-    const [[t], [a]] = (await Promise.all([clients.knex('temperature').count({ n: '*' }), clients.knex('temp_range_alert').count({ n: '*' })])) as [{ n: number }][];
-    return { temperature: Number(t!.n), alerts: Number(a!.n) };
+    const count = async (table: string) => {
+      const [row] = await clients.knex(table).count<{ n: number | string }[]>({ n: '*' });
+      return Number(row?.n);
+    };
+    return { temperature: await count('temperature'), alerts: await count('temp_range_alert') };
   };
   const alertSerdeFor = (registry: SchemaRegistry) => avroRegistrySerde<TempRangeAlert>({ registry, schema: tempRangeAlertSchema as avro.Schema });
   const collectedAlerts = async (): Promise<{ message: CollectedMessage; alert: TempRangeAlert }[]> => {

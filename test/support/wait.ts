@@ -7,6 +7,8 @@ export interface WaitOptions {
   readonly what: string;
   readonly timeoutMs: number;
   readonly intervalMs?: number;
+  /** Checked before each attempt: a reason to give up at once (a runner that failed will not catch up). */
+  readonly abortIf?: () => string | undefined;
 }
 
 export class WaitTimeoutError extends Error {
@@ -27,6 +29,8 @@ export async function waitUntil(check: () => Promise<{ done: boolean; state?: st
   let last: string | undefined;
   let lastError: unknown;
   for (;;) {
+    const hopeless = options.abortIf?.();
+    if (hopeless) throw new WaitTimeoutError(`gave up waiting until ${options.what}: ${hopeless}`);
     try {
       const { done, state } = await check();
       if (done) return;

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import type { OutputProducer, ProducedMessage } from './engine.js';
 
 /** Kafka errors that are the record's own fault: retrying the same bytes cannot help. */
@@ -17,20 +17,21 @@ export function isTransientKafkaError(error: unknown): boolean {
   return true;
 }
 
+/** Engine messages as KafkaJS wants them (timestamps are strings there). */
+export function toKafkaMessages(messages: readonly ProducedMessage[]): Message[] {
+  return messages.map((m) => ({
+    key: m.key,
+    value: m.value,
+    headers: m.headers,
+    timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
+  }));
+}
+
 /** The engine's producer port over a KafkaJS producer; `acks: -1` waits for every in-sync replica. */
 export function kafkaOutputProducer(producer: Producer): OutputProducer {
   return {
     async send(topic: string, messages: readonly ProducedMessage[]): Promise<void> {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          headers: m.headers,
-          timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
-        })),
-      });
+      await producer.send({ topic, acks: -1, messages: toKafkaMessages(messages) });
     },
     isTransient: isTransientKafkaError,
   };

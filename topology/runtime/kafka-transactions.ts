@@ -1,7 +1,7 @@
 import type { Producer, Transaction } from 'kafkajs';
 import type { OffsetToCommit } from './commit-tracker.js';
 import type { OutputProducer, ProducedMessage } from './engine.js';
-import { isTransientKafkaError } from './kafka-producer.js';
+import { isTransientKafkaError, toKafkaMessages } from './kafka-producer.js';
 
 /**
  * The engine's producer port for `exactly_once`: every output and DLQ record goes into the current
@@ -19,16 +19,7 @@ export class TransactionalOutput implements OutputProducer {
     while (this.committing) await this.committing.catch(() => undefined);
     this.current ??= this.producer.transaction();
     const txn = await this.current;
-    await txn.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: m.value,
-        headers: m.headers,
-        timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
-      })),
-    });
+    await txn.send({ topic, acks: -1, messages: toKafkaMessages(messages) });
   }
 
   isTransient(error: unknown): boolean {
