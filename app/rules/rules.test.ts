@@ -162,3 +162,13 @@ describe('evaluating a rule list', () => {
     );
   });
 });
+
+describe('device ids are measured as the table counts them', () => {
+  it('accepts 64 emoji, which VARCHAR(64) holds, and refuses 65', async () => {
+    const { checkRuleList, constraintsOf, defaultRules, findViolation, factsOf } = await import('./index.js');
+    const constraints = constraintsOf(checkRuleList(defaultRules({ minTemp: 40, maxTemp: 120 })));
+    const reading = (deviceId: string) => factsOf({ deviceId, readingTime: Date.UTC(2026, 0, 1), temperature: 70, unit: 'FAHRENHEIT' });
+    expect(findViolation(constraints, reading('🌡'.repeat(64)))).toBeUndefined();
+    expect(findViolation(constraints, reading('🌡'.repeat(65)))?.rule).toBe('device-id');
+  });
+});

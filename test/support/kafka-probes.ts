@@ -111,6 +111,11 @@ export class TopicCollector {
     const joined = new Promise<void>((resolve) => {
       consumer.on(consumer.events.GROUP_JOIN, () => resolve());
     });
+    // A batch's last offset counts what the consumer skipped too (transaction markers, aborted
+    // records): without it a topic written in transactions would never look read to its end.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      collector.advance(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
+    });
     await consumer.run({
       eachMessage: ({ topic, partition, message }) => {
         const headers: Record<string, Buffer> = {};
@@ -119,7 +124,7 @@ export class TopicCollector {
           if (first !== undefined) headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
         }
         collector.messages.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers });
-        collector.next.set(`${topic}\u0000${partition}`, BigInt(message.offset) + 1n);
+        collector.advance(topic, partition, BigInt(message.offset) + 1n);
         return Promise.resolve();
       },
     });
@@ -130,6 +135,11 @@ export class TopicCollector {
       throw err;
     }
     return collector;
+  }
+
+  private advance(topic: string, partition: number, next: bigint): void {
+    const key = `${topic}\u0000${partition}`;
+    if ((this.next.get(key) ?? -1n) < next) this.next.set(key, next);
   }
 
   /** Waits until every partition of the collected topics is read up to its end as of this call. */

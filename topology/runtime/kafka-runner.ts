@@ -47,6 +47,8 @@ export class KafkaTopologyRunner {
   private committing: Promise<void> | undefined;
   private stateValue: RunnerState = 'idle';
   private stopPromise: Promise<void> | undefined;
+  /** A fatal error from outside the engine (a transaction commit, a consumer crash). */
+  private fatalError: Error | undefined;
   private readonly finished: Promise<void>;
   private settleFinished!: { resolve: () => void; reject: (e: Error) => void };
 
@@ -67,6 +69,9 @@ export class KafkaTopologyRunner {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       readUncommitted: false,
+      // KafkaJS waits 5 s for data on a quiet partition and a stop waits for that fetch; the Java
+      // client's 500 ms keeps a graceful stop quick.
+      maxWaitTimeInMs: 500,
       ...options.consumerConfig,
     });
     this.engine = new Engine(topology, { ...options, producer: this.transactions ?? kafkaOutputProducer(this.producer) });
@@ -230,9 +235,10 @@ export class KafkaTopologyRunner {
     this.engine.close();
     await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'consumer disconnect failed'));
     await this.producer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'producer disconnect failed'));
-    if (this.engine.failed) {
+    const failure = this.engine.failed ?? this.fatalError;
+    if (failure) {
       this.stateValue = 'failed';
-      this.settleFinished.reject(this.engine.failed);
+      this.settleFinished.reject(failure);
     } else {
       this.stateValue = 'stopped';
       this.settleFinished.resolve();
@@ -241,6 +247,7 @@ export class KafkaTopologyRunner {
   }
 
   private onFatal(error: Error): void {
+    this.fatalError ??= error;
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
     this.logger.error({ err: error.message }, 'fatal error: stopping the topology');
     this.stateValue = 'failed';

@@ -36,7 +36,7 @@ export class TransactionalOutput implements OutputProducer {
       const txn = await (this.current ?? this.producer.transaction());
       this.current = undefined;
       try {
-        if (offsets.length > 0) await txn.sendOffsets({ consumerGroupId: groupId, topics: byTopic(offsets) });
+        if (offsets.length > 0) await sendOffsetsRetrying(txn, groupId, offsets);
         await txn.commit();
       } catch (err) {
         await txn.abort().catch(() => undefined);
@@ -54,6 +54,22 @@ export class TransactionalOutput implements OutputProducer {
     const pending = this.current;
     this.current = undefined;
     if (pending) await (await pending).abort().catch(() => undefined);
+  }
+}
+
+/**
+ * The broker answers CONCURRENT_TRANSACTIONS while the previous transaction is still completing, and
+ * KafkaJS does not retry it inside sendOffsets (kafkajs#430): back-to-back checkpoints need this.
+ */
+async function sendOffsetsRetrying(txn: Transaction, groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: byTopic(offsets) });
+      return;
+    } catch (err) {
+      if ((err as { type?: unknown }).type !== 'CONCURRENT_TRANSACTIONS' || attempt >= 10) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+    }
   }
 }
 
