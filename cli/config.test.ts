@@ -95,3 +95,16 @@ describe('global flags', () => {
     expect(problemsOf(() => loadCliConfig({ LOG_LEVEL: 'loud' }, {}))[0]).toMatch(/^LOG_LEVEL: /);
   });
 });
+
+describe('a MYSQL_URL that does not decode', () => {
+  it('is refused at start, naming the setting and not the password', () => {
+    let message = '';
+    try {
+      loadConfig({ MYSQL_URL: 'mysql://root:S3cret%zz@db:3306/tempstream' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/MYSQL_URL: is not a valid URL/);
+    expect(message).not.toContain('S3cret');
+  });
+});

@@ -12,6 +12,18 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const policy = z.enum(['dlq', 'fail']).default('dlq');
 
+function decodesAsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const schema = z
   .object({
     KAFKA_BROKERS: z
@@ -33,7 +45,9 @@ const schema = z
     MYSQL_URL: z
       .string()
       .default('mysql://root@localhost:3306/tempstream')
-      .refine((v) => /^mysql:\/\/[^/]+\/[A-Za-z0-9_$]+/.test(v), 'must look like mysql://user:password@host:port/database'),
+      .refine((v) => /^mysql:\/\/[^/]+\/[A-Za-z0-9_$]+/.test(v), 'must look like mysql://user:password@host:port/database')
+      // Checked here, not when connecting, so the message names the setting (and never its value).
+      .refine(decodesAsUrl, 'is not a valid URL (percent-encode special characters in the user and password, e.g. %40 for @)'),
     MYSQL_SSL: bool.default(false),
     MYSQL_SSL_CA_FILE: z.string().optional(),
     MIN_TEMP: z.coerce.number().finite().default(45),
