@@ -9,6 +9,7 @@ export * from './notifiers/index.js';
 export { TOPICS, dlqTopicFor, valueSubjectFor, pipelineTopics } from '../schemas/index.js';
 export {
   prepareInfrastructure,
+  pipelineTopicSpecs,
   temperatureTopology,
   engineSettings,
   pipelineRunner,

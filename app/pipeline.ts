@@ -14,9 +14,10 @@ import {
   type BatchingOptions,
   type EngineOptions,
   type ErrorPolicies,
-  type Topology,
   type Logger,
   type RuntimeObserver,
+  type TopicSpec,
+  type Topology,
 } from '../topology/index.js';
 import { buildAlertConsumerTopology, type AlertConsumer } from './alert-consumer.js';
 import type { AlertWriter } from './alert-writer.js';
@@ -54,13 +55,22 @@ export interface PipelineSettings {
   readonly withAlerts?: boolean;
 }
 
-/** Creates missing topics (inputs with `partitions` partitions) and runs the migrations. */
+/**
+ * Every topic of the pipeline with its partitions; dead-letter topics take records twice the default
+ * size, since a dead letter is its original plus headers and must never be refused for its size.
+ */
+export function pipelineTopicSpecs(options: { jsonInput?: boolean; partitions?: number }): TopicSpec[] {
+  const dlqs = new Set([TOPICS.readings, TOPICS.readingsJson, TOPICS.alerts].map(dlqTopicFor));
+  return pipelineTopics({ jsonInput: options.jsonInput }).map((topic) => ({
+    topic,
+    numPartitions: options.partitions ?? 6,
+    configEntries: dlqs.has(topic) ? [{ name: 'max.message.bytes', value: String(2 * 1024 * 1024) }] : undefined,
+  }));
+}
+
+/** Creates missing topics and runs the migrations. */
 export async function prepareInfrastructure(clients: PipelineClients, options: { jsonInput?: boolean; partitions?: number }): Promise<{ createdTopics: string[]; migrations: string[] }> {
-  const inputs = new Set<string>([TOPICS.readings, TOPICS.readingsJson]);
-  const createdTopics = await ensureTopics(
-    clients.kafka,
-    pipelineTopics({ jsonInput: options.jsonInput }).map((topic) => ({ topic, numPartitions: inputs.has(topic) ? (options.partitions ?? 6) : 1 })),
-  );
+  const createdTopics = await ensureTopics(clients.kafka, pipelineTopicSpecs(options));
   const migrations = await migrate(clients.knex);
   return { createdTopics, migrations };
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The README's test command (`npm test`): every check the project has, in order, then one summary line.
-// Stages: type-check, lint, unit tests, features on the in-memory driver, integration tests and
-// @integration features against real containers. `--skip-integration` leaves out the last two (for a
-// quick loop on a machine with no Docker); CI never passes it.
+// Stages: type-check, lint, unit tests, features on the in-memory driver, then against real
+// containers: integration tests, the reduced reliability (fault) suite and the features again.
+// `--skip-integration` leaves out the container stages (a quick loop without Docker); CI never does.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 
@@ -70,6 +70,8 @@ if (!skipIntegration) {
     }
   }
   run('integration', npx, ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/integration.json')}`], vitestCounts('reports/integration.json'));
+  // The fault suite in its reduced form (RELIABILITY_MODE=full for the whole one: docs/reliability.md).
+  run('reliability (reduced)', npx, ['vitest', 'run', '--project', 'reliability', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/reliability.json')}`], vitestCounts('reports/reliability.json'));
   run('features @integration', npx, ['cucumber-js', '--profile', 'integration', '--format', 'summary', '--format', `json:${fresh('reports/features-integration.json')}`], cucumberCounts('reports/features-integration.json'), cucumberEnv);
 }
 

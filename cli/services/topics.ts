@@ -1,13 +1,13 @@
 /** The pipeline's topics, created when missing with the configured partition count. */
 import type { Kafka } from 'kafkajs';
-import { pipelineTopics } from '../../app/index.js';
+import { pipelineTopicSpecs as appTopicSpecs } from '../../app/index.js';
 import { ensureTopics, type TopicSpec } from '../../topology/index.js';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
 /** Inputs, the alert topic and every DLQ; the JSON input and its DLQ when asked for. */
 export function pipelineTopicSpecs(config: AppConfig, options: { jsonInput?: boolean } = {}): TopicSpec[] {
-  return pipelineTopics({ jsonInput: options.jsonInput ?? config.jsonInput }).map((topic) => ({ topic, numPartitions: config.inputPartitions }));
+  return appTopicSpecs({ jsonInput: options.jsonInput ?? config.jsonInput, partitions: config.inputPartitions });
 }
 
 /** Creates the missing ones; existing topics keep their partitions. Returns the names created. */

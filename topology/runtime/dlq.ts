@@ -12,6 +12,8 @@ export const DLQ_HEADERS = {
   node: 'dlq.node',
   schemaId: 'dlq.schema.id',
   failedAt: 'dlq.failed.at',
+  /** Set when the value had to be left out because the record with it exceeded the DLQ's size limit. */
+  valueOmitted: 'dlq.value.omitted',
 } as const;
 
 export interface DlqRecord {

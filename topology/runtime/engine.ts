@@ -16,7 +16,8 @@ import { positionLabel, type HeaderMap, type RawRecord, type StreamRecord } from
 import { BatchingSink, DEFAULT_BATCHING, type BatchingOptions, type BatchWriter, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
 import { CommitTracker } from './commit-tracker.js';
-import { toDlqRecord, type DlqRecord } from './dlq.js';
+import { DLQ_HEADERS, toDlqRecord, type DlqRecord } from './dlq.js';
+import { isRecordTooLarge } from './kafka-producer.js';
 import { silentLogger, type Logger } from './logger.js';
 import { RecordTicket, type TicketHooks } from './ticket.js';
 
@@ -256,13 +257,21 @@ export class Engine {
     this.logger.warn({ position, node, errorClass: error.errorClass, err: error.message, dlq: topic }, 'record sent to the DLQ');
     this.observer.deadLettered?.(error.errorClass, node);
     ticket.retain();
+    const giveUp = (dlqError: Error) =>
+      // Nowhere left to put it: stop rather than lose it.
+      this.fatal(new FatalTopologyError(`cannot write ${position} to DLQ ${topic}: ${dlqError.message}`, { cause: dlqError }));
     this.dlq.add(
       { topic, record: toDlqRecord(ticket.raw, error, node, this.clock.now(), schemaId) },
       {
         written: () => ticket.release(),
         refused: (dlqError) => {
-          // Nowhere left to put it: stop rather than lose it.
-          this.fatal(new FatalTopologyError(`cannot write ${position} to DLQ ${topic}: ${dlqError.message}`, { cause: dlqError }));
+          const value = ticket.raw.value;
+          if (value === null || !isRecordTooLarge(dlqError)) return giveUp(dlqError);
+          // A value near the broker's limit plus our headers no longer fits: keep the reason and the
+          // coordinates (the original stays in the source topic), rather than stopping for good.
+          const slim = toDlqRecord({ ...ticket.raw, value: null }, error, node, this.clock.now(), schemaId);
+          const headers = { ...slim.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from(`${value.length} bytes, too large for ${topic}`) };
+          this.dlq.add({ topic, record: { ...slim, headers } }, { written: () => ticket.release(), refused: giveUp });
         },
       },
     );

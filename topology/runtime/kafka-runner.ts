@@ -225,7 +225,12 @@ export class KafkaTopologyRunner {
   private async shutdown(): Promise<void> {
     const failedAlready = this.stateValue === 'failed';
     this.stateValue = 'stopping';
-    this.consumer.pause(this.topology.inputTopics.map((topic) => ({ topic })));
+    try {
+      this.consumer.pause(this.topology.inputTopics.map((topic) => ({ topic })));
+    } catch (err) {
+      // A consumer KafkaJS crashed and disconnected has nothing left to pause.
+      this.logger.warn({ err: errorMessage(err) }, 'could not pause the consumer');
+    }
     const drained = failedAlready ? false : await this.engine.drain(this.options.shutdownTimeoutMs ?? 30_000);
     if (!drained) this.logger.warn({ inFlight: this.engine.tracker.totalInFlight() }, 'stopping with records in flight; they will be read again');
     if (this.commitTimer) clearInterval(this.commitTimer);
@@ -251,7 +256,7 @@ export class KafkaTopologyRunner {
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
     this.logger.error({ err: error.message }, 'fatal error: stopping the topology');
     this.stateValue = 'failed';
-    void this.stop();
+    void this.stop().catch((err: unknown) => this.logger.error({ err: errorMessage(err) }, 'stopping after a fatal error failed'));
     if (!this.engine.failed) this.settleFinished.reject(error);
   }
 }

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPICS } from '../../schemas/index.js';
+import { waitForGroupAtEnd } from '../support/kafka-probes.js';
+import { uniqueName } from '../support/names.js';
+import { dataTag } from '../support/pipeline-env.js';
+import { waitUntil } from '../support/wait.js';
+import { account, checkCommittedSample, expectAccounted, observe, readRows, recordResult, sampleCommitted, type CommittedSample } from './support/destinations.js';
+import { LoadGenerator } from './support/load.js';
+import { LOAD_RATE, byMode } from './support/mode.js';
+import { sleep, startInProcess, startScenario, type InProcessInstance, type ScenarioEnv } from './support/pipeline.js';
+
+const PARTITIONS = 6;
+/** Each cycle adds an instance to the group and removes (gracefully stops) the oldest one. */
+const CYCLES = byMode({ reduced: 1, full: 4 });
+const SETTLE_MS = byMode({ reduced: 4_000, full: 8_000 });
+
+/**
+ * Scenario 4: two topology instances (createTemperatureRunner, one group) share a steady load; a
+ * third joins and one leaves mid-stream, so partitions move while records are in flight. No reading
+ * may be lost or stored twice; redelivered alerts and dead letters are counted.
+ */
+describe('rebalance: instances join and leave the group mid-stream', () => {
+  let env: ScenarioEnv;
+  let load: LoadGenerator | undefined;
+  const instances: { name: string; instance: InProcessInstance }[] = [];
+
+  beforeAll(async () => {
+    env = await startScenario('rebalance', { partitions: PARTITIONS });
+  });
+
+  afterAll(async () => {
+    await load?.stop(5_000).catch(() => undefined);
+    for (const { instance } of instances) await instance.stop().catch(() => undefined);
+    await env?.stop();
+  });
+
+  /** Waits until the group is stable with `members` members that together own every partition. */
+  const groupSettled = async (groupId: string, members: number, what: string): Promise<string> => {
+    let shape = '';
+    await waitUntil(
+      async () => {
+        const { groups } = await env.admin.describeGroups([groupId]);
+        const group = groups[0];
+        const owned = (group?.members ?? []).map((m) => m.memberAssignment.length);
+        shape = `${group?.state} with ${group?.members.length} members`;
+        return { done: group?.state === 'Stable' && group.members.length === members && owned.every((n) => n > 0), state: shape };
+      },
+      { what, timeoutMs: 90_000, intervalMs: 500 },
+    );
+    return shape;
+  };
+
+  it(`loses nothing while instances join and leave (${CYCLES} join/leave cycle(s))`, async () => {
+    const started = Date.now();
+    const groupId = uniqueName('reliability_rebalance');
+    load = new LoadGenerator({ kafka: env.clients.kafka, registry: env.clients.registry, ratePerSecond: LOAD_RATE, partitions: PARTITIONS, tag: dataTag() });
+    await load.start();
+    let n = 0;
+    const add = async () => {
+      const name = `rebalance-${String.fromCharCode(97 + n++)}`;
+      instances.push({ name, instance: await startInProcess(env.endpoints, { groupId, clientId: name }) });
+    };
+    await add();
+    await add();
+    const shapes = [await groupSettled(groupId, 2, 'two instances share the partitions')];
+    await sleep(SETTLE_MS);
+
+    const samples: CommittedSample[] = [];
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      await add();
+      shapes.push(await groupSettled(groupId, 3, `a third instance joined (cycle ${cycle + 1})`));
+      samples.push(await sampleCommitted(env.admin, groupId, TOPICS.readings));
+      await sleep(SETTLE_MS);
+      const leaving = instances.shift()!;
+      await leaving.instance.stop();
+      shapes.push(await groupSettled(groupId, 2, `${leaving.name} left (cycle ${cycle + 1})`));
+      samples.push(await sampleCommitted(env.admin, groupId, TOPICS.readings));
+      await sleep(SETTLE_MS);
+    }
+
+    const stats = await load.stop();
+    await waitForGroupAtEnd(env.admin, groupId, TOPICS.readings, 180_000);
+    for (const { name, instance } of instances) expect(instance.runner.state, `${name} kept running; last problems:\n${instance.logger.summary()}`).toBe('running');
+    for (const { instance } of instances.splice(0)) await instance.stop();
+
+    const { rows } = await readRows(env.clients.knex);
+    expect(
+      samples.flatMap((s) => checkCommittedSample(s, load!.produced, rows)),
+      'offsets committed past unstored readings',
+    ).toEqual([]);
+    const result = account(load.produced, await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }));
+    recordResult({
+      scenario: 'rebalance',
+      faults: `2 instances; ${CYCLES} × (a third joins, the oldest leaves), ${PARTITIONS} partitions`,
+      load: `${LOAD_RATE}/s for ${stats.seconds.toFixed(0)} s`,
+      seconds: (Date.now() - started) / 1000,
+      counts: result.counts,
+      notes: [`group: ${shapes.join(' -> ')}`],
+    });
+    expectAccounted(result, { duplicatesAllowed: true });
+  });
+});

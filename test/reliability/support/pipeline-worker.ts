@@ -1,0 +1,41 @@
+/**
+ * One topology instance in its own process, as users run it (createTemperatureRunner from
+ * app/pipeline.ts), for scenarios that SIGKILL it. Tells its parent "started" over IPC once the
+ * runner is up; SIGTERM stops it gracefully. Warnings and errors go to stderr, prefixed.
+ */
+import { createTemperatureRunner } from '../../../app/index.js';
+import type { Logger } from '../../../topology/index.js';
+import { LIMITS } from './mode.js';
+import { clientsFor, type Endpoints } from './pipeline.js';
+
+const name = process.env.WORKER_NAME ?? 'worker';
+const endpoints = JSON.parse(process.env.WORKER_ENDPOINTS ?? '{}') as Endpoints;
+const groupId = process.env.WORKER_GROUP;
+if (!groupId || !endpoints.brokers) throw new Error('WORKER_GROUP and WORKER_ENDPOINTS must be set');
+
+const say = (level: string, fields: object, message: string) => process.stderr.write(`[${name} ${level}] ${message} ${JSON.stringify(fields).slice(0, 400)}\n`);
+const logger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (fields, message) => {
+    if (message !== 'record sent to the DLQ') say('warn', fields, message);
+  },
+  error: (fields, message) => say('error', fields, message),
+};
+
+const clients = clientsFor(endpoints, { clientId: name, logger });
+const { runner } = createTemperatureRunner(clients, { groupId, ...LIMITS });
+
+process.on('SIGTERM', () => {
+  void runner
+    .stop()
+    .catch(() => undefined)
+    .then(() => clients.close())
+    .then(() => process.exit(0));
+});
+void runner.done().catch((err: unknown) => {
+  say('error', {}, `topology failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(3);
+});
+await runner.start();
+process.send?.('started');

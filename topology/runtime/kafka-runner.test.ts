@@ -1,0 +1,78 @@
+import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde } from '../index.js';
+
+/**
+ * Regression tests for a bug the reliability suite ran into (docs/reliability.md, "Bugs found"), shown
+ * with a stand-in for KafkaJS that behaves as KafkaJS does at the point that matters, so the failure
+ * is deterministic.
+ */
+
+type Listener = (event: { payload: { error: Error; restart: boolean; groupId: string } }) => void;
+
+/** A KafkaJS consumer's surface as the runner uses it. Like KafkaJS, a crash disconnects first, after which pause() throws. */
+class StandInConsumer {
+  readonly events = { GROUP_JOIN: 'consumer.group_join', REBALANCING: 'consumer.rebalancing', CRASH: 'consumer.crash' } as const;
+  private readonly listeners = new Map<string, Listener[]>();
+  private running = false;
+  disconnected = false;
+  connect = (): Promise<void> => Promise.resolve();
+  subscribe = (): Promise<void> => Promise.resolve();
+  commitOffsets = (): Promise<void> => Promise.resolve();
+  run = (): Promise<void> => {
+    this.running = true;
+    return Promise.resolve();
+  };
+  on = (event: string, listener: Listener): void => {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+  };
+  pause = (): void => {
+    // kafkajs/src/consumer/index.js: `if (!consumerGroup) throw new KafkaJSNonRetriableError(...)`
+    if (!this.running) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+  };
+  disconnect = (): Promise<void> => {
+    this.running = false;
+    this.disconnected = true;
+    return Promise.resolve();
+  };
+
+  /** What KafkaJS does on an error it will not restart from (e.g. KafkaJSGroupCoordinatorNotFound after a broker restart). */
+  crash(error: Error): void {
+    this.running = false;
+    for (const l of this.listeners.get(this.events.CRASH) ?? []) l({ payload: { error, restart: false, groupId: 'g' } });
+  }
+}
+
+function standInKafka() {
+  const consumer = new StandInConsumer();
+  const producer = { connect: () => Promise.resolve(), disconnect: () => Promise.resolve(), send: () => Promise.resolve([]) };
+  const kafka = { consumer: () => consumer, producer: () => producer } as unknown as Kafka;
+  return { kafka, consumer };
+}
+
+const topology = () => {
+  const builder = new TopologyBuilder();
+  builder.stream('in', { key: stringSerde, value: bytesSerde }).to('out', { key: stringSerde, value: bytesSerde });
+  return builder.build();
+};
+
+describe('KafkaTopologyRunner after a consumer crash', () => {
+  it('topology/runtime/kafka-runner.ts: a consumer crash KafkaJS does not restart fails the runner cleanly — stop() resolves, state "failed"', async () => {
+    const { kafka, consumer } = standInKafka();
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    await runner.start();
+    const crash = new Error('KafkaJSGroupCoordinatorNotFound: Failed to find group coordinator');
+    consumer.crash(crash);
+    await expect(runner.done()).rejects.toThrow(/coordinator/);
+    // Today: shutdown() calls consumer.pause() on the crashed consumer, which throws; stop() rejects
+    // (an unhandled rejection from onFatal's `void this.stop()`), the commit timer keeps running and
+    // the producer stays connected.
+    const stopped = await runner.stop().then(
+      () => 'resolved',
+      (err: unknown) => `rejected: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    expect(stopped).toBe('resolved');
+    expect(runner.state).toBe('failed');
+    expect(consumer.disconnected).toBe(true);
+  });
+});
