@@ -243,7 +243,8 @@ async function waitForKafka(brokers: string[]): Promise<void> {
   );
 }
 
-async function retry(attempt: () => Promise<void>, timeoutMs: number, what: string): Promise<void> {
+/** Tries `attempt` every 500 ms until it succeeds or `timeoutMs` passes, then fails with its last error. */
+export async function retry(attempt: () => Promise<void>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

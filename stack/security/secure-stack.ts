@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
-import { freePort, imagesFromEnv, prepareStackEnvironment, type StackImages } from '../harness.js';
+import { freePort, imagesFromEnv, prepareStackEnvironment, retry, type StackImages } from '../harness.js';
 import { generateCertificates, type TestCertificates } from './certs.js';
 
 export interface SecureStackSecrets {
@@ -221,17 +221,3 @@ async function mysqlAnswers(settings: SecureStackSettings, secrets: SecureStackS
   }
 }
 
-async function retry(attempt: () => Promise<void>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      await attempt();
-      return;
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  throw new Error(`${what} did not become ready in ${timeoutMs / 1000} s: ${last instanceof Error ? last.message : String(last)}`);
-}
