@@ -1,0 +1,152 @@
+/**
+ * Phase 4: what the topology is compared with, on the same backlog.
+ * - the seed's way: one message at a time (eachMessage), decode, INSERT, commit, then the next;
+ * - the consume ceiling: KafkaJS eachBatch reading and decoding everything, no sink;
+ * - the sink ceiling: the same rows through MysqlReadingsSink in 1,000-row transactions, no Kafka.
+ */
+import type avro from 'avsc';
+import type { Knex } from 'knex';
+import { LEGAL_MAX_F, LEGAL_MIN_F } from '../app/index.js';
+import { TOPICS, temperatureReadingSchema, type TemperatureReading } from '../schemas/index.js';
+import { createKnex, MysqlReadingsSink, TEMPERATURE_TABLE, toTemperatureRow } from '../sinks/index.js';
+import { avroRegistrySerde, type StreamRecord } from '../topology/index.js';
+import { countRows, endOffsets, sleep, sumOffsets, type BenchContext } from './context.js';
+import { backlogReading } from './data.js';
+
+export interface Throughput {
+  readonly name: string;
+  readonly records: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly note: string;
+}
+
+const readingSerde = (ctx: BenchContext) => avroRegistrySerde<TemperatureReading>({ registry: ctx.registry, schema: temperatureReadingSchema as avro.Schema });
+
+/**
+ * The seed's consumer, as it was: every message decoded, inserted on its own (autocommit) and its
+ * offset committed before the next is read. Too slow to run to the end: it runs until a time or
+ * record budget is spent and the rate is extrapolated from the first message to the last commit.
+ */
+export async function runSeedWay(ctx: BenchContext, budget: { seconds: number; records: number }, log: (line: string) => void): Promise<Throughput> {
+  const mysqlUrl = await ctx.freshDatabase('bench_seed');
+  const knex = createKnex(mysqlUrl);
+  const serde = readingSerde(ctx);
+  const consumer = ctx.kafka.consumer({ groupId: ctx.freshGroup('seed') });
+  let handled = 0;
+  let firstAt: number | undefined;
+  let lastAt = 0;
+  let spent = false;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.readings, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        if (spent) return;
+        firstAt ??= performance.now();
+        const reading = await serde.deserialize(message.value, topic);
+        if (reading.temperature >= LEGAL_MIN_F && reading.temperature <= LEGAL_MAX_F) {
+          await insertOne(knex, { key: null, value: reading, headers: {}, timestamp: Number(message.timestamp), source: { topic, partition, offset: message.offset } });
+        }
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        handled++;
+        lastAt = performance.now();
+        if (handled >= budget.records || (lastAt - firstAt) / 1000 >= budget.seconds) {
+          spent = true;
+          finish();
+        }
+      },
+    });
+    await finished;
+  } finally {
+    await consumer.disconnect();
+    await knex.destroy();
+  }
+  const seconds = (lastAt - (firstAt ?? lastAt)) / 1000;
+  const result: Throughput = { name: "seed's way", records: handled, seconds, perSecond: handled / seconds, note: `extrapolated from ${handled} readings in ${seconds.toFixed(1)} s` };
+  log(`seed's way: ${handled} readings in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s (one at a time: decode, INSERT, commit)`);
+  return result;
+}
+
+async function insertOne(knex: Knex, record: StreamRecord<null, TemperatureReading>): Promise<void> {
+  await knex(TEMPERATURE_TABLE).insert(toTemperatureRow(record, Date.now()));
+}
+
+/** KafkaJS at its best for this job: batches, 16 partitions concurrently, the topology's own decoder. */
+export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) => void): Promise<Throughput> {
+  const records = sumOffsets(await endOffsets(ctx.admin, TOPICS.readings));
+  const serde = readingSerde(ctx);
+  const consumer = ctx.kafka.consumer({ groupId: ctx.freshGroup('consume') });
+  let decoded = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const started = performance.now();
+  let endedAt = started;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.readings, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        for (const message of batch.messages) {
+          if (!payload.isRunning() || payload.isStale()) return;
+          await serde.deserialize(message.value, batch.topic);
+          payload.resolveOffset(message.offset);
+          if (++decoded === records) {
+            endedAt = performance.now();
+            finish();
+          }
+        }
+        await payload.heartbeat();
+      },
+    });
+    await Promise.race([finished, sleep(Math.max(300_000, records)).then(() => Promise.reject(new Error(`consume ceiling: ${decoded} of ${records} in time`)))]);
+  } finally {
+    await consumer.disconnect();
+  }
+  const seconds = (endedAt - started) / 1000;
+  const result: Throughput = { name: 'consume ceiling', records, seconds, perSecond: records / seconds, note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()' };
+  log(`consume ceiling: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
+  return result;
+}
+
+/** MysqlReadingsSink alone: the backlog's storable readings, 1,000 per transaction, one write at a time as the topology's sink does. */
+export async function runSinkCeiling(ctx: BenchContext, records: number, log: (line: string) => void): Promise<Throughput> {
+  const mysqlUrl = await ctx.freshDatabase('bench_sink');
+  const knex = createKnex(mysqlUrl);
+  const sink = new MysqlReadingsSink(knex);
+  const limits = { minTemp: ctx.defaults.minTemp, maxTemp: ctx.defaults.maxTemp };
+  const batchSize = ctx.defaults.sinkBatchSize;
+  // Built before the clock starts: the ceiling is the database's, not the generator's.
+  const batches: StreamRecord<string, TemperatureReading>[][] = [];
+  let batch: StreamRecord<string, TemperatureReading>[] = [];
+  for (let i = 0; i < records; i++) {
+    const { reading, kind } = backlogReading(i, limits);
+    if (kind === 'illegal') continue;
+    batch.push({ key: reading.deviceId, value: reading, headers: {}, timestamp: reading.readingTime, source: { topic: TOPICS.readings, partition: i % ctx.partitions, offset: String(i) } });
+    if (batch.length === batchSize) {
+      batches.push(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  const rows = batches.reduce((n, b) => n + b.length, 0);
+  const started = performance.now();
+  try {
+    for (const b of batches) await sink.write(b);
+  } finally {
+    await knex.destroy();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const stored = await countRows(ctx.settings, mysqlUrl);
+  if (stored !== rows) throw new Error(`sink ceiling: ${stored} rows stored, expected ${rows}`);
+  const result: Throughput = { name: 'sink ceiling', records: rows, seconds, perSecond: rows / seconds, note: `MysqlReadingsSink, ${batchSize} rows per transaction, no Kafka` };
+  log(`sink ceiling: ${rows} rows in ${batches.length} transactions in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
+  return result;
+}

@@ -1,0 +1,54 @@
+/** What the bench parent and its topology child say to each other over the IPC channel. */
+import type { ReadingsSinkCounters } from '../sinks/index.js';
+
+export interface TopologyChildConfig {
+  readonly brokers: string[];
+  readonly registryUrl: string;
+  readonly mysqlUrl: string;
+  readonly groupId: string;
+  readonly minTemp: number;
+  readonly maxTemp: number;
+  readonly sinkBatchSize: number;
+  readonly sinkLingerMs: number;
+  readonly maxInFlightPerPartition: number;
+  readonly shutdownTimeoutMs: number;
+  /** > 0: every sink transaction starts this much later (the memory phase's slow database). */
+  readonly slowSinkMs: number;
+}
+
+/** Per sink (MySQL, each output topic, the DLQ): batches written and the time spent writing them. */
+export type FlushStats = Readonly<Record<string, { readonly batches: number; readonly records: number; readonly ms: number }>>;
+
+export const CHILD_CONFIG_ENV = 'BENCH_TOPOLOGY_CHILD';
+
+export type ToChild = { readonly type: 'stop' };
+
+export type FromChild =
+  /** Just before runner.start(): the clock of the end-to-end phase starts here. */
+  | { readonly type: 'starting'; readonly at: number }
+  | { readonly type: 'running'; readonly at: number }
+  | {
+      readonly type: 'sample';
+      readonly at: number;
+      readonly rssBytes: number;
+      readonly heapUsedBytes: number;
+      readonly inFlight: number;
+      readonly cpuSeconds: number;
+      /** Since the previous sample: the longest the event loop was blocked, and GC pauses. */
+      readonly loopDelayMaxMs: number;
+      readonly loopDelayP99Ms: number;
+      readonly gcPauseMaxMs: number;
+      readonly gcPauseTotalMs: number;
+      readonly sink: ReadingsSinkCounters;
+      readonly flushes: FlushStats;
+    }
+  | {
+      readonly type: 'stopped';
+      readonly maxRssKb: number;
+      /** user + system CPU of the child, seconds. */
+      readonly cpuSeconds: number;
+      readonly sink: ReadingsSinkCounters;
+      readonly flushes: FlushStats;
+      readonly warnings: Readonly<Record<string, number>>;
+    }
+  | { readonly type: 'failed'; readonly error: string };

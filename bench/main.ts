@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: throughput, alert latency and memory of the temperature topology on a real
+ * stack, next to the seed's way of doing it and to what Kafka and MySQL allow on their own.
+ * Starts its own stack and always stops it (errors and Ctrl-C included). See docs/benchmarks.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import mysql from 'mysql2/promise';
+import type { RunningStack } from '../stack/harness.js';
+import { runConsumeCeiling, runSeedWay, runSinkCeiling } from './baselines.js';
+import { openContext, type BenchContext } from './context.js';
+import { runEndToEnd } from './end-to-end.js';
+import { runLatency } from './latency.js';
+import { loadBacklog } from './load.js';
+import { runMemory } from './memory.js';
+import { parseOptions } from './options.js';
+import { formatSummary, profileOf, summarizeProfile } from './profile-summary.js';
+import { formatMemoryWindows, formatTable, formatTargets, machineInfo, type MachineInfo, type Results } from './report.js';
+import { killAllTopologyChildren, tsxRuntime } from './topology-process.js';
+import { buildTopologyChild } from './build-child.js';
+
+const options = parseOptions(process.argv.slice(2));
+const t0 = Date.now();
+const log = (line: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+let stack: RunningStack | undefined;
+let ctx: BenchContext | undefined;
+let cleaning: Promise<void> | undefined;
+const cleanup = (): Promise<void> =>
+  (cleaning ??= (async () => {
+    killAllTopologyChildren();
+    await ctx?.close();
+    if (stack) {
+      log('stopping the stack');
+      await stack.stop();
+    }
+  })());
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping children and the stack`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+const results: Results = {};
+let machine: MachineInfo | undefined;
+try {
+  log(`options: ${JSON.stringify({ ...options, only: [...options.only] })}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const needsChild = ['topology', 'latency', 'memory'].some((p) => options.only.has(p as 'topology'));
+  let runtime = tsxRuntime();
+  if (needsChild && !options.tsxChild) {
+    runtime = { name: 'node', script: buildTopologyChild(), execArgv: [] };
+    log(`topology child compiled with tsc: ${runtime.script}`);
+  }
+  ctx = await openContext(options.partitions, runtime, log, (s) => (stack = s));
+  machine = machineInfo(Object.values(ctx.stack.images));
+  machine.mariadb = await serverVersion(ctx);
+  machine.pipeline = `${Object.entries(ctx.defaults)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ')}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}`;
+  log(`pipeline settings (tempstream start's, from cli/config.ts and the environment): ${JSON.stringify(ctx.defaults)}`);
+  const { only } = options;
+  if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
+
+  results.load = await loadBacklog(ctx, options.records, log);
+  if (only.has('topology')) results.topology = await runEndToEnd(ctx, results.load.expected, { cpuProfDir: options.cpuProfDir }, log);
+  // The baselines before the latency phase: they must see the very backlog the topology saw.
+  if (only.has('seed')) results.seed = await runSeedWay(ctx, { seconds: options.seedSeconds, records: options.seedRecords }, log);
+  if (only.has('consume')) results.consume = await runConsumeCeiling(ctx, log);
+  if (only.has('sink')) results.sink = await runSinkCeiling(ctx, options.records, log);
+  if (only.has('latency')) results.latency = await runLatency(ctx, { rate: options.rate, seconds: options.latencySeconds, cpuProfDir: options.cpuProfDir }, log);
+  if (only.has('memory')) results.memory = await runMemory(ctx, { seconds: options.memorySeconds, slowSinkMs: options.slowSinkMs }, log);
+
+  machine.loadAtEnd = loadavg();
+  console.log(`\n${formatTable(results, machine)}\n`);
+  if (results.memory) console.log(`memory under a backlog, per 10 s:\n\n${formatMemoryWindows(results.memory)}\n`);
+  console.log(`targets:\n${formatTargets(results)}\n`);
+  if (options.cpuProfDir) {
+    for (const [phase, pid] of [['end to end', results.topology?.pid], ['latency (warm-up and live window)', results.latency?.pid]] as const) {
+      if (pid === undefined) continue;
+      const file = profileOf(options.cpuProfDir, pid);
+      console.log(`\ntopology child, ${phase}: ${file ? formatSummary(summarizeProfile(file)) : `no profile of pid ${pid} in ${options.cpuProfDir}`}`);
+    }
+  }
+  if (options.json) writeFileSync(resolve(options.json), JSON.stringify({ options: { ...options, only: [...options.only] }, machine, results }, null, 2));
+} catch (err) {
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+// KafkaJS and knex may leave timers behind; the bench is done.
+process.exit(process.exitCode ?? 0);
+
+async function serverVersion(c: BenchContext): Promise<string> {
+  const conn = await mysql.createConnection({ ...c.settings.mysql });
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+    return `MySQL server ${String(rows[0]?.v)}`;
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,81 @@
+/** The bench's flags (node:util parseArgs): how much data, which phases, and how long each lasts. */
+import { parseArgs } from 'node:util';
+
+export const PHASES = ['topology', 'latency', 'seed', 'consume', 'sink', 'memory'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  readonly records: number;
+  readonly rate: number;
+  readonly partitions: number;
+  readonly latencySeconds: number;
+  readonly only: ReadonlySet<Phase>;
+  /** The seed's way is so slow that it runs on a budget and is extrapolated. */
+  readonly seedSeconds: number;
+  readonly seedRecords: number;
+  readonly memorySeconds: number;
+  /** Added before every sink transaction in the memory phase: ~1,000 rows per (delay + write). */
+  readonly slowSinkMs: number;
+  /** Profile the topology child of the end-to-end phase with node --cpu-prof into this folder. */
+  readonly cpuProfDir: string | undefined;
+  /** Run the topology child under tsx instead of compiled on plain node (as deployed). */
+  readonly tsxChild: boolean;
+  /** Also write the figures as JSON here. */
+  readonly json: string | undefined;
+}
+
+const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--latency-seconds S]
+                     [--only ${PHASES.join(',')}] [--seed-seconds S] [--seed-records N]
+                     [--memory-seconds S] [--slow-sink-ms MS] [--cpu-prof DIR] [--json FILE] [--tsx-child]`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      records: { type: 'string', default: '1000000' },
+      rate: { type: 'string', default: '5000' },
+      partitions: { type: 'string', default: '6' },
+      'latency-seconds': { type: 'string', default: '20' },
+      only: { type: 'string' },
+      'seed-seconds': { type: 'string', default: '30' },
+      'seed-records': { type: 'string', default: '20000' },
+      'memory-seconds': { type: 'string', default: '60' },
+      'slow-sink-ms': { type: 'string', default: '500' },
+      'cpu-prof': { type: 'string' },
+      json: { type: 'string' },
+      'tsx-child': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = values.only === undefined ? new Set<Phase>(PHASES) : new Set(values.only.split(',').map((p) => phase(p.trim())));
+  return {
+    records: positiveInt('records', values.records),
+    rate: positiveInt('rate', values.rate),
+    partitions: positiveInt('partitions', values.partitions),
+    latencySeconds: positiveInt('latency-seconds', values['latency-seconds']),
+    only,
+    seedSeconds: positiveInt('seed-seconds', values['seed-seconds']),
+    seedRecords: positiveInt('seed-records', values['seed-records']),
+    memorySeconds: positiveInt('memory-seconds', values['memory-seconds']),
+    slowSinkMs: positiveInt('slow-sink-ms', values['slow-sink-ms'], 0),
+    cpuProfDir: values['cpu-prof'],
+    json: values.json,
+    tsxChild: values['tsx-child'],
+  };
+}
+
+function positiveInt(name: string, text: string, min = 1): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${text}\n${USAGE}`);
+  return n;
+}
+
+function phase(name: string): Phase {
+  if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only: unknown phase ${name} (known: ${PHASES.join(', ')})`);
+  return name as Phase;
+}
