@@ -51,3 +51,20 @@ export function describeCpu(used: CpuByPart, wallSeconds: number, cores: number)
     .join(', ');
   return `${parts}; ${total.toFixed(1)} CPU s of ${cores} × ${wallSeconds.toFixed(1)} s = ${((100 * total) / (cores * wallSeconds)).toFixed(0)} % of the machine`;
 }
+
+/**
+ * Waits until the stack's containers use less than `cores` CPUs over a 2 s window (or `maxSeconds`
+ * pass): after a million-row phase MariaDB flushes its buffer pool for a while, and a latency or
+ * memory phase started then would measure that flush. Returns the seconds waited.
+ */
+export async function settle(stack: RunningStack, options: { cores?: number; maxSeconds?: number } = {}): Promise<number> {
+  const started = Date.now();
+  const limit = options.cores ?? 0.15;
+  while (Date.now() - started < (options.maxSeconds ?? 90) * 1000) {
+    const before = stackCpu(stack);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const used = Object.values(cpuDelta(before, stackCpu(stack))).reduce((a, b) => a + b, 0);
+    if (Object.keys(before).length === 0 || used / 2 < limit) break;
+  }
+  return (Date.now() - started) / 1000;
+}

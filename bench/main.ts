@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 import type { RunningStack } from '../stack/harness.js';
 import { runConsumeCeiling, runSeedWay, runSinkCeiling } from './baselines.js';
 import { openContext, type BenchContext } from './context.js';
+import { settle } from './cpu.js';
 import { runEndToEnd } from './end-to-end.js';
 import { runLatency } from './latency.js';
 import { loadBacklog } from './load.js';
@@ -48,30 +49,39 @@ const results: Results = {};
 let machine: MachineInfo | undefined;
 try {
   log(`options: ${JSON.stringify({ ...options, only: [...options.only] })}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const needsChild = ['topology', 'latency', 'memory'].some((p) => options.only.has(p as 'topology'));
+  const needsChild = (['topology', 'latency', 'memory'] as const).some((p) => options.only.has(p));
   let runtime = tsxRuntime();
   if (needsChild && !options.tsxChild) {
     runtime = { name: 'node', script: buildTopologyChild(), execArgv: [] };
     log(`topology child compiled with tsc: ${runtime.script}`);
   }
-  ctx = await openContext(options.partitions, runtime, log, (s) => (stack = s));
-  machine = machineInfo(Object.values(ctx.stack.images));
-  machine.mariadb = await serverVersion(ctx);
-  machine.pipeline = `${Object.entries(ctx.defaults)
+  const c = await openContext(options.partitions, runtime, log, (s) => (stack = s));
+  ctx = c;
+  machine = machineInfo(Object.values(c.stack.images));
+  machine.mariadb = await serverVersion(c);
+  machine.pipeline = `${Object.entries(c.defaults)
     .map(([k, v]) => `${k} ${String(v)}`)
     .join(', ')}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}`;
-  log(`pipeline settings (tempstream start's, from cli/config.ts and the environment): ${JSON.stringify(ctx.defaults)}`);
+  log(`pipeline settings (tempstream start's, from cli/config.ts and the environment): ${JSON.stringify(c.defaults)}`);
   const { only } = options;
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
+  // A phase right after a million-row one would otherwise measure MariaDB's background flushing.
+  const settled = async (phase: string) => log(`${phase}: waited ${(await settle(c.stack)).toFixed(0)} s for the stack to settle (containers below 0.15 CPU)`);
 
-  results.load = await loadBacklog(ctx, options.records, log);
-  if (only.has('topology')) results.topology = await runEndToEnd(ctx, results.load.expected, { cpuProfDir: options.cpuProfDir }, log);
+  results.load = await loadBacklog(c, options.records, log);
+  if (only.has('topology')) results.topology = await runEndToEnd(c, results.load.expected, { cpuProfDir: options.cpuProfDir }, log);
   // The baselines before the latency phase: they must see the very backlog the topology saw.
-  if (only.has('seed')) results.seed = await runSeedWay(ctx, { seconds: options.seedSeconds, records: options.seedRecords }, log);
-  if (only.has('consume')) results.consume = await runConsumeCeiling(ctx, log);
-  if (only.has('sink')) results.sink = await runSinkCeiling(ctx, options.records, log);
-  if (only.has('latency')) results.latency = await runLatency(ctx, { rate: options.rate, seconds: options.latencySeconds, cpuProfDir: options.cpuProfDir }, log);
-  if (only.has('memory')) results.memory = await runMemory(ctx, { seconds: options.memorySeconds, slowSinkMs: options.slowSinkMs }, log);
+  if (only.has('seed')) results.seed = await runSeedWay(c, { seconds: options.seedSeconds, records: options.seedRecords }, log);
+  if (only.has('consume')) results.consume = await runConsumeCeiling(c, log);
+  if (only.has('sink')) results.sink = await runSinkCeiling(c, options.records, log);
+  if (only.has('latency')) {
+    await settled('latency');
+    results.latency = await runLatency(c, { rate: options.rate, seconds: options.latencySeconds, cpuProfDir: options.cpuProfDir }, log);
+  }
+  if (only.has('memory')) {
+    await settled('memory');
+    results.memory = await runMemory(c, { seconds: options.memorySeconds, slowSinkMs: options.slowSinkMs }, log);
+  }
 
   machine.loadAtEnd = loadavg();
   console.log(`\n${formatTable(results, machine)}\n`);
