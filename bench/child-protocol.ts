@@ -10,6 +10,7 @@ export interface TopologyChildConfig {
   readonly maxTemp: number;
   readonly sinkBatchSize: number;
   readonly sinkLingerMs: number;
+  readonly sinkConcurrency: number;
   readonly maxInFlightPerPartition: number;
   readonly shutdownTimeoutMs: number;
   /** > 0: every sink transaction starts this much later (the memory phase's slow database). */
@@ -32,6 +33,10 @@ export type FromChild =
       readonly at: number;
       readonly rssBytes: number;
       readonly heapUsedBytes: number;
+      /** V8's heap as reserved from the OS, used or not. */
+      readonly heapTotalBytes: number;
+      /** Memory outside the V8 heap held by JS objects: Buffers (fetched batches, sockets). */
+      readonly externalBytes: number;
       readonly inFlight: number;
       readonly cpuSeconds: number;
       /** Since the previous sample: the longest the event loop was blocked, and GC pauses. */

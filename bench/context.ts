@@ -14,7 +14,7 @@ import type { ChildRuntime } from './topology-process.js';
 
 /**
  * The settings `tempstream start` would run with in this environment: its defaults, or
- * MIN_TEMP, MAX_TEMP, SINK_BATCH_SIZE, SINK_LINGER_MS, MAX_IN_FLIGHT_PER_PARTITION when set, so a
+ * MIN_TEMP, MAX_TEMP, SINK_BATCH_SIZE, SINK_LINGER_MS, SINK_CONCURRENCY, MAX_IN_FLIGHT_PER_PARTITION when set, so a
  * tuning can be measured exactly as a user would apply it.
  */
 export interface UserDefaults {
@@ -22,6 +22,7 @@ export interface UserDefaults {
   readonly maxTemp: number;
   readonly sinkBatchSize: number;
   readonly sinkLingerMs: number;
+  readonly sinkConcurrency: number;
   readonly maxInFlightPerPartition: number;
   readonly shutdownTimeoutMs: number;
 }
@@ -33,6 +34,7 @@ export function userDefaults(env: NodeJS.ProcessEnv = process.env): UserDefaults
     maxTemp: config.rules.maxTemp,
     sinkBatchSize: config.sink.batchSize,
     sinkLingerMs: config.sink.lingerMs,
+    sinkConcurrency: config.sink.concurrency,
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };

@@ -57,7 +57,7 @@ export async function runEndToEnd(ctx: BenchContext, expected: ExpectedCounts | 
       if (Date.now() - lastReport >= 2000) {
         lastReport = Date.now();
         const s = child.childSamples.at(-1);
-        if (s) log(`  topology: ${s.sink.stored} rows stored, ${s.inFlight} in flight, RSS ${mb(s.rssBytes / 1024)}, heap used ${mb(s.heapUsedBytes / 1024)}`);
+        if (s) log(`  topology: ${s.sink.stored} rows stored, ${s.inFlight} in flight, RSS ${mb(s.rssBytes / 1024)}, heap used ${mb(s.heapUsedBytes / 1024)} of ${mb(s.heapTotalBytes / 1024)}, external ${mb(s.externalBytes / 1024)}`);
       }
       await sleep(100);
     }
@@ -122,6 +122,7 @@ export function childConfig(ctx: BenchContext, run: { mysqlUrl: string; groupId:
     maxTemp: d.maxTemp,
     sinkBatchSize: d.sinkBatchSize,
     sinkLingerMs: d.sinkLingerMs,
+    sinkConcurrency: d.sinkConcurrency,
     maxInFlightPerPartition: d.maxInFlightPerPartition,
     shutdownTimeoutMs: run.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
     slowSinkMs: run.slowSinkMs,

@@ -55,13 +55,14 @@ try {
     runtime = { name: 'node', script: buildTopologyChild(), execArgv: [] };
     log(`topology child compiled with tsc: ${runtime.script}`);
   }
+  if (options.childNodeArgs.length > 0) runtime = { ...runtime, execArgv: [...runtime.execArgv, ...options.childNodeArgs] };
   const c = await openContext(options.partitions, runtime, log, (s) => (stack = s));
   ctx = c;
   machine = machineInfo(Object.values(c.stack.images));
   machine.mariadb = await serverVersion(c);
   machine.pipeline = `${Object.entries(c.defaults)
     .map(([k, v]) => `${k} ${String(v)}`)
-    .join(', ')}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}`;
+    .join(', ')}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}${options.childNodeArgs.length > 0 ? ` with ${options.childNodeArgs.join(' ')}` : ''}`;
   log(`pipeline settings (tempstream start's, from cli/config.ts and the environment): ${JSON.stringify(c.defaults)}`);
   const { only } = options;
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });

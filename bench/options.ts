@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly slowSinkMs: number;
   /** Profile the topology child of the end-to-end phase with node --cpu-prof into this folder. */
   readonly cpuProfDir: string | undefined;
+  /** Extra node flags for the topology child (e.g. a V8 heap limit), as a deployment would set them. */
+  readonly childNodeArgs: readonly string[];
   /** Run the topology child under tsx instead of compiled on plain node (as deployed). */
   readonly tsxChild: boolean;
   /** Also write the figures as JSON here. */
@@ -26,7 +28,8 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--latency-seconds S]
                      [--only ${PHASES.join(',')}] [--seed-seconds S] [--seed-records N]
-                     [--memory-seconds S] [--slow-sink-ms MS] [--cpu-prof DIR] [--json FILE] [--tsx-child]`;
+                     [--memory-seconds S] [--slow-sink-ms MS] [--cpu-prof DIR] [--json FILE] [--tsx-child]
+                     [--child-node-args="FLAGS"]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -45,6 +48,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
       'tsx-child': { type: 'boolean', default: false },
+      'child-node-args': { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -66,6 +70,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cpuProfDir: values['cpu-prof'],
     json: values.json,
     tsxChild: values['tsx-child'],
+    childNodeArgs: values['child-node-args'].split(/\s+/).filter((a) => a.length > 0),
   };
 }
 

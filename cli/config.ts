@@ -54,7 +54,8 @@ const schema = z
     MAX_TEMP: z.coerce.number().finite().default(110),
     SINK_BATCH_SIZE: int(1, 100_000).default(1000),
     SINK_LINGER_MS: int(0, 60_000).default(100),
-    MAX_IN_FLIGHT_PER_PARTITION: int(1, 1_000_000).default(5000),
+    SINK_CONCURRENCY: int(1, 16).default(2),
+    MAX_IN_FLIGHT_PER_PARTITION: int(1, 1_000_000).default(2000),
     PROCESSING_GUARANTEE: z.enum(['at_least_once', 'exactly_once']).default('at_least_once'),
     ERROR_POLICY_DESERIALIZATION: policy,
     ERROR_POLICY_VALIDATION: policy,
@@ -91,7 +92,7 @@ export interface AppConfig {
   readonly schemaRegistry: { url: string; auth?: { username: string; password: string } };
   readonly mysql: { url: string; ssl: false | { ca?: string } };
   readonly rules: { minTemp: number; maxTemp: number };
-  readonly sink: { batchSize: number; lingerMs: number };
+  readonly sink: { batchSize: number; lingerMs: number; concurrency: number };
   readonly maxInFlightPerPartition: number;
   readonly processingGuarantee: 'at_least_once' | 'exactly_once';
   readonly errorPolicies: ErrorPolicies;
@@ -144,7 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     mysql: { url: c.MYSQL_URL, ssl: c.MYSQL_SSL ? { ca: readCa('MYSQL_SSL_CA_FILE', c.MYSQL_SSL_CA_FILE) } : false },
     rules: { minTemp: c.MIN_TEMP, maxTemp: c.MAX_TEMP },
-    sink: { batchSize: c.SINK_BATCH_SIZE, lingerMs: c.SINK_LINGER_MS },
+    sink: { batchSize: c.SINK_BATCH_SIZE, lingerMs: c.SINK_LINGER_MS, concurrency: c.SINK_CONCURRENCY },
     maxInFlightPerPartition: c.MAX_IN_FLIGHT_PER_PARTITION,
     processingGuarantee: c.PROCESSING_GUARANTEE,
     errorPolicies: Object.fromEntries(ERROR_CLASSES.map((k) => [k, c[`ERROR_POLICY_${k.toUpperCase()}` as keyof RawConfig]])) as unknown as ErrorPolicies,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import mysql from 'mysql2';
 import { SinkError } from '../topology/index.js';
 import { chunk, insertIgnore, type SqlValue } from './sql.js';
 
@@ -33,7 +34,9 @@ export async function insertIgnoreCounting<C extends string>(
   let inserted = 0;
   for (const part of chunk(rows, MAX_ROWS_PER_STATEMENT)) {
     const statement = insertIgnore(table, columns, part);
-    const header = resultHeaderOf(await trx.raw(statement.sql, [...statement.bindings]));
+    // Inlined by the driver's own escaping, once: with bindings, knex rewrites every placeholder and
+    // mysql2 then formats them again, two passes over 4,000 values per statement (~8 % of our CPU).
+    const header = resultHeaderOf(await trx.raw(mysql.format(statement.sql, [...statement.bindings])));
     const skipped = part.length - header.affectedRows;
     if (header.warningStatus > skipped) {
       const warnings = await warningsOf(trx);

@@ -22,8 +22,13 @@ describe('MysqlReadingsSink', () => {
     expect(outcome.rejected?.size).toBe(0);
     expect(db.calls).toHaveLength(1);
     expect(db.calls[0]!.inTransaction).toBe(true);
-    expect(db.calls[0]!.sql).toMatch(/^INSERT IGNORE INTO `temperature` \(`device_id`, `reading_time`, .*\) VALUES \(\?(, \?){7}\)(, \(\?(, \?){7}\)){2}$/);
-    expect(db.calls[0]!.bindings.slice(0, 8)).toEqual(['a', '2026-01-01 00:00:00.000', 70, 'FAHRENHEIT', '2026-01-01 00:00:00.000', 'temperature-readings', 0, '7']);
+    // Values arrive inlined by mysql2's escaping (one formatting pass instead of knex's plus mysql2's).
+    const row = (id: string) => `('${id}', '2026-01-01 00:00:00.000', 70, 'FAHRENHEIT', '2026-01-01 00:00:00.000', 'temperature-readings', 0, '7')`;
+    expect(db.calls[0]!.sql).toBe(
+      'INSERT IGNORE INTO `temperature` (`device_id`, `reading_time`, `temperature`, `unit`, `received_at`, `source_topic`, `source_partition`, `source_offset`) ' +
+        `VALUES ${row('a')}, ${row('b')}, ${row('a')}`,
+    );
+    expect(db.calls[0]!.bindings).toEqual([]);
     expect(db.outcomes).toEqual(['commit']);
     expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, rejected: 0, batches: 1 });
   });
@@ -34,7 +39,8 @@ describe('MysqlReadingsSink', () => {
     const outcome = await sink.write([record('x'.repeat(65)), record('ok')]);
     expect([...(outcome.rejected?.keys() ?? [])]).toEqual([0]);
     expect(outcome.rejected?.get(0)).toBeInstanceOf(SinkError);
-    expect(db.calls[0]!.bindings[0]).toBe('ok');
+    expect(db.calls[0]!.sql).toContain("VALUES ('ok', ");
+    expect(db.calls[0]!.sql).not.toContain('xxx');
     expect(sink.counters).toMatchObject({ stored: 1, rejected: 1 });
   });
 
@@ -69,11 +75,12 @@ describe('MysqlReadingsSink', () => {
   });
 
   it('splits a large batch into statements within one transaction', async () => {
-    const db = fakeKnex((_sql, bindings) => insertResult(bindings.length / 8));
+    const rowsIn = (sql: string) => sql.split("'temperature-readings'").length - 1;
+    const db = fakeKnex((sql) => insertResult(rowsIn(sql)));
     const sink = new MysqlReadingsSink(db.knex);
     const batch = Array.from({ length: MAX_ROWS_PER_STATEMENT + 1 }, (_, i) => record(`d${i}`));
     await sink.write(batch);
-    expect(db.calls.map((c) => c.bindings.length / 8)).toEqual([MAX_ROWS_PER_STATEMENT, 1]);
+    expect(db.calls.map((c) => rowsIn(c.sql))).toEqual([MAX_ROWS_PER_STATEMENT, 1]);
     expect(db.outcomes).toEqual(['commit']);
     expect(sink.counters.stored).toBe(MAX_ROWS_PER_STATEMENT + 1);
   });

@@ -1,5 +1,6 @@
 import type { TemperatureReading } from '../schemas/index.js';
 import { SinkError, type StreamRecord, type TopologyError } from '../topology/index.js';
+import { toMysqlDatetime } from './mysql-datetime.js';
 import { temperatureRowProblems, toTemperatureRow, type TemperatureRow } from './temperature-row.js';
 
 export interface SplitBatch {
@@ -12,10 +13,11 @@ export interface SplitBatch {
 export function splitStorable(sinkName: string, batch: readonly StreamRecord<unknown, TemperatureReading>[], receivedAtMs: number): SplitBatch {
   const rows: TemperatureRow[] = [];
   const rejected = new Map<number, TopologyError>();
+  const receivedAt = toMysqlDatetime(receivedAtMs);
   batch.forEach((record, index) => {
     const problems = temperatureRowProblems(record.value);
     if (problems.length > 0) rejected.set(index, new SinkError(`${sinkName}: cannot store reading: ${problems.join('; ')}`, false));
-    else rows.push(toTemperatureRow(record, receivedAtMs));
+    else rows.push(toTemperatureRow(record, receivedAt));
   });
   return { rows, rejected };
 }

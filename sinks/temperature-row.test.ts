@@ -15,7 +15,7 @@ const record: StreamRecord<string | null, TemperatureReading> = {
 
 describe('temperature rows', () => {
   it('keep the reading as received, in UTC, with its source coordinates', () => {
-    expect(toTemperatureRow(record, Date.UTC(2026, 0, 1, 10, 0, 1))).toEqual({
+    expect(toTemperatureRow(record, toMysqlDatetime(Date.UTC(2026, 0, 1, 10, 0, 1)))).toEqual({
       device_id: 'oven-7',
       reading_time: '2026-01-01 10:00:00.250',
       temperature: 71.5,
@@ -28,7 +28,7 @@ describe('temperature rows', () => {
   });
 
   it('are identified by device and reading time, byte for byte', () => {
-    const row = toTemperatureRow(record, 0);
+    const row = toTemperatureRow(record, toMysqlDatetime(0));
     expect(temperatureRowIdentity(row)).toBe(temperatureRowIdentity({ ...row }));
     expect(temperatureRowIdentity(row)).not.toBe(temperatureRowIdentity({ ...row, device_id: 'OVEN-7' }));
   });
@@ -56,5 +56,12 @@ describe('DATETIME(3) text', () => {
     expect([isStorableTime(0), isStorableTime(Date.UTC(9999, 11, 31, 23, 59, 59, 999))]).toEqual([true, true]);
     expect([isStorableTime(-1), isStorableTime(Date.UTC(10000, 0, 1)), isStorableTime(0.5), isStorableTime(Number.NaN)]).toEqual([false, false, false, false]);
     expect(() => toMysqlDatetime(-1)).toThrow(RangeError);
+  });
+
+  it('writes what toISOString() writes, padded, across the whole range', () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    const samples = [0, 1, 999, Date.UTC(2000, 1, 29, 0, 0, 0, 7), Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
+    for (let ms = 0; ms < Date.UTC(9999, 0, 1); ms += 86_399_937_013) samples.push(ms); // strides through every field
+    for (const ms of samples) expect(toMysqlDatetime(ms)).toBe(iso(ms));
   });
 });

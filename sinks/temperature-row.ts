@@ -48,15 +48,18 @@ export function temperatureRowProblems(reading: TemperatureReading): string[] {
   return problems;
 }
 
-/** The reading as the table keeps it, with where it came from and when this sink received it. */
-export function toTemperatureRow(record: StreamRecord<unknown, TemperatureReading>, receivedAtMs: number): TemperatureRow {
+/**
+ * The reading as the table keeps it, with where it came from and when this sink received it
+ * (`receivedAt` as toMysqlDatetime writes it: formatted once for a whole batch).
+ */
+export function toTemperatureRow(record: StreamRecord<unknown, TemperatureReading>, receivedAt: string): TemperatureRow {
   const { value: reading, source } = record;
   return {
     device_id: reading.deviceId,
     reading_time: toMysqlDatetime(reading.readingTime),
     temperature: reading.temperature,
     unit: reading.unit,
-    received_at: toMysqlDatetime(receivedAtMs),
+    received_at: receivedAt,
     source_topic: source.topic,
     source_partition: source.partition,
     source_offset: source.offset,

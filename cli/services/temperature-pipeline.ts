@@ -21,7 +21,7 @@ export function pipelineSettings(config: AppConfig, groupId = config.kafka.group
     minTemp: config.rules.minTemp,
     maxTemp: config.rules.maxTemp,
     jsonInput: config.jsonInput,
-    sinkBatching: { maxRecords: config.sink.batchSize, lingerMs: config.sink.lingerMs },
+    sinkBatching: { maxRecords: config.sink.batchSize, lingerMs: config.sink.lingerMs, maxConcurrentWrites: config.sink.concurrency },
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     errorPolicies: config.errorPolicies,
     shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -164,6 +164,48 @@ describe('BatchingSink concurrency', () => {
     expect(writer.maxInFlight).toBe(1);
   });
 
+  it('runs up to maxConcurrentWrites writes at once, acknowledging each batch when its own write returns', async () => {
+    const gates = [deferred(), deferred(), deferred()];
+    const writer = new ScriptedWriter((_batch, call) => gates[call - 1]!.promise);
+    const { add, written } = harness(writer, { maxRecords: 2, maxConcurrentWrites: 2 });
+    add('a', 'b', 'c', 'd', 'e', 'f');
+    await settle();
+    expect(writer.calls).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    gates[1]!.resolve(); // the second batch returns first
+    await settle();
+    expect(written).toEqual(['c', 'd']);
+    expect(writer.calls).toHaveLength(3); // its slot went to the next batch
+    gates[0]!.resolve();
+    gates[2]!.resolve();
+    await settle();
+    expect(written).toEqual(['c', 'd', 'a', 'b', 'e', 'f']);
+    expect(writer.maxInFlight).toBe(2);
+  });
+
+  it('flush() waits for every concurrent write, including one started while it waited', async () => {
+    const gates = [deferred(), deferred(), deferred()];
+    const writer = new ScriptedWriter((_batch, call) => gates[call - 1]!.promise);
+    const { add, sink, written } = harness(writer, { maxRecords: 2, maxConcurrentWrites: 2, lingerMs: 10_000 });
+    add('a', 'b', 'c', 'd');
+    let flushed = false;
+    const flushing = sink.flush().then(() => (flushed = true));
+    await settle();
+    add('e'); // below maxRecords, linger far away: flush() must still write it
+    gates[0]!.resolve();
+    await settle();
+    expect(flushed).toBe(false);
+    expect(writer.calls[2]).toEqual(['e']);
+    gates[1]!.resolve();
+    await settle();
+    expect(flushed).toBe(false);
+    gates[2]!.resolve();
+    await flushing;
+    expect(written.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('gives items that arrive during a write, without filling a batch, their own linger', async () => {
     const gate = deferred();
     const writer = new ScriptedWriter((_b, call) => (call === 1 ? gate.promise : Promise.resolve()));

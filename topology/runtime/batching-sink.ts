@@ -28,6 +28,12 @@ export interface BatchingOptions {
   readonly lingerMs: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /**
+   * Batches written at once. 1 keeps the items' order (an output topic needs it); more lets a
+   * database work on one transaction while the next is built and sent, for writers whose batches
+   * commute (idempotent upserts). Each write takes its own connection.
+   */
+  readonly maxConcurrentWrites: number;
 }
 
 export const DEFAULT_BATCHING: BatchingOptions = {
@@ -36,6 +42,7 @@ export const DEFAULT_BATCHING: BatchingOptions = {
   lingerMs: 100,
   retryInitialMs: 100,
   retryMaxMs: 10_000,
+  maxConcurrentWrites: 1,
 };
 
 /** How a batching sink reports the fate of each item back to whoever tracks it. */
@@ -61,7 +68,7 @@ export const defaultIsTransient = (error: unknown): boolean =>
 
 /**
  * Buffers items and writes them in batches: on a count, a byte size or a linger time, whichever comes
- * first. One write is in flight at a time. A transient failure is retried with backoff, unchanged; a
+ * first. Up to `maxConcurrentWrites` writes are in flight (one by default, in order). A transient failure is retried with backoff, unchanged; a
  * permanent one splits the batch in halves until the poison item stands alone and is refused, so the
  * good items still land. Nothing is acknowledged before its batch's write returned.
  */
@@ -69,7 +76,8 @@ export class BatchingSink<T> {
   private buffer: Entry<T>[] = [];
   private bufferedBytes = 0;
   private lingerTimer: unknown;
-  private flushing: Promise<void> | undefined;
+  /** Writes in flight. */
+  private readonly writing = new Set<Promise<void>>();
   private lingerExpired = false;
 
   constructor(
@@ -107,12 +115,13 @@ export class BatchingSink<T> {
 
   /** Writes everything buffered now, ignoring linger, and resolves when the buffer is empty. */
   async flush(): Promise<void> {
-    this.lingerExpired = true;
-    while (this.buffer.length > 0 || this.flushing) {
-      // Stopped: the flush loop writes nothing more, so waiting for an empty buffer would spin forever.
-      if (this.signal.aborted && !this.flushing) return;
+    while (this.buffer.length > 0 || this.writing.size > 0) {
+      // Stopped: nothing more is written, so waiting for an empty buffer would spin forever.
+      if (this.signal.aborted && this.writing.size === 0) return;
+      // Again each round: items added during a write must not wait for their linger.
+      if (this.buffer.length > 0) this.lingerExpired = true;
       this.kick();
-      await this.flushing;
+      await Promise.race(this.writing);
     }
   }
 
@@ -120,19 +129,10 @@ export class BatchingSink<T> {
     return this.buffer.length >= this.options.maxRecords || (this.options.maxBytes > 0 && this.bufferedBytes >= this.options.maxBytes);
   }
 
-  /** Starts the flush loop unless it runs already. */
+  /** Starts writes while a batch is due and a write slot is free. */
   private kick(): void {
-    if (this.flushing) return;
-    this.flushing = this.flushLoop()
-      .catch((error: unknown) => this.onBroken(error))
-      .finally(() => {
-        this.flushing = undefined;
-      });
-  }
-
-  private async flushLoop(): Promise<void> {
-    while (this.buffer.length > 0 && (this.isFull() || this.lingerExpired)) {
-      if (this.signal.aborted) return;
+    const slots = Math.max(1, this.options.maxConcurrentWrites);
+    while (this.writing.size < slots && this.buffer.length > 0 && (this.isFull() || this.lingerExpired) && !this.signal.aborted) {
       const batch = this.takeBatch();
       if (this.buffer.length === 0) {
         this.lingerExpired = false;
@@ -141,11 +141,15 @@ export class BatchingSink<T> {
           this.lingerTimer = undefined;
         }
       }
-      const started = this.clock.now();
-      await this.writeIsolating(batch);
-      this.observer.flushed?.(this.writer.name, batch.length, this.clock.now() - started);
+      const write: Promise<void> = this.writeTimed(batch)
+        .catch((error: unknown) => this.onBroken(error))
+        .finally(() => {
+          this.writing.delete(write);
+          this.kick();
+        });
+      this.writing.add(write);
     }
-    // Items that arrived during the write and did not fill a batch wait for their own linger.
+    // Items that arrived during a write and did not fill a batch wait for their own linger.
     if (this.buffer.length > 0 && this.lingerTimer === undefined && !this.lingerExpired) {
       this.lingerTimer = this.clock.setTimer(() => {
         this.lingerTimer = undefined;
@@ -153,6 +157,12 @@ export class BatchingSink<T> {
         this.kick();
       }, this.options.lingerMs);
     }
+  }
+
+  private async writeTimed(batch: Entry<T>[]): Promise<void> {
+    const started = this.clock.now();
+    await this.writeIsolating(batch);
+    this.observer.flushed?.(this.writer.name, batch.length, this.clock.now() - started);
   }
 
   private takeBatch(): Entry<T>[] {
@@ -164,10 +174,8 @@ export class BatchingSink<T> {
       bytes += next;
       count++;
     }
-    const batch = this.buffer.slice(0, count);
-    this.buffer = this.buffer.slice(count);
     this.bufferedBytes -= bytes;
-    return batch;
+    return this.buffer.splice(0, count);
   }
 
   /** Writes a batch, retrying transient failures and bisecting permanent ones. */

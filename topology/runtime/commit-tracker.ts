@@ -65,21 +65,36 @@ export interface OffsetToCommit extends PartitionKey {
   readonly offset: string;
 }
 
-const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+interface PartitionEntry {
+  readonly key: PartitionKey;
+  readonly tracker: PartitionTracker;
+  readonly generation: number;
+  committed?: bigint;
+}
 
 /** One tracker per assigned partition, and the memory of what was last committed for each. */
 export class CommitTracker {
-  private readonly partitions = new Map<string, { key: PartitionKey; tracker: PartitionTracker; generation: number; committed?: bigint }>();
+  /** By topic, then partition: looked up several times per record, so no key strings are built. */
+  private readonly topics = new Map<string, Map<number, PartitionEntry>>();
   private generations = 0;
 
-  private entry(topic: string, partition: number) {
-    const k = keyOf(topic, partition);
-    let e = this.partitions.get(k);
-    if (!e) {
-      e = { key: { topic, partition }, tracker: new PartitionTracker(), generation: ++this.generations };
-      this.partitions.set(k, e);
+  private find(topic: string, partition: number): PartitionEntry | undefined {
+    return this.topics.get(topic)?.get(partition);
+  }
+
+  private create(topic: string, partition: number): PartitionEntry {
+    let byPartition = this.topics.get(topic);
+    if (!byPartition) {
+      byPartition = new Map();
+      this.topics.set(topic, byPartition);
     }
+    const e: PartitionEntry = { key: { topic, partition }, tracker: new PartitionTracker(), generation: ++this.generations };
+    byPartition.set(partition, e);
     return e;
+  }
+
+  private *entries(): Iterable<PartitionEntry> {
+    for (const byPartition of this.topics.values()) yield* byPartition.values();
   }
 
   /**
@@ -87,13 +102,12 @@ export class CommitTracker {
    * that completions of records read before it cannot move the offsets of records read after it.
    */
   begin(topic: string, partition: number, offset: bigint): number {
-    let e = this.entry(topic, partition);
+    let e = this.find(topic, partition) ?? this.create(topic, partition);
     if (e.tracker.lastBegunOffset !== undefined && offset <= e.tracker.lastBegunOffset) {
       // The consumer went back (a rebalance that kept the partition, a seek): the records from here
       // are read again, so start over in a new generation rather than trust the old bookkeeping.
       const committed = e.committed;
-      this.partitions.delete(keyOf(topic, partition));
-      e = this.entry(topic, partition);
+      e = this.create(topic, partition);
       e.committed = committed;
     }
     e.tracker.begin(offset);
@@ -102,25 +116,25 @@ export class CommitTracker {
 
   /** Marks a record handled. Late completions for a revoked partition (an older generation) are ignored. */
   complete(topic: string, partition: number, offset: bigint, generation?: number): void {
-    const e = this.partitions.get(keyOf(topic, partition));
+    const e = this.find(topic, partition);
     if (!e || (generation !== undefined && generation !== e.generation)) return;
     e.tracker.complete(offset);
   }
 
   inFlight(topic: string, partition: number): number {
-    return this.partitions.get(keyOf(topic, partition))?.tracker.inFlight ?? 0;
+    return this.find(topic, partition)?.tracker.inFlight ?? 0;
   }
 
   totalInFlight(): number {
     let n = 0;
-    for (const e of this.partitions.values()) n += e.tracker.inFlight;
+    for (const e of this.entries()) n += e.tracker.inFlight;
     return n;
   }
 
   /** Offsets that moved since they were last marked committed. */
   due(): OffsetToCommit[] {
     const out: OffsetToCommit[] = [];
-    for (const e of this.partitions.values()) {
+    for (const e of this.entries()) {
       const next = e.tracker.committable();
       if (next !== undefined && (e.committed === undefined || next > e.committed)) {
         out.push({ ...e.key, offset: next.toString() });
@@ -131,17 +145,17 @@ export class CommitTracker {
 
   markCommitted(offsets: readonly OffsetToCommit[]): void {
     for (const o of offsets) {
-      const e = this.partitions.get(keyOf(o.topic, o.partition));
+      const e = this.find(o.topic, o.partition);
       if (e) e.committed = BigInt(o.offset);
     }
   }
 
   /** Forgets a partition taken away by a rebalance; in-flight records of it will not be committed by us. */
   revoke(topic: string, partition: number): void {
-    this.partitions.delete(keyOf(topic, partition));
+    this.topics.get(topic)?.delete(partition);
   }
 
   assigned(): PartitionKey[] {
-    return [...this.partitions.values()].map((e) => e.key);
+    return [...this.entries()].map((e) => e.key);
   }
 }

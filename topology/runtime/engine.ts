@@ -92,7 +92,7 @@ export class Engine {
     this.policies = { ...DEFAULT_ERROR_POLICIES, ...options.errorPolicies };
     this.logger = options.logger ?? silentLogger;
     this.observer = options.observer ?? {};
-    this.maxInFlight = options.maxInFlightPerPartition ?? 10_000;
+    this.maxInFlight = options.maxInFlightPerPartition ?? 2000;
     this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.onFailed(t, e, n) };
     this.dlqTopicOf = options.dlqTopic ?? ((t: string) => `${t}-dlq`);
     this.dlq = this.makeSink(new DlqWriter(options.producer), { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching });

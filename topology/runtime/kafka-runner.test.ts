@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde } from '../index.js';
 
@@ -19,8 +19,11 @@ class StandInConsumer {
   connect = (): Promise<void> => Promise.resolve();
   subscribe = (): Promise<void> => Promise.resolve();
   commitOffsets = (): Promise<void> => Promise.resolve();
-  run = (): Promise<void> => {
+  /** The runner's eachBatch, for tests that feed it batches by hand. */
+  eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  run = (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }): Promise<void> => {
     this.running = true;
+    this.eachBatch = config.eachBatch;
     return Promise.resolve();
   };
   on = (event: string, listener: Listener): void => {
@@ -74,5 +77,55 @@ describe('KafkaTopologyRunner after a consumer crash', () => {
     expect(stopped).toBe('resolved');
     expect(runner.state).toBe('failed');
     expect(consumer.disconnected).toBe(true);
+  });
+});
+
+/** A fetched batch of `n` messages as KafkaJS hands it over, recording what the runner resolves. */
+function batchOf(n: number, options: { runningFor?: number } = {}) {
+  const resolved: string[] = [];
+  let isRunningCalls = 0;
+  const messages = Array.from({ length: n }, (_, i) => ({ offset: String(i), key: Buffer.from('k'), value: Buffer.from('v'), timestamp: '0', headers: {}, attributes: 0 }));
+  const payload = {
+    batch: { topic: 'in', partition: 0, messages },
+    isRunning: () => ++isRunningCalls <= (options.runningFor ?? Number.POSITIVE_INFINITY),
+    isStale: () => false,
+    heartbeat: () => Promise.resolve(),
+    resolveOffset: (offset: string) => void resolved.push(offset),
+  } as unknown as EachBatchPayload;
+  return { payload, resolved };
+}
+
+describe('KafkaTopologyRunner batch loop', () => {
+  it('resolves the last processed offset once per batch', async () => {
+    const { kafka, consumer } = standInKafka();
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    await runner.start();
+    const { payload, resolved } = batchOf(5);
+    await consumer.eachBatch!(payload);
+    expect(resolved).toEqual(['4']);
+    await runner.stop();
+  });
+
+  it('resolves only what it processed when the consumer stops mid-batch, so the rest is fetched again', async () => {
+    const { kafka, consumer } = standInKafka();
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    await runner.start();
+    const { payload, resolved } = batchOf(5, { runningFor: 2 });
+    await consumer.eachBatch!(payload);
+    expect(resolved).toEqual(['1']);
+    await runner.stop();
+  });
+
+  it('lets the event loop run while a long batch is processed', async () => {
+    const { kafka, consumer } = standInKafka();
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000, maxBlockingMs: 0 });
+    await runner.start();
+    const { payload } = batchOf(50);
+    let ranDuringBatch = false;
+    let batchDone = false;
+    setImmediate(() => (ranDuringBatch = !batchDone));
+    await consumer.eachBatch!(payload).then(() => (batchDone = true));
+    expect(ranDuringBatch).toBe(true);
+    await runner.stop();
   });
 });
