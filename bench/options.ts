@@ -1,4 +1,6 @@
 /** The bench's flags (node:util parseArgs): how much data, which phases, and how long each lasts. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export const PHASES = ['topology', 'latency', 'seed', 'consume', 'sink', 'memory'] as const;
@@ -18,7 +20,7 @@ export interface BenchOptions {
   readonly slowSinkMs: number;
   /** Profile the topology child of the end-to-end phase with node --cpu-prof into this folder. */
   readonly cpuProfDir: string | undefined;
-  /** Extra node flags for the topology child (e.g. a V8 heap limit), as a deployment would set them. */
+  /** Node flags for the topology child; by default the Dockerfile's NODE_OPTIONS (its V8 heap limit). */
   readonly childNodeArgs: readonly string[];
   /** Run the topology child under tsx instead of compiled on plain node (as deployed). */
   readonly tsxChild: boolean;
@@ -48,7 +50,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
       'tsx-child': { type: 'boolean', default: false },
-      'child-node-args': { type: 'string', default: '' },
+      'child-node-args': { type: 'string', default: deployedNodeOptions() },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,6 +74,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tsxChild: values['tsx-child'],
     childNodeArgs: values['child-node-args'].split(/\s+/).filter((a) => a.length > 0),
   };
+}
+
+/** The NODE_OPTIONS the Dockerfile deploys the topology with, so the bench measures what runs. */
+export function deployedNodeOptions(): string {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8');
+  return /^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile)?.[1]?.trim() ?? '';
 }
 
 function positiveInt(name: string, text: string, min = 1): number {

@@ -22,12 +22,17 @@ export const alertRulesOf = (rules: readonly Rule[]): AlertRule[] => rules.filte
  * does not show), messages joined with semicolons. `undefined` when the reading obeys them all.
  */
 export function findViolation(constraints: readonly Constraint[], facts: ReadingFacts): Violation | undefined {
-  const broken = [...constraints].sort(byName).filter((c) => !c.holds(facts));
-  if (broken.length === 0) return undefined;
+  // Runs for every reading and nearly all pass: check first, sort only what broke.
+  if (constraints.every((c) => c.holds(facts))) return undefined;
+  const broken = constraints.filter((c) => !c.holds(facts)).sort(byName);
   return { rule: broken.map((c) => c.name).join(','), message: broken.map((c) => `${c.name}: ${c.explain(facts)}`).join('; ') };
 }
 
 /** Every alert the reading raises, by rule name. */
 export function raiseAlerts(alertRules: readonly AlertRule[], facts: ReadingFacts): RaisedAlert[] {
-  return [...alertRules].sort(byName).flatMap((rule) => rule.findings(facts).map((finding) => ({ ...finding, rule: rule.name })));
+  const raised: RaisedAlert[] = [];
+  for (const rule of alertRules) for (const finding of rule.findings(facts)) raised.push({ ...finding, rule: rule.name });
+  // Sorted by rule name only when there is something to sort: most readings raise nothing.
+  // (a stable sort, so one rule's findings keep their order).
+  return raised.length > 1 ? raised.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)) : raised;
 }

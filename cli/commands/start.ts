@@ -3,6 +3,7 @@
  * topology runs until SIGTERM/SIGINT (then drains, commits and exits 0) or until it fails (exit 1).
  */
 import type { Command } from 'commander';
+import { getHeapStatistics } from 'node:v8';
 import { MysqlReadingsSink } from '../../sinks/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
@@ -32,7 +33,9 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const { config, logger } = contextFor(command, deps);
-      logger.info({ config: describeConfig(config) }, 'starting tempstream');
+      // The heap limit shapes peak RSS: V8 lets garbage grow toward it (see docs/benchmarks.md).
+      const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+      logger.info({ config: describeConfig(config), heapLimitMb }, 'starting tempstream');
       const kafka = createKafka(config, logger);
       await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
       const knex = openDatabase(config);

@@ -12,23 +12,32 @@ function recordOperator<K, V, K2, V2>(
   step: (env: Envelope<K, V>, emit: (record: StreamRecord<K2, V2>) => void) => void,
 ): OperatorFunction<Envelope<K, V>, Envelope<K2, V2>> {
   return (source) =>
-    new Observable<Envelope<K2, V2>>((subscriber) =>
-      source.subscribe({
+    new Observable<Envelope<K2, V2>>((subscriber) => {
+      // One buffer and one emit per subscription, not per record: this runs for every record at every node.
+      const out: StreamRecord<K2, V2>[] = [];
+      const emit = (record: StreamRecord<K2, V2>) => void out.push(record);
+      return source.subscribe({
         next(env) {
-          const out: StreamRecord<K2, V2>[] = [];
+          out.length = 0;
           try {
-            step(env, (record) => out.push(record));
+            step(env, emit);
           } catch (err) {
             env.ticket.fail(classify(err), node);
             return;
           }
-          // Emitted outside the try: a downstream failure belongs to the downstream node.
-          for (const record of out) subscriber.next({ record, ticket: env.ticket });
+          // Emitted outside the try: a downstream failure belongs to the downstream node. Taken out of
+          // the buffer first, since a graph is acyclic but its operators may be subscribed more than once.
+          if (out.length === 1) {
+            const record = out.pop()!;
+            subscriber.next({ record, ticket: env.ticket });
+          } else {
+            for (const record of out.splice(0)) subscriber.next({ record, ticket: env.ticket });
+          }
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),
-      }),
-    );
+      });
+    });
 }
 
 export interface KeyValue<K, V> {

@@ -268,7 +268,7 @@ describe('Engine deserialization', () => {
     const { engine, clock, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: flaky }).sink(sink));
     vi.spyOn(Math, 'random').mockReturnValue(1);
     let done = false;
-    const processing = engine.process(raw('in', 'a', { n: 1 })).then(() => {
+    const processing = Promise.resolve(engine.process(raw('in', 'a', { n: 1 }))).then(() => {
       done = true;
     });
     await settle();
@@ -284,9 +284,9 @@ describe('Engine deserialization', () => {
     vi.restoreAllMocks();
   });
 
-  it('refuses a record from a topic the topology does not read', async () => {
+  it('refuses a record from a topic the topology does not read', () => {
     const { engine } = engineFor((b) => source(b).sink(new GatedWriter('db')));
-    await expect(engine.process(raw('elsewhere', 'a', { n: 1 }))).rejects.toThrow(/not an input/);
+    expect(() => engine.process(raw('elsewhere', 'a', { n: 1 }))).toThrow(/not an input/);
   });
 });
 

@@ -149,51 +149,80 @@ export class Engine {
   }
 
   private callbacksFor(ticket: RecordTicket, node: string): ItemCallbacks {
-    return {
-      written: () => ticket.release(),
-      refused: (error) => {
-        ticket.fail(error, node);
-        ticket.release();
-      },
-    };
+    return new TicketCallbacks(ticket, node);
   }
 
   /**
    * Takes one record in. Records of a partition must be given in offset order, one at a time (await
-   * each). Resolves when the record has passed the operators, not when it is fully handled.
+   * each result that is a promise). Returns (or resolves) when the record has passed the operators,
+   * not when it is fully handled: synchronously when its serdes decode synchronously, the usual case,
+   * so a record costs no promise.
    */
-  async process(raw: RawRecord): Promise<void> {
+  process(raw: RawRecord): void | Promise<void> {
     const source = this.sources.get(raw.topic);
     if (!source) throw new Error(`topic ${raw.topic} is not an input of this topology`);
-    const generation = this.tracker.begin(raw.topic, raw.partition, BigInt(raw.offset));
+    const offset = BigInt(raw.offset);
+    const generation = this.tracker.begin(raw.topic, raw.partition, offset);
     this.observer.received?.(raw.topic);
-    const ticket = new RecordTicket(raw, this.hooks, generation);
+    const ticket = new RecordTicket(raw, this.hooks, generation, offset);
     const { spec } = source;
     let key: unknown;
     let value: unknown;
-    for (let attempt = 0; ; attempt++) {
+    try {
+      key = spec.keySerde.deserialize(raw.key, raw.topic);
       try {
-        key = spec.keySerde.deserialize(raw.key, raw.topic);
-        if (key instanceof Promise) key = await key;
         value = spec.valueSerde.deserialize(raw.value, raw.topic);
-        if (value instanceof Promise) value = await value;
-        break;
-      } catch (err) {
-        if (err instanceof TransientError) {
-          this.logger.warn({ position: positionLabel(raw), attempt, err: err.message }, 'deserialization waits for a dependency');
-          try {
-            await sleep(this.clock, backoffMs(attempt, 100, 10_000), this.abort.signal);
-          } catch {
-            return; // stopping: the record stays unhandled and will be read again
-          }
-          continue;
+      } finally {
+        if (key instanceof Promise) key.catch(() => undefined); // decoded again below, or refused
+      }
+    } catch (err) {
+      if (!(err instanceof TransientError)) return this.refuseUndecodable(ticket, err, spec.node.name);
+      return this.processSlowly(raw, source, ticket, err);
+    }
+    if (key instanceof Promise || value instanceof Promise) {
+      if (value instanceof Promise) value.catch(() => undefined);
+      return this.processSlowly(raw, source, ticket);
+    }
+    this.push(raw, source.subject, ticket, key, value);
+  }
+
+  /** A serde that waits (a schema to fetch) or a dependency away: decode again, with backoff, until it answers. */
+  private async processSlowly(
+    raw: RawRecord,
+    source: { spec: SourceSpec; subject: Subject<Envelope<unknown, unknown>> },
+    ticket: RecordTicket,
+    firstFailure?: TransientError,
+  ): Promise<void> {
+    const { spec } = source;
+    let failure = firstFailure;
+    for (let failures = failure ? 1 : 0; ; failures++) {
+      if (failure) {
+        this.logger.warn({ position: positionLabel(raw), attempt: failures - 1, err: failure.message }, 'deserialization waits for a dependency');
+        try {
+          await sleep(this.clock, backoffMs(failures - 1, 100, 10_000), this.abort.signal);
+        } catch {
+          return; // stopping: the record stays unhandled and will be read again
         }
-        const error = err instanceof TopologyError ? err : new DeserializationError(errorMessage(err), undefined, { cause: err });
-        ticket.fail(error, spec.node.name);
-        ticket.release();
+      }
+      try {
+        const key = await spec.keySerde.deserialize(raw.key, raw.topic);
+        const value = await spec.valueSerde.deserialize(raw.value, raw.topic);
+        this.push(raw, source.subject, ticket, key, value);
         return;
+      } catch (err) {
+        if (!(err instanceof TransientError)) return this.refuseUndecodable(ticket, err, spec.node.name);
+        failure = err;
       }
     }
+  }
+
+  private refuseUndecodable(ticket: RecordTicket, err: unknown, node: string): void {
+    const error = err instanceof TopologyError ? err : new DeserializationError(errorMessage(err), undefined, { cause: err });
+    ticket.fail(error, node);
+    ticket.release();
+  }
+
+  private push(raw: RawRecord, subject: Subject<Envelope<unknown, unknown>>, ticket: RecordTicket, key: unknown, value: unknown): void {
     const record: StreamRecord<unknown, unknown> = {
       key,
       value,
@@ -201,7 +230,7 @@ export class Engine {
       timestamp: raw.timestamp,
       source: { topic: raw.topic, partition: raw.partition, offset: raw.offset },
     };
-    source.subject.next({ record, ticket });
+    subject.next({ record, ticket });
     ticket.release();
   }
 
@@ -217,8 +246,8 @@ export class Engine {
   }
 
   private onDone(ticket: RecordTicket): void {
-    const { topic, partition, offset } = ticket.raw;
-    this.tracker.complete(topic, partition, BigInt(offset), ticket.generation);
+    const { topic, partition } = ticket.raw;
+    this.tracker.complete(topic, partition, ticket.offset, ticket.generation);
     this.observer.handled?.(topic);
     if (this.tracker.inFlight(topic, partition) < this.maxInFlight) this.wake(topic, partition);
   }
@@ -330,6 +359,23 @@ export class Engine {
 
   get closed(): boolean {
     return this.abort.signal.aborted;
+  }
+}
+
+/** A record's fate at one terminal, reported to its ticket: one small object per record and terminal. */
+class TicketCallbacks implements ItemCallbacks {
+  constructor(
+    private readonly ticket: RecordTicket,
+    private readonly node: string,
+  ) {}
+
+  written(): void {
+    this.ticket.release();
+  }
+
+  refused(error: TopologyError): void {
+    this.ticket.fail(error, this.node);
+    this.ticket.release();
   }
 }
 

@@ -159,7 +159,7 @@ export class KafkaTopologyRunner {
     let sliceStart = performance.now();
     for (const message of batch.messages) {
       if (performance.now() - sliceStart > maxBlockingMs) {
-        // engine.process resolves in a microtask, so without this a whole batch runs as one task.
+        // engine.process is synchronous for a decodable record, so without this a whole batch runs as one task.
         await yieldToEventLoop();
         sliceStart = performance.now();
       }
@@ -174,7 +174,8 @@ export class KafkaTopologyRunner {
         }
         if (!isRunning() || isStale() || this.stateValue !== 'running') return;
       }
-      await this.engine.process(toRawRecord(topic, partition, message));
+      const pending = this.engine.process(toRawRecord(topic, partition, message));
+      if (pending) await pending; // a schema to fetch, a registry away
       processed(message.offset);
       if (Date.now() - lastBeat > 1000) {
         await heartbeat();

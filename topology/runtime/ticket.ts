@@ -22,6 +22,8 @@ export class RecordTicket {
     private readonly hooks: TicketHooks,
     /** The commit tracker's generation of the partition when the record was read. */
     readonly generation?: number,
+    /** `raw.offset` parsed once, for the commit tracker. */
+    readonly offset: bigint = BigInt(raw.offset),
   ) {}
 
   retain(): void {

@@ -63,6 +63,9 @@ class FakeRegistry implements AvroRegistryClient {
 const encode = (id: number, schema: avro.Schema, value: unknown) => writeWire(id, avro.Type.forSchema(schema).toBuffer(value));
 
 /** The error `run` throws or rejects with (fails the test if there is none). */
+/** Decodes as the engine does: a refusal may be thrown at once (schema known) or come as a rejection. */
+const decoded = async <T>(serde: { deserialize(bytes: Buffer | null, topic: string): T | Promise<T> }, bytes: Buffer | null): Promise<T> => serde.deserialize(bytes, 't');
+
 async function rejectionOf(run: () => unknown): Promise<Error> {
   try {
     await run();
@@ -161,9 +164,9 @@ describe('avroRegistrySerde', () => {
     const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
     const wrongMagic = Buffer.from(encode(7, READING_V1, reading));
     wrongMagic[0] = 1;
-    await expect(serde.deserialize(wrongMagic, 't')).rejects.toThrow(DeserializationError);
-    await expect(serde.deserialize(Buffer.from('garbage'), 't')).rejects.toThrow(/not in Confluent wire format/);
-    await expect(serde.deserialize(Buffer.from([0, 0]), 't')).rejects.toThrow(/not in Confluent wire format/);
+    await expect(decoded(serde, wrongMagic)).rejects.toThrow(DeserializationError);
+    await expect(decoded(serde, Buffer.from('garbage'))).rejects.toThrow(/not in Confluent wire format/);
+    await expect(decoded(serde, Buffer.from([0, 0]))).rejects.toThrow(/not in Confluent wire format/);
     expect(registry.getSchemaCalls).toBe(0);
   });
 
@@ -176,12 +179,12 @@ describe('avroRegistrySerde', () => {
     expect((err as DeserializationError).schemaId).toBe(7);
     expect(err.message).toMatch(/corrupt Avro body for schema id 7/);
     const trailing = Buffer.concat([encode(7, READING_V1, reading), Buffer.from([1, 2, 3])]);
-    await expect(serde.deserialize(trailing, 't')).rejects.toThrow(/corrupt Avro body for schema id 7/);
+    await expect(decoded(serde, trailing)).rejects.toThrow(/corrupt Avro body for schema id 7/);
   });
 
   it('refuses a null value (a tombstone)', async () => {
     const serde = avroRegistrySerde<ReadingV1>({ registry: new FakeRegistry(), schema: READING_V1 });
-    await expect(serde.deserialize(null, 't')).rejects.toThrow(DeserializationError);
+    await expect(decoded(serde, null)).rejects.toThrow(DeserializationError);
   });
 
   it('refuses an id the registry does not know with a DeserializationError carrying the id', async () => {
@@ -204,6 +207,14 @@ describe('avroRegistrySerde', () => {
     registry.down = false;
     expect(await serde.deserialize(bytes, 't')).toEqual(reading);
     expect(registry.getSchemaCalls).toBe(2);
+  });
+
+  it('decodes synchronously, with no promise per record, once the writer schema is loaded', async () => {
+    const registry = new FakeRegistry().register(7, READING_V1);
+    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const bytes = encode(7, READING_V1, reading);
+    expect(await serde.deserialize(bytes, 't')).toEqual(reading); // loads the schema
+    expect(serde.deserialize(bytes, 't')).toEqual(reading);
   });
 
   it('refuses to write a value that does not fit the schema, as a ProductionError, without asking the registry', async () => {

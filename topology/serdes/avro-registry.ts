@@ -55,6 +55,8 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
   const subjectOf = options.subject ?? ((topic: string) => `${topic}-value`);
   // `undefined` resolver: the writer's schema is ours, no resolution needed.
   const resolvers = new Map<number, Promise<avro.Resolver | undefined>>();
+  /** Resolvers already loaded: decoding with one is synchronous, with no promise per record. */
+  const loaded = new Map<number, avro.Resolver | undefined>();
   const writerIds = new Map<string, Promise<number>>();
 
   const resolverFor = (schemaId: number): Promise<avro.Resolver | undefined> => {
@@ -63,11 +65,24 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
       pending = loadResolver(options.registry, readerType, schemaId);
       resolvers.set(schemaId, pending);
       // A transient failure must not be remembered: the next record asks again.
-      pending.catch((err: unknown) => {
-        if (err instanceof TransientError) resolvers.delete(schemaId);
-      });
+      pending.then(
+        (resolver) => void loaded.set(schemaId, resolver),
+        (err: unknown) => {
+          if (err instanceof TransientError) resolvers.delete(schemaId);
+        },
+      );
     }
     return pending;
+  };
+
+  const decode = (body: Buffer, schemaId: number, resolver: avro.Resolver | undefined): T => {
+    try {
+      // Avro's binary format carries no NaN check and doubles may be infinite: the schema's job ends
+      // here; value rules belong to the topology's validation step.
+      return readerType.fromBuffer(body, resolver) as T;
+    } catch (err) {
+      throw new DeserializationError(`${name}: corrupt Avro body for schema id ${schemaId}: ${errorMessage(err)}`, schemaId);
+    }
   };
 
   const writerIdFor = (topic: string): Promise<number> => {
@@ -100,19 +115,11 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
       if (problems.length > 0) throw new ProductionError(`${name}: value does not fit the schema: ${problems.join('; ')}`);
       return writeWire(await writerIdFor(topic), readerType.toBuffer(value));
     },
-    async deserialize(bytes: Buffer | null): Promise<T> {
+    deserialize(bytes: Buffer | null): T | Promise<T> {
       if (bytes === null) throw new DeserializationError(`${name}: the value is null (a tombstone?)`);
       const { schemaId, body } = readWireHeader(bytes);
-      const resolver = await resolverFor(schemaId);
-      let value: unknown;
-      try {
-        value = readerType.fromBuffer(body, resolver);
-      } catch (err) {
-        throw new DeserializationError(`${name}: corrupt Avro body for schema id ${schemaId}: ${errorMessage(err)}`, schemaId);
-      }
-      // Avro's binary format carries no NaN check and doubles may be infinite: the schema's job ends
-      // here; value rules belong to the topology's validation step.
-      return value as T;
+      if (loaded.has(schemaId)) return decode(body, schemaId, loaded.get(schemaId));
+      return resolverFor(schemaId).then((resolver) => decode(body, schemaId, resolver));
     },
   };
 }
