@@ -5,8 +5,8 @@
  * plan's start (KafkaJS has no assign(); seeking after each join is its equivalent).
  */
 import { randomUUID } from 'node:crypto';
-import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { Engine, kafkaOutputProducer, type EngineOptions, type OutputProducer, type RawRecord, type Topology } from '../../topology/index.js';
+import type { EachBatchPayload, Kafka } from 'kafkajs';
+import { Engine, kafkaOutputProducer, toRawRecord, type EngineOptions, type OutputProducer, type Topology } from '../../topology/index.js';
 import type { Logger } from '../logger.js';
 import { ReplayCursor } from './cursor.js';
 import type { ReplayPlan } from './plan.js';
@@ -94,7 +94,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       if (admission === 'process') {
         await options.limiter?.take();
         if (!live() || !(await waitForCapacity(engine, batch.topic, batch.partition, payload, live))) return;
-        await engine.process(toRawRecord(batch.topic, batch.partition, message));
+        const pending = engine.process(toRawRecord(batch.topic, batch.partition, message));
+        if (pending) await pending;
         cursor.processed(batch.partition, offset);
         read++;
         options.progress.tick();
@@ -154,13 +155,4 @@ async function waitForCapacity(engine: Engine, topic: string, partition: number,
     await payload.heartbeat();
   }
   return live();
-}
-
-function toRawRecord(topic: string, partition: number, m: KafkaMessage): RawRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(m.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
-  }
-  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers, timestamp: Number(m.timestamp) };
 }

@@ -1,9 +1,9 @@
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Topology } from '../dsl/topology.js';
 import { errorMessage } from '../errors.js';
-import type { RawRecord } from '../records.js';
 import type { OffsetToCommit } from './commit-tracker.js';
 import { Engine, type EngineOptions } from './engine.js';
+import { toRawRecord } from './kafka-message.js';
 import { kafkaOutputProducer } from './kafka-producer.js';
 import { TransactionalOutput } from './kafka-transactions.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -287,17 +287,6 @@ export class KafkaTopologyRunner {
     void this.stop().catch((err: unknown) => this.logger.error({ err: errorMessage(err) }, 'stopping after a fatal error failed'));
     if (!this.engine.failed) this.settleFinished.reject(error);
   }
-}
-
-function toRawRecord(topic: string, partition: number, m: KafkaMessage): RawRecord {
-  const headers: Record<string, Buffer> = {};
-  // for-in rather than Object.entries: most records have no headers, and this runs for every record.
-  for (const name in m.headers) {
-    const value = m.headers[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
-  }
-  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: headers, timestamp: Number(m.timestamp) };
 }
 
 /**
