@@ -18,10 +18,35 @@ export const migrationSource: Knex.MigrationSource<CodeMigration> = {
   getMigration: (migration) => Promise.resolve({ up: (knex: Knex) => migration.up(knex), down: (knex: Knex) => migration.down(knex) }),
 };
 
-/** Brings the schema up to date; returns the names of the migrations it ran (none when up to date). */
-export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource, tableName: MIGRATIONS_TABLE })) as [number, string[]];
-  return applied;
+/** Server-wide MySQL lock name, one per database (names are limited to 64 characters). */
+const LOCK_NAME_SQL = "CONCAT('tempstream-migrate-', MD5(DATABASE()))";
+
+/**
+ * Brings the schema up to date; returns the names of the migrations it ran (none when up to date).
+ * Processes that start together (`start` and `alerts`) take turns: knex's own lock makes the second
+ * fail with "Migration table is already locked", and two first runs can race creating knex's tables.
+ * A MySQL named lock, held by one pooled connection while knex migrates on others, makes it wait
+ * instead; the server frees it if the holder dies.
+ */
+export async function migrate(knex: Knex, options: { lockTimeoutSeconds?: number } = {}): Promise<string[]> {
+  const timeout = options.lockTimeoutSeconds ?? 60;
+  return knex.transaction(async (lockHolder) => {
+    const got = firstValue(await lockHolder.raw(`SELECT GET_LOCK(${LOCK_NAME_SQL}, ?) AS got`, [timeout]));
+    if (Number(got) !== 1) throw new Error(`another process has held this database's migration lock for ${timeout} s; is one stuck?`);
+    try {
+      const [, applied] = (await knex.migrate.latest({ migrationSource, tableName: MIGRATIONS_TABLE })) as [number, string[]];
+      return applied;
+    } finally {
+      await lockHolder.raw(`SELECT RELEASE_LOCK(${LOCK_NAME_SQL})`);
+    }
+  });
+}
+
+/** The first column of the first row of a mysql2 raw result (`[rows, fields]`). */
+function firstValue(result: unknown): unknown {
+  const rows: unknown = Array.isArray(result) ? result[0] : undefined;
+  const row: unknown = Array.isArray(rows) ? rows[0] : undefined;
+  return typeof row === 'object' && row !== null ? Object.values(row)[0] : undefined;
 }
 
 /** Undoes every migration, newest first. For tests and development databases. */

@@ -123,6 +123,23 @@ describe('the MySQL sinks on the real server', () => {
     }
   }
 
+  describe('migrate', () => {
+    it('lets processes that start together take turns: one migrates, the others find it done', async () => {
+      const fresh = await createTestDatabase(stack, uniqueName('migrate_race'));
+      const clients = [0, 1, 2].map(() => createKnex(fresh.url, { pool: { max: 2 } }));
+      try {
+        // Without the named lock the 2nd and 3rd fail with knex's "Migration table is already locked".
+        const results = await Promise.all(clients.map((k) => migrate(k)));
+        expect(results.map((r) => r.length).sort()).toEqual([0, 0, 2]);
+        const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
+        expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual(['temp_range_alert', 'temperature', 'tempstream_migrations', 'tempstream_migrations_lock']);
+      } finally {
+        await Promise.all(clients.map((k) => k.destroy()));
+        await fresh.drop();
+      }
+    });
+  });
+
   describe('MysqlReadingsSink', () => {
     it('writes a batch in one transaction: a refusal in its last statement leaves none of its rows', async () => {
       const sink = new MysqlReadingsSink(knex);
