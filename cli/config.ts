@@ -66,6 +66,8 @@ const schema = z
     INPUT_PARTITIONS: int(1, 1000).default(6),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     METRICS_PORT: int(0, 65535).default(9464),
+    // Its own port, so `start` and `alerts` on one host do not collide with the defaults.
+    ALERTS_METRICS_PORT: int(0, 65535).default(9465),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
   })
   .superRefine((c, ctx) => {
@@ -100,6 +102,7 @@ export interface AppConfig {
   readonly inputPartitions: number;
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly metricsPort: number;
+  readonly alertsMetricsPort: number;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     inputPartitions: c.INPUT_PARTITIONS,
     logLevel: c.LOG_LEVEL,
     metricsPort: c.METRICS_PORT,
+    alertsMetricsPort: c.ALERTS_METRICS_PORT,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
   };
 }
@@ -169,6 +173,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     processingGuarantee: config.processingGuarantee,
     errorPolicies: config.errorPolicies,
     metricsPort: config.metricsPort,
+    alertsMetricsPort: config.alertsMetricsPort,
   };
 }
 

@@ -41,6 +41,20 @@ describe('createTopologyMetrics', () => {
     expect(await valueOf(metrics, 'consumer_lag', { topic: 't', partition: '2' })).toBe(40);
   });
 
+  it('exports the readings sink totals at scrape time, adding only what is new', async () => {
+    const metrics = createTopologyMetrics();
+    let counters = { stored: 5, alreadyPresent: 2, rejected: 1, batches: 3 };
+    metrics.setReadingsSink(() => counters);
+    expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'stored' })).toBe(5);
+    expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'already_present' })).toBe(2);
+    expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'rejected' })).toBe(1);
+    expect(await valueOf(metrics, 'readings_transactions_total')).toBe(3);
+    counters = { stored: 12, alreadyPresent: 2, rejected: 1, batches: 5 };
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('tempstream_readings_rows_total{outcome="stored"} 12');
+    expect(text).toContain('tempstream_readings_transactions_total 5');
+  });
+
   it('shows no lag rather than failing the scrape when the brokers cannot be asked', async () => {
     const metrics = createTopologyMetrics();
     metrics.setLag(() => Promise.reject(new Error('broker away')));

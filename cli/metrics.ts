@@ -1,5 +1,6 @@
 /** Prometheus metrics for a running topology, fed by the runtime's observer hooks. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReadingsSinkCounters } from '../sinks/index.js';
 import type { RuntimeObserver } from '../topology/index.js';
 
 export interface TopologyMetrics {
@@ -9,7 +10,11 @@ export interface TopologyMetrics {
   setInFlight(read: () => number): void;
   /** Called at scrape time for consumer lag per partition. */
   setLag(read: () => Promise<{ topic: string; partition: number; lag: number }[]>): void;
+  /** Called at scrape time for what the readings sink stored, found present, refused and committed. */
+  setReadingsSink(read: () => ReadingsSinkCounters): void;
 }
+
+const ROW_OUTCOMES = { stored: 'stored', alreadyPresent: 'already_present', rejected: 'rejected' } as const;
 
 export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
   const registry = new Registry();
@@ -24,6 +29,26 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
   const isolated = new Counter({ name: `${prefix}sink_isolated_total`, help: 'Records a sink refused for good after its batch was split', labelNames: ['sink'], registers: [registry] });
   let readInFlight: () => number = () => 0;
   let readLag: () => Promise<{ topic: string; partition: number; lag: number }[]> = () => Promise.resolve([]);
+  let readSink: () => ReadingsSinkCounters | undefined = () => undefined;
+  // The sink keeps running totals; a Counter takes increments, so each scrape adds what is new.
+  let sinkSeen: ReadingsSinkCounters = { stored: 0, alreadyPresent: 0, rejected: 0, batches: 0 };
+  const catchUp = (): void => {
+    const now = readSink();
+    if (!now) return;
+    for (const [field, outcome] of Object.entries(ROW_OUTCOMES) as [keyof typeof ROW_OUTCOMES, string][]) {
+      if (now[field] > sinkSeen[field]) rows.inc({ outcome }, now[field] - sinkSeen[field]);
+    }
+    if (now.batches > sinkSeen.batches) transactions.inc(now.batches - sinkSeen.batches);
+    sinkSeen = now;
+  };
+  const rows = new Counter({
+    name: `${prefix}readings_rows_total`,
+    help: 'Readings by what the table did with them: stored, already_present (a redelivery), rejected (cannot be stored)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect: catchUp,
+  });
+  const transactions = new Counter({ name: `${prefix}readings_transactions_total`, help: 'Committed transactions of the readings sink', registers: [registry], collect: catchUp });
   new Gauge({
     name: `${prefix}records_in_flight`,
     help: 'Records read and not yet fully handled',
@@ -61,6 +86,9 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
     },
     setLag: (read) => {
       readLag = read;
+    },
+    setReadingsSink: (read) => {
+      readSink = read;
     },
   };
 }

@@ -1,4 +1,4 @@
-/** What a readings sink has done since it started; the runner exports these as metrics. */
+/** What a readings sink has done since it started; `tempstream start` exports these on /metrics. */
 export interface ReadingsSinkCounters {
   /** Rows inserted. */
   readonly stored: number;

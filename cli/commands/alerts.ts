@@ -10,8 +10,10 @@ import { contextFor, type CliDeps } from '../context.js';
 import { during, ExitError, UsageError } from '../exit.js';
 import { onStopSignal } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
+import { createTopologyMetrics } from '../metrics.js';
 import { alertGroupId, alertPipeline } from '../services/alert-pipeline.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { serveOps } from '../services/ops.js';
 import { ensurePipelineTopics } from '../services/topics.js';
 import { kafkaAt, mysqlAt } from '../services/where.js';
 
@@ -20,7 +22,10 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
     .command('alerts')
     .description('consume TempRangeAlert: store each alert once and notify (log, optionally a webhook)')
     .option('--webhook <url>', 'also POST each alert as JSON {text, alert} (Slack-style incoming webhook)')
-    .addHelpText('after', `\nConsumer group: <KAFKA_GROUP_ID>-alerts. SIGTERM/SIGINT stops gracefully (exit 0); a fatal error exits 1.`)
+    .addHelpText(
+      'after',
+      `\nConsumer group: <KAFKA_GROUP_ID>-alerts. Serves /healthz, /readyz and /metrics on ALERTS_METRICS_PORT (0 = off).\nSIGTERM/SIGINT stops gracefully (exit 0); a fatal error exits 1.`,
+    )
     .action(async (options: { webhook?: string }, command: Command) => {
       const webhook = options.webhook === undefined ? undefined : webhookUrl(options.webhook);
       const { config, logger } = contextFor(command, deps);
@@ -31,7 +36,11 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
       try {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
         const notifier = notifierFor(logger, webhook);
-        const { runner, consumer } = alertPipeline(config, { kafka, registry: createRegistry(config), knex, notifier, logger });
+        const metrics = createTopologyMetrics();
+        const { runner, consumer } = alertPipeline(config, { kafka, registry: createRegistry(config), knex, notifier, logger, observer: metrics.observer });
+        const ops = await during('starting the ops endpoints', () =>
+          serveOps({ port: config.alertsMetricsPort, portSetting: 'ALERTS_METRICS_PORT', metrics, runner, kafka, groupId: alertGroupId(config), logger }),
+        );
         const disposeSignals = onStopSignal(() => void runner.stop(), logger);
         try {
           await during(`starting the alert consumer (group ${alertGroupId(config)}) on ${kafkaAt(config)}`, () =>
@@ -46,6 +55,7 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
           logger.info({ notified: consumer.writer.counters }, 'alert consumer stopped');
         } finally {
           disposeSignals();
+          await ops.close();
         }
       } finally {
         await closeDatabase(knex, logger);

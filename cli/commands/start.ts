@@ -45,6 +45,7 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
         const sink = new MysqlReadingsSink(knex);
         const topology = temperatureTopology(config, { registry: createRegistry(config), sink });
         const metrics = createTopologyMetrics();
+        metrics.setReadingsSink(() => sink.counters);
         const runner = temperatureRunner(config, { kafka, topology, logger, observer: metrics.observer });
         const ops = await during('starting the ops endpoints', () => serveOps({ port: config.metricsPort, metrics, runner, kafka, groupId: config.kafka.groupId, logger }));
         const disposeSignals = onStopSignal(() => void runner.stop(), logger);

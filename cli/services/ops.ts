@@ -15,6 +15,8 @@ export interface OpsEndpoint {
 
 export async function serveOps(options: {
   port: number;
+  /** The setting the port comes from, for the error when it cannot be used. */
+  portSetting?: string;
   metrics: TopologyMetrics;
   runner: KafkaTopologyRunner;
   kafka: Kafka;
@@ -42,7 +44,7 @@ export async function serveOps(options: {
   try {
     server = await startOpsServer(port, metrics.registry, () => runner.state === 'running');
   } catch (err) {
-    throw new Error(`cannot serve metrics on METRICS_PORT ${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`cannot serve metrics on ${options.portSetting ?? 'METRICS_PORT'} ${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -100,10 +100,11 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
               received: metricTotal(m, 'tempstream_records_received_total') ?? 0,
               handled: metricTotal(m, 'tempstream_records_handled_total') ?? 0,
               dead: metricTotal(m, 'tempstream_dead_letters_total') ?? 0,
+              transactions: metricTotal(m, 'tempstream_readings_transactions_total') ?? 0,
             };
-            return { done: seen.received > 0 && seen.handled > 0 && seen.dead > 0, state: JSON.stringify(seen) };
+            return { done: seen.received > 0 && seen.handled > 0 && seen.dead > 0 && seen.transactions > 0, state: JSON.stringify(seen) };
           },
-          { what: '/metrics shows received, handled and dead-lettered records', timeoutMs: 45_000, intervalMs: 250, abortIf: stillRunning(first) },
+          { what: '/metrics shows received, handled, dead-lettered and stored records', timeoutMs: 45_000, intervalMs: 250, abortIf: stillRunning(first) },
         );
         expect((await get(port, '/readyz')).status).toBe(200);
         expect((await get(port, '/healthz')).status).toBe(200);

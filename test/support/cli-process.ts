@@ -98,6 +98,7 @@ export function cliEnv(stack: StackSettings, options: { mysqlUrl: string; groupI
     KAFKA_GROUP_ID: options.groupId,
     KAFKA_CLIENT_ID: `cli-test-${options.groupId}`,
     METRICS_PORT: String(options.metricsPort ?? 0),
+    ALERTS_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
     ...options.extra,
   };

@@ -1,0 +1,87 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registerSchemas, type TemperatureReading } from '../../schemas/index.js';
+import { cliEnv, freePort, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
+import { uniqueName } from '../support/names.js';
+import { createTestDatabase, dataTag, ReadingProducer, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
+import { waitUntil } from '../support/wait.js';
+
+/**
+ * `tempstream alerts` as a child process beside `tempstream start`: readings above MAX_TEMP become
+ * alerts, the alert consumer stores each once, and serves /readyz and /metrics on its own port
+ * (ALERTS_METRICS_PORT) while it runs. SIGTERM stops both with exit 0.
+ */
+const T0 = Date.UTC(2026, 4, 1, 8, 0, 0);
+const HOT = 3;
+
+describe('tempstream alerts (child process): stores alerts and serves its own metrics', () => {
+  const stack = inject('stack');
+  const sfx = `~${dataTag()}`;
+  let db: TestDatabase;
+  let clients: StackClients;
+  let producer: ReadingProducer | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(stack, uniqueName('cli_alerts'));
+    clients = stackClients(stack, { databaseUrl: db.url, clientId: 'cli-alerts-test' });
+    await registerSchemas({ url: stack.schemaRegistryUrl });
+  });
+
+  afterEach(async () => {
+    await killAllCli();
+  });
+
+  afterAll(async () => {
+    await killAllCli();
+    await producer?.disconnect().catch(() => undefined);
+    await clients?.close().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+  });
+
+  const get = async (port: number, path: string): Promise<{ status: number; body: string }> => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
+    return { status: res.status, body: await res.text() };
+  };
+  const stillRunning = (...processes: CliProcess[]) => () => {
+    const dead = processes.find((p) => !p.running);
+    return dead ? `tempstream ${dead.args.join(' ')} exited early; stderr tail:\n${dead.stderr.slice(-3000)}` : undefined;
+  };
+
+  it('stores each alert once, answers /readyz and /metrics on ALERTS_METRICS_PORT, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const env = cliEnv(stack, { mysqlUrl: db.url, groupId: uniqueName('cli_alerts') });
+    const start = spawnCli(['start'], env);
+    const alerts = spawnCli(['alerts'], { ...env, ALERTS_METRICS_PORT: String(port) });
+
+    await waitUntil(
+      async () => {
+        const r = await get(port, '/readyz').catch(() => ({ status: 0 }));
+        return { done: r.status === 200, state: `/readyz ${r.status}` };
+      },
+      { what: 'tempstream alerts answered /readyz 200', timeoutMs: 60_000, intervalMs: 200, abortIf: stillRunning(start, alerts) },
+    );
+
+    producer = await ReadingProducer.connect(clients.kafka, clients.registry);
+    for (let i = 0; i < HOT + 2; i++) {
+      const reading: TemperatureReading = { deviceId: `oven-${i}${sfx}`, readingTime: T0 + i * 1_000, temperature: i < HOT ? 120 : 70, unit: 'FAHRENHEIT' };
+      await producer.sendReading(reading);
+    }
+
+    await waitUntil(
+      async () => {
+        const [{ n }] = (await clients.knex('temp_range_alert').count({ n: '*' }).where('device_id', 'like', `%${sfx}`)) as [{ n: number }];
+        const handled = metricTotal((await get(port, '/metrics')).body, 'tempstream_records_handled_total') ?? 0;
+        // The group starts at the beginning of TempRangeAlert, so other tests' alerts count too: at least ours.
+        return { done: Number(n) === HOT && handled >= HOT, state: `rows ${n}, handled ${handled}` };
+      },
+      { what: `${HOT} alerts stored and counted on /metrics`, timeoutMs: 60_000, intervalMs: 250, abortIf: stillRunning(start, alerts) },
+    );
+
+    alerts.signal('SIGTERM');
+    start.signal('SIGTERM');
+    const [alertsExit, startExit] = await Promise.all([alerts.wait(60_000), start.wait(60_000)]);
+    expect(alertsExit.code, `alerts stderr:\n${alertsExit.stderr.slice(-3000)}`).toBe(0);
+    expect(startExit.code, `start stderr:\n${startExit.stderr.slice(-3000)}`).toBe(0);
+    const [{ n }] = (await clients.knex('temp_range_alert').count({ n: '*' }).where('device_id', 'like', `%${sfx}`)) as [{ n: number }];
+    expect(Number(n)).toBe(HOT);
+  });
+});
