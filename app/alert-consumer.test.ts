@@ -1,6 +1,6 @@
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { avroRegistrySerde, stringSerde, TopologyTestDriver, type Logger } from '../topology/index.js';
+import { avroRegistrySerde, stringSerde, TopologyTestDriver, type BatchingOptions, type Logger } from '../topology/index.js';
 import { dlqTopicFor, InMemorySchemaRegistry, TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
 import { InMemoryAlertStore } from '../sinks/index.js';
 import { buildAlertConsumerTopology } from './alert-consumer.js';
@@ -26,11 +26,11 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-function setup(notifier: Notifier, autoFlush = true) {
+function setup(notifier: Notifier, autoFlush = true, sinkBatching?: Partial<BatchingOptions>) {
   const registry = InMemorySchemaRegistry.withPipelineSchemas();
   const store = new InMemoryAlertStore();
   const consumer = buildAlertConsumerTopology({ registry, store, notifier });
-  const driver = new TopologyTestDriver(consumer.topology, { dlqTopic: dlqTopicFor, autoFlush });
+  const driver = new TopologyTestDriver(consumer.topology, { dlqTopic: dlqTopicFor, autoFlush, sinkBatching });
   const serde = avroRegistrySerde<TempRangeAlert>({ registry, schema: tempRangeAlertSchema as avro.Schema });
   const input = driver.inputTopic(TOPICS.alerts, stringSerde, serde);
   return { store, consumer, driver, send: (a: TempRangeAlert) => input.pipe(a.reading.deviceId, a) };
@@ -45,6 +45,27 @@ describe('alert consumer', () => {
     expect(lines[0]!.fields).toMatchObject({ deviceId: 'oven-7', direction: 'HIGH', bound: 120, source: 'temperature-readings[0]@1' });
     expect(store.alerts).toHaveLength(1);
     expect(driver.committedOffset(TOPICS.alerts)).toBe('1');
+    driver.close();
+  });
+
+  it('notifies one batch at a time, in order, even where the pipeline writes sink batches concurrently', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const told: string[] = [];
+    const slow: Notifier = {
+      name: 'slow',
+      notify: async (a) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        told.push(a.reading.deviceId);
+        inFlight--;
+      },
+    };
+    const { driver, send } = setup(slow, false, { maxRecords: 1, maxConcurrentWrites: 2 });
+    for (const device of ['a', 'b', 'c']) await send(alert(device));
+    await driver.flush();
+    expect(told).toEqual(['a', 'b', 'c']);
+    expect(maxInFlight).toBe(1);
     driver.close();
   });
 

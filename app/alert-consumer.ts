@@ -34,6 +34,8 @@ export function buildAlertConsumerTopology(options: AlertConsumerOptions): Alert
       { key: stringSerde, value: avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema }) },
       'read-alerts',
     )
-    .sink(writer, { name: 'store-and-notify', batching: { lingerMs: 20, ...options.batching } });
+    // One batch at a time whatever SINK_CONCURRENCY says: people are told in order, and an alert
+    // delivered twice cannot be in two batches being notified at once.
+    .sink(writer, { name: 'store-and-notify', batching: { lingerMs: 20, ...options.batching, maxConcurrentWrites: 1 } });
   return { topology: builder.build(), writer };
 }

@@ -68,9 +68,10 @@ export const defaultIsTransient = (error: unknown): boolean =>
 
 /**
  * Buffers items and writes them in batches: on a count, a byte size or a linger time, whichever comes
- * first. Up to `maxConcurrentWrites` writes are in flight (one by default, in order). A transient failure is retried with backoff, unchanged; a
- * permanent one splits the batch in halves until the poison item stands alone and is refused, so the
- * good items still land. Nothing is acknowledged before its batch's write returned.
+ * first. Up to `maxConcurrentWrites` writes are in flight (one by default, in order). A transient
+ * failure is retried with backoff, unchanged; a permanent one splits the batch in halves until the
+ * poison item stands alone and is refused, so the good items still land. Nothing is acknowledged
+ * before its batch's write returned.
  */
 export class BatchingSink<T> {
   private buffer: Entry<T>[] = [];
