@@ -34,6 +34,9 @@ export const MAX_DEVICE_ID_LENGTH = 64;
 /** Characters as VARCHAR counts them (code points), not UTF-16 units: an emoji is one. */
 export const characterCount = (text: string): number => [...text].length;
 
+/** At most `max` characters; runs per reading, so the UTF-16 length (never below the count) answers first. */
+export const hasAtMostCharacters = (text: string, max: number): boolean => text.length <= max || characterCount(text) <= max;
+
 /**
  * What the table cannot store, checked before writing so one bad record is refused alone instead of
  * failing its batch. The topology's constraints normally stop these first; this is the table's own
@@ -41,7 +44,7 @@ export const characterCount = (text: string): number => [...text].length;
  */
 export function temperatureRowProblems(reading: TemperatureReading): string[] {
   const problems: string[] = [];
-  if (reading.deviceId.length === 0 || characterCount(reading.deviceId) > MAX_DEVICE_ID_LENGTH) problems.push(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
+  if (reading.deviceId.length === 0 || !hasAtMostCharacters(reading.deviceId, MAX_DEVICE_ID_LENGTH)) problems.push(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
   if (!isStorableTime(reading.readingTime)) problems.push(`readingTime ${reading.readingTime} is not a storable time`);
   if (!Number.isFinite(reading.temperature)) problems.push(`temperature ${reading.temperature} is not a finite number`);
   if (!(TEMPERATURE_UNITS as readonly string[]).includes(reading.unit)) problems.push(`unit ${String(reading.unit)} is unknown`);

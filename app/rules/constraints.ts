@@ -1,5 +1,5 @@
 import { isStorableTime } from '../../sinks/mysql-datetime.js';
-import { MAX_DEVICE_ID_LENGTH, characterCount } from '../../sinks/temperature-row.js';
+import { MAX_DEVICE_ID_LENGTH, hasAtMostCharacters } from '../../sinks/temperature-row.js';
 import type { Constraint } from './rule.js';
 
 /** The range a sensor can physically report, in °F. Outside it the reading is an error, not a fact. */
@@ -33,7 +33,7 @@ export function deviceIdWellFormed(): Constraint {
     kind: 'constraint',
     name: 'device-id',
     description: `deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters, with no surrounding spaces`,
-    holds: ({ reading: { deviceId } }) => deviceId.length > 0 && characterCount(deviceId) <= MAX_DEVICE_ID_LENGTH && deviceId.trim() === deviceId,
+    holds: ({ reading: { deviceId } }) => deviceId.length > 0 && hasAtMostCharacters(deviceId, MAX_DEVICE_ID_LENGTH) && deviceId.trim() === deviceId,
     explain: ({ reading: { deviceId } }) => `deviceId ${JSON.stringify(deviceId.slice(0, 80))} is not 1 to ${MAX_DEVICE_ID_LENGTH} characters without surrounding spaces`,
   };
 }

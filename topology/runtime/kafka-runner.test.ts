@@ -108,7 +108,8 @@ describe('KafkaTopologyRunner batch loop', () => {
 
   it('resolves only what it processed when the consumer stops mid-batch, so the rest is fetched again', async () => {
     const { kafka, consumer } = standInKafka();
-    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    // maxBlockingMs 0: the loop gives way before every record, and a stop can only be seen then.
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000, maxBlockingMs: 0 });
     await runner.start();
     const { payload, resolved } = batchOf(5, { runningFor: 2 });
     await consumer.eachBatch!(payload);

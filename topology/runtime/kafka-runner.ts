@@ -151,39 +151,52 @@ export class KafkaTopologyRunner {
   private async processBatch(payload: EachBatchPayload, processed: (offset: string) => void): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const isRunning = () => payload.isRunning();
-    const isStale = () => payload.isStale();
+    const live = () => payload.isRunning() && !payload.isStale() && this.stateValue === 'running';
     const heartbeat = () => payload.heartbeat();
     const maxBlockingMs = this.options.maxBlockingMs ?? DEFAULT_MAX_BLOCKING_MS;
     let lastBeat = Date.now();
     let sliceStart = performance.now();
+    // Whether the loop gave way since it last asked live(): a stop, a rebalance or a seek can only
+    // happen then. Asking per record would cost a JSON.stringify each (KafkaJS's isStale).
+    let awaited = true;
     for (const message of batch.messages) {
       if (performance.now() - sliceStart > maxBlockingMs) {
         // engine.process is synchronous for a decodable record, so without this a whole batch runs as one task.
         await yieldToEventLoop();
         sliceStart = performance.now();
+        awaited = true;
       }
-      while (this.gate) await this.gate;
-      if (!isRunning() || isStale() || this.stateValue !== 'running') return;
+      while (this.gate) {
+        await this.gate;
+        awaited = true;
+      }
+      if (awaited && !live()) return;
+      awaited = false;
       const wait = this.engine.waitForCapacity(topic, partition);
       if (wait) {
         // Backpressure: this partition's fetch loop waits here until its sinks catch up.
+        awaited = true;
         while (!(await Promise.race([wait.then(() => true), delay(1000).then(() => false)]))) {
-          if (!isRunning() || isStale() || this.stateValue !== 'running') return;
+          if (!live()) return;
           await heartbeat();
         }
-        if (!isRunning() || isStale() || this.stateValue !== 'running') return;
+        if (!live()) return;
       }
       const pending = this.engine.process(toRawRecord(topic, partition, message));
-      if (pending) await pending; // a schema to fetch, a registry away
+      if (pending) {
+        await pending; // a schema to fetch, a registry away
+        awaited = true;
+      }
       processed(message.offset);
       if (Date.now() - lastBeat > 1000) {
         await heartbeat();
         lastBeat = Date.now();
+        awaited = true;
       }
     }
     await heartbeat();
   }
+
 
   /** Commits what the tracker allows; one commit at a time. */
   commitDue(reason: string): Promise<void> {
