@@ -5,8 +5,12 @@ import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
 export function openDatabase(config: AppConfig): Knex {
-  // Without MYSQL_SSL the URL's own ?ssl=true still applies, so pass nothing rather than "off".
-  return createKnex(config.mysql.url, { ssl: config.mysql.ssl === false ? undefined : { ca: config.mysql.ssl.ca } });
+  return createKnex(config.mysql.url, {
+    // Without MYSQL_SSL the URL's own ?ssl=true still applies, so pass nothing rather than "off".
+    ssl: config.mysql.ssl === false ? undefined : { ca: config.mysql.ssl.ca },
+    // A connection per concurrent sink write, one for the migration lock, and room for the rest.
+    pool: { max: Math.max(10, config.sink.concurrency + 4) },
+  });
 }
 
 /** Brings the schema up to date; returns the names of the migrations that ran now. */
