@@ -25,6 +25,16 @@ describe('createKnex', () => {
     expect(connectionOf(made).ssl).toEqual({});
   });
 
+  it("sends knex's own warnings to the logger it is given, not to the console", async () => {
+    const warnings: string[] = [];
+    const quiet = () => undefined;
+    const logger = { debug: quiet, info: quiet, warn: (_f: object, m: string) => void warnings.push(m), error: (_f: object, m: string) => void warnings.push(m) };
+    // Port 1 on localhost refuses at once: knex warns about the failed connection, then the query fails.
+    made = createKnex('mysql://u:p@127.0.0.1:1/db', { logger, acquireTimeoutMs: 2_000 });
+    await expect(made.raw('SELECT 1')).rejects.toThrow();
+    expect(warnings.join('\n')).toMatch(/ECONNREFUSED/);
+  });
+
   it('refuses URLs it cannot use', () => {
     expect(() => createKnex('postgres://u:p@h/db')).toThrow(/expected a mysql:\/\/ URL/);
     expect(() => createKnex('mysql://u:p@h:3306')).toThrow(/names no database/);

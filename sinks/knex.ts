@@ -1,4 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from '../topology/index.js';
 
 export interface CreateKnexOptions {
   /** TLS: `true` verifies the server against the system CAs; an object is passed to mysql2 as it is. */
@@ -6,6 +7,8 @@ export interface CreateKnexOptions {
   readonly pool?: { readonly min?: number; readonly max?: number };
   /** How long a query may wait for a pooled connection (then KnexTimeoutError, retried as transient). */
   readonly acquireTimeoutMs?: number;
+  /** Where knex's own warnings go (a lost connection, a pool error); knex prints them to the console otherwise. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -37,5 +40,17 @@ export function createKnex(mysqlUrl: string, options: CreateKnexOptions = {}): K
     },
     pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+    log: options.logger ? knexLog(options.logger) : undefined,
   });
+}
+
+/** knex's logger hooks onto ours; its messages are strings or errors. */
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const text = (message: unknown): string => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (message: unknown) => logger.warn({ component: 'knex' }, text(message)),
+    error: (message: unknown) => logger.error({ component: 'knex' }, text(message)),
+    deprecate: (method: string, alternative: string) => logger.warn({ component: 'knex' }, `${method} is deprecated, use ${alternative}`),
+    debug: (message: unknown) => logger.debug({ component: 'knex' }, text(message)),
+  };
 }

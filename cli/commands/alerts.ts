@@ -32,7 +32,7 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
       logger.info({ config: describeConfig(config), webhook: webhook ? webhook.host : undefined }, 'starting the alert consumer');
       const kafka = createKafka(config, logger);
       await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-      const knex = openDatabase(config);
+      const knex = openDatabase(config, logger);
       try {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
         const notifier = notifierFor(logger, webhook);

@@ -12,7 +12,7 @@ export function registerMigrateCommand(program: Command, deps: CliDeps): void {
     .description('create or update the MySQL tables (temperature, temp_range_alert)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger, io } = contextFor(command, deps);
-      const knex = openDatabase(config);
+      const knex = openDatabase(config, logger);
       try {
         const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
         if (applied.length === 0) io.out(`up to date: all ${MIGRATIONS.length} migrations had run already\n`);

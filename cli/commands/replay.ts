@@ -108,7 +108,7 @@ interface ReplayRun {
 async function replay({ config, logger, kafka, plan, flags, print, interactive }: ReplayRun): Promise<void> {
   const jsonInput = flags.topic === TOPICS.readingsJson;
   await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger, { jsonInput: jsonInput || config.jsonInput }));
-  const knex = openDatabase(config);
+  const knex = openDatabase(config, logger);
   const stop = stopSignal(logger);
   try {
     await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));

@@ -39,7 +39,7 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
       if (heapLimitMb > 1024) logger.warn({ heapLimitMb }, 'V8 heap limit left at its default: RSS may grow to 500+ MB before garbage is collected; set NODE_OPTIONS=--max-old-space-size=256 as the image does');
       const kafka = createKafka(config, logger);
       await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-      const knex = openDatabase(config);
+      const knex = openDatabase(config, logger);
       try {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
         const sink = new MysqlReadingsSink(knex);

@@ -63,7 +63,7 @@ export async function runDemo(run: DemoRun): Promise<{ consistent: boolean }> {
   const registered = await during(`registering schemas with ${registryAt(config)}`, () => registerSchemas({ url: config.schemaRegistry.url, auth: config.schemaRegistry.auth }));
   print(`Schemas: ${registered.map((r) => `${r.subject} v${r.version ?? '?'} (${r.outcome})`).join(', ')}`);
   await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-  const knex = openDatabase(config);
+  const knex = openDatabase(config, logger);
   try {
     const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
     print(`Database: ${applied.length > 0 ? `ran ${applied.join(', ')}` : 'up to date'}`);

@@ -4,8 +4,9 @@ import { createKnex, migrate } from '../../sinks/index.js';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
-export function openDatabase(config: AppConfig): Knex {
+export function openDatabase(config: AppConfig, logger?: Logger): Knex {
   return createKnex(config.mysql.url, {
+    logger,
     // Without MYSQL_SSL the URL's own ?ssl=true still applies, so pass nothing rather than "off".
     ssl: config.mysql.ssl === false ? undefined : { ca: config.mysql.ssl.ca },
     // A connection per concurrent sink write, one for the migration lock, and room for the rest.
