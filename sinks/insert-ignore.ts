@@ -35,7 +35,8 @@ export async function insertIgnoreCounting<C extends string>(
   for (const part of chunk(rows, MAX_ROWS_PER_STATEMENT)) {
     const statement = insertIgnore(table, columns, part);
     // Inlined by the driver's own escaping, once: with bindings, knex rewrites every placeholder and
-    // mysql2 then formats them again, two passes over 4,000 values per statement (~8 % of our CPU).
+    // mysql2 then formats them again: two passes over 4,000 values per statement, a few percent of
+    // the topology's CPU in the benchmark's profile (docs/benchmarks.md).
     const header = resultHeaderOf(await trx.raw(mysql.format(statement.sql, [...statement.bindings])));
     const skipped = part.length - header.affectedRows;
     if (header.warningStatus > skipped) {

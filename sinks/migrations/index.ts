@@ -26,7 +26,7 @@ const LOCK_NAME_SQL = "CONCAT('tempstream-migrate-', MD5(DATABASE()))";
  * Processes that start together (`start` and `alerts`) take turns: knex's own lock makes the second
  * fail with "Migration table is already locked", and two first runs can race creating knex's tables.
  * A MySQL named lock, held by one pooled connection while knex migrates on others, makes it wait
- * instead; the server frees it if the holder dies.
+ * instead; the server frees it if the holder dies. Needs a pool of two connections or more.
  */
 export async function migrate(knex: Knex, options: { lockTimeoutSeconds?: number } = {}): Promise<string[]> {
   const timeout = options.lockTimeoutSeconds ?? 60;
