@@ -122,10 +122,22 @@ export async function openContext(
   return context;
 }
 
-/** High watermark of every partition of `topic`. */
+/**
+ * High watermark of every partition of `topic`. Just after the topics are created a broker can still
+ * answer "not the leader" (KRaft hands leadership out asynchronously): retriable errors are retried
+ * for up to 30 s, which KafkaJS's admin does not do for ListOffsets.
+ */
 export async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } catch (err) {
+      if (!(err instanceof Error && (err as { retriable?: boolean }).retriable === true) || Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
 }
 
 export const sumOffsets = (offsets: ReadonlyMap<number, number>): number => [...offsets.values()].reduce((a, b) => a + b, 0);
