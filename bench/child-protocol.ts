@@ -1,18 +1,13 @@
 /** What the bench parent and its topology child say to each other over the IPC channel. */
 import type { ReadingsSinkCounters } from '../sinks/index.js';
+import type { UserDefaults } from './context.js';
 
-export interface TopologyChildConfig {
+/** Where the child runs, and the settings `tempstream start` would use (UserDefaults). */
+export interface TopologyChildConfig extends UserDefaults {
   readonly brokers: string[];
   readonly registryUrl: string;
   readonly mysqlUrl: string;
   readonly groupId: string;
-  readonly minTemp: number;
-  readonly maxTemp: number;
-  readonly sinkBatchSize: number;
-  readonly sinkLingerMs: number;
-  readonly sinkConcurrency: number;
-  readonly maxInFlightPerPartition: number;
-  readonly shutdownTimeoutMs: number;
   /** > 0: every sink transaction starts this much later (the memory phase's slow database). */
   readonly slowSinkMs: number;
 }

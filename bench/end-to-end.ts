@@ -112,19 +112,13 @@ export async function runEndToEnd(ctx: BenchContext, expected: ExpectedCounts | 
 }
 
 export function childConfig(ctx: BenchContext, run: { mysqlUrl: string; groupId: string; slowSinkMs: number; shutdownTimeoutMs?: number }): TopologyChildConfig {
-  const d = ctx.defaults;
   return {
+    ...ctx.defaults,
     brokers: ctx.settings.kafkaBrokers,
     registryUrl: ctx.settings.schemaRegistryUrl,
     mysqlUrl: run.mysqlUrl,
     groupId: run.groupId,
-    minTemp: d.minTemp,
-    maxTemp: d.maxTemp,
-    sinkBatchSize: d.sinkBatchSize,
-    sinkLingerMs: d.sinkLingerMs,
-    sinkConcurrency: d.sinkConcurrency,
-    maxInFlightPerPartition: d.maxInFlightPerPartition,
-    shutdownTimeoutMs: run.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
+    shutdownTimeoutMs: run.shutdownTimeoutMs ?? ctx.defaults.shutdownTimeoutMs,
     slowSinkMs: run.slowSinkMs,
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerSchemas, type TemperatureReading } from '../../schemas/index.js';
-import { cliEnv, freePort, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
+import { cliEnv, freePort, httpGet, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, dataTag, ReadingProducer, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
@@ -37,10 +37,6 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
     await db?.drop().catch(() => undefined);
   });
 
-  const get = async (port: number, path: string): Promise<{ status: number; body: string }> => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
-    return { status: res.status, body: await res.text() };
-  };
   const stillRunning = (...processes: CliProcess[]) => () => {
     const dead = processes.find((p) => !p.running);
     return dead ? `tempstream ${dead.args.join(' ')} exited early; stderr tail:\n${dead.stderr.slice(-3000)}` : undefined;
@@ -54,7 +50,7 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
 
     await waitUntil(
       async () => {
-        const r = await get(port, '/readyz').catch(() => ({ status: 0 }));
+        const r = await httpGet(port, '/readyz').catch(() => ({ status: 0 }));
         return { done: r.status === 200, state: `/readyz ${r.status}` };
       },
       { what: 'tempstream alerts answered /readyz 200', timeoutMs: 60_000, intervalMs: 200, abortIf: stillRunning(start, alerts) },
@@ -69,7 +65,7 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
     await waitUntil(
       async () => {
         const [{ n }] = (await clients.knex('temp_range_alert').count({ n: '*' }).where('device_id', 'like', `%${sfx}`)) as [{ n: number }];
-        const handled = metricTotal((await get(port, '/metrics')).body, 'tempstream_records_handled_total') ?? 0;
+        const handled = metricTotal((await httpGet(port, '/metrics')).body, 'tempstream_records_handled_total') ?? 0;
         // The group starts at the beginning of TempRangeAlert, so other tests' alerts count too: at least ours.
         return { done: Number(n) === HOT && handled >= HOT, state: `rows ${n}, handled ${handled}` };
       },

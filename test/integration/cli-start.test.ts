@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dlqTopicFor, registerSchemas, TOPICS, type TemperatureReading } from '../../schemas/index.js';
-import { cliEnv, freePort, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
+import { cliEnv, freePort, httpGet, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
 import { TopicCollector, waitForCommitted, type Position } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, dataTag, ReadingProducer, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
@@ -55,10 +55,6 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
     await db?.drop().catch(() => undefined);
   });
 
-  const get = async (port: number, path: string): Promise<{ status: number; body: string }> => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
-    return { status: res.status, body: await res.text() };
-  };
   const stillRunning = (p: CliProcess) => () => (p.running ? undefined : `tempstream start exited early; stderr tail:\n${p.stderr.slice(-3000)}`);
 
   it('drains on SIGTERM (exit 0), resumes with the same group, and serves health and metrics while running', async () => {
@@ -68,12 +64,12 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
 
     await waitUntil(
       async () => {
-        const r = await get(port, '/readyz');
+        const r = await httpGet(port, '/readyz');
         return { done: r.status === 200, state: `/readyz ${r.status}` };
       },
       { what: 'tempstream start answered /readyz 200', timeoutMs: 60_000, intervalMs: 200, abortIf: stillRunning(first) },
     );
-    expect((await get(port, '/healthz')).status).toBe(200);
+    expect((await httpGet(port, '/healthz')).status).toBe(200);
 
     producer = await ReadingProducer.connect(clients.kafka, clients.registry);
     collector = await TopicCollector.start(clients.kafka, { groupId: uniqueName('cli_start_dlq'), topics: [DLQ] });
@@ -95,7 +91,7 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
         // Three illegal readings are out: the counters must show them while the process runs.
         await waitUntil(
           async () => {
-            const m = (await get(port, '/metrics')).body;
+            const m = (await httpGet(port, '/metrics')).body;
             const seen = {
               received: metricTotal(m, 'tempstream_records_received_total') ?? 0,
               handled: metricTotal(m, 'tempstream_records_handled_total') ?? 0,
@@ -106,8 +102,8 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
           },
           { what: '/metrics shows received, handled, dead-lettered and stored records', timeoutMs: 45_000, intervalMs: 250, abortIf: stillRunning(first) },
         );
-        expect((await get(port, '/readyz')).status).toBe(200);
-        expect((await get(port, '/healthz')).status).toBe(200);
+        expect((await httpGet(port, '/readyz')).status).toBe(200);
+        expect((await httpGet(port, '/healthz')).status).toBe(200);
       }
       if (i === STOP_AFTER) {
         first.signal('SIGTERM');

@@ -127,3 +127,9 @@ export function metricTotal(exposition: string, name: string): number | undefine
   }
   return total;
 }
+
+/** GET from an ops endpoint of a CLI process on this host. */
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
+  return { status: res.status, body: await res.text() };
+}
