@@ -47,9 +47,11 @@ esac
 
 # The project's image. A failed build does not stop the stack: only the test of the image fails.
 app_image() {
-  local base=${NODE_IMAGE:-}
+  local base=${NODE_IMAGE:-} offline=0
+  # Stand-ins given by the environment mean no registry: do not wait for a pull that cannot work.
+  case "$mode:${KAFKA_IMAGE:-}" in local:* | given:local/*) offline=1 ;; esac
   if [ -z "$base" ]; then
-    if [ "$mode" != local ] && { docker image inspect node:20-bookworm-slim >/dev/null 2>&1 || timeout 25 docker pull -q node:20-bookworm-slim >/dev/null 2>&1; }; then
+    if [ "$offline" = 0 ] && { docker image inspect node:20-bookworm-slim >/dev/null 2>&1 || timeout 25 docker pull -q node:20-bookworm-slim >/dev/null 2>&1; }; then
       base=node:20-bookworm-slim
     else
       bash "$HERE/build-images.sh" node >&2 || return 1
