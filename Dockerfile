@@ -1,18 +1,26 @@
 # The tempstream services (topology, simulator, alert consumer) in one image; the command picks one:
 #   docker run tempstream start | simulate --devices 20 --rate 50 | alerts | schemas register | migrate
-# NODE_IMAGE: any Debian-based image with Node >= 20.18 (the public node:20-bookworm-slim by default).
+# NODE_IMAGE: any Debian-based image with Node >= 20.18 and a user `node` (the public
+# node:20-bookworm-slim by default; offline, local/node:latest from stack/build-images.sh).
+# npm-ca.pem (optional, git-ignored, in the build context): a CA bundle npm trusts behind a
+# TLS-intercepting proxy. Only the build stage sees it; the final image copies nothing but the app.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
+# The glob lets npm-ca.pem be absent (the classic builder has no build secrets).
+COPY package.json package-lock.json npm-ca.pem* ./
+# Scripts off: the build below is explicit, and no dependency needs an install script.
+RUN if [ -s npm-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/app/npm-ca.pem; fi \
+ && npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY topology topology
 COPY schemas schemas
 COPY sinks sinks
 COPY app app
 COPY cli cli
+# cli/demo loads it on demand; compiled so that tsc resolves the import, unusable without testcontainers.
+COPY stack/harness.ts stack/harness.ts
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM ${NODE_IMAGE}

@@ -6,8 +6,10 @@
 #   local/kafka:3.9 (+ :latest)  Apache Kafka 3.9.x broker (KRaft combined), jars from Maven Central
 #   local/schema-registry        Apicurio Registry 3.0.x (Confluent-compatible API at /apis/ccompat/v7)
 #   local/mysql:latest           MariaDB from Debian, configured like the official mysql image
+#   local/node:<major> (+ :latest)  this machine's Node and npm on local/debian (Debian's own is 18):
+#                                the base of the project's Dockerfile here (NODE_IMAGE=local/node:latest)
 #
-# Usage: stack/build-images.sh [--force] [debian|kafka|schema-registry|mysql ...]
+# Usage: stack/build-images.sh [--force] [debian|kafka|schema-registry|mysql|node ...]
 #   --force   rebuild images that already exist (downloads stay cached)
 #   names     build only these (and what they need); default: all
 #
@@ -42,11 +44,11 @@ for arg in "$@"; do
   case "$arg" in
     --force|-f) FORCE=1 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    debian|kafka|schema-registry|mysql) WANT+=("$arg") ;;
+    debian|kafka|schema-registry|mysql|node) WANT+=("$arg") ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
 done
-[ ${#WANT[@]} -eq 0 ] && WANT=(debian kafka schema-registry mysql)
+[ ${#WANT[@]} -eq 0 ] && WANT=(debian kafka schema-registry mysql node)
 wanted() { local w; for w in "${WANT[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
 # --- prerequisites --------------------------------------------------------------------------
@@ -58,6 +60,10 @@ fi
 if wanted kafka || wanted schema-registry; then
   command -v mvn >/dev/null 2>&1 || missing+=("mvn (apt-get install maven)")
   command -v java >/dev/null 2>&1 || missing+=("java (apt-get install openjdk-17-jdk-headless)")
+fi
+if wanted node; then
+  command -v node >/dev/null 2>&1 || missing+=("node >= 20.18 on this machine (its binary goes into local/node)")
+  command -v npm >/dev/null 2>&1 || missing+=("npm on this machine (it goes into local/node)")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   for m in "${missing[@]}"; do log "missing: $m"; done
@@ -231,10 +237,30 @@ build_mysql() {
   docker build --network host -t "$MYSQL_IMAGE" "$ctx" || die "mysql: docker build failed (see above)"
 }
 
+# --- 5. local/node -------------------------------------------------------------------------------
+# This machine's Node: the project needs >= 20.18 and Debian 12 ships 18. The binary is a plain
+# glibc build (libc, libstdc++, libgcc_s), as Node's own and NodeSource's are.
+host_node_version() { node -p 'process.versions.node'; }
+
+build_node() {
+  local version node_bin npm_dir ctx
+  version=$(host_node_version)
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)' \
+    || die "node: this machine's Node is $version; the project needs >= 20.18"
+  node_bin=$(node -p 'process.execPath')
+  npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
+  [ -f "$npm_dir/package.json" ] || die "node: npm's package directory not found (from $(command -v npm))"
+  log "node: Node $version from $node_bin, npm $(node -p "require('$npm_dir/package.json').version") from $npm_dir"
+  ctx=$(prepare_context node)
+  cp -L "$node_bin" "$ctx/node"
+  cp -a "$npm_dir" "$ctx/npm"
+  docker build --network host -t "$NODE_TAG" -t local/node:latest "$ctx" || die "node: docker build failed (see above)"
+}
+
 # --- main --------------------------------------------------------------------------------------
 T0=$(date +%s)
 need_base=0
-for w in kafka schema-registry mysql; do wanted "$w" && need_base=1; done
+for w in kafka schema-registry mysql node; do wanted "$w" && need_base=1; done
 if wanted debian; then
   run_step debian "$BASE_IMAGE" build_debian
 elif [ "$need_base" = 1 ] && ! image_exists "$BASE_IMAGE"; then
@@ -243,6 +269,10 @@ fi
 wanted kafka && run_step kafka "$KAFKA_TAG" build_kafka
 wanted schema-registry && run_step schema-registry "$REGISTRY_IMAGE" build_registry
 wanted mysql && run_step mysql "$MYSQL_IMAGE" build_mysql
+if wanted node; then
+  NODE_TAG=local/node:$(host_node_version | cut -d. -f1)
+  run_step node "$NODE_TAG" build_node
+fi
 
 echo
 echo "== build-images summary (total $(( $(date +%s) - T0 ))s, cache $CACHE)"

@@ -25,6 +25,14 @@ export interface StackSettings {
   readonly mysql: { host: string; port: number; user: string; password: string; database: string };
   /** mysql://user:password@host:port/database */
   readonly mysqlUrl: string;
+  /** The same services seen from a container on the stack's Docker network, as in docker-compose.yml. */
+  readonly inNetwork: {
+    /** Docker network name (for `docker run --network`, or testcontainers' withNetworkMode). */
+    readonly network: string;
+    readonly kafkaBrokers: string[];
+    readonly schemaRegistryUrl: string;
+    readonly mysql: { host: string; port: number };
+  };
 }
 
 export interface RunningStack {
@@ -121,7 +129,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   try {
     const [kafka, mysqlContainer] = await Promise.all([
       timed('kafka', () => track(startKafka(images.kafka, network))),
-      timed('mysql', () => track(startMysql(images.mysql, database))),
+      timed('mysql', () => track(startMysql(images.mysql, database, network))),
     ]);
     const registry = await timed('schemaRegistry', () => track(startRegistry(images.schemaRegistry, network)));
     const shape = registryShape(images.schemaRegistry, process.env);
@@ -132,6 +140,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       schemaRegistryUrl: `http://${registry.getHost()}:${registry.getMappedPort(shape.port)}${shape.path}`,
       mysql: { host, port: mysqlPort, user: 'root', password: MYSQL_ROOT_PASSWORD, database },
       mysqlUrl: `mysql://root:${MYSQL_ROOT_PASSWORD}@${host}:${mysqlPort}/${database}`,
+      inNetwork: {
+        network: network.getName(),
+        kafkaBrokers: ['kafka:19092'],
+        schemaRegistryUrl: `http://schema-registry:${shape.port}${shape.path}`,
+        mysql: { host: 'mysql', port: 3306 },
+      },
     };
     await waitForKafka(settings.kafkaBrokers);
     const total = (Date.now() - started) / 1000;
@@ -188,6 +202,7 @@ async function startRegistry(image: string, network: StartedNetwork): Promise<St
   const { port, path } = registryShape(image, process.env);
   return new GenericContainer(image)
     .withNetwork(network)
+    .withNetworkAliases('schema-registry')
     .withExposedPorts(port)
     .withEnvironment({
       // Read by Confluent's image; ignored by Apicurio.
@@ -200,8 +215,10 @@ async function startRegistry(image: string, network: StartedNetwork): Promise<St
     .start();
 }
 
-async function startMysql(image: string, database: string): Promise<StartedTestContainer> {
+async function startMysql(image: string, database: string, network: StartedNetwork): Promise<StartedTestContainer> {
   const container = await new GenericContainer(image)
+    .withNetwork(network)
+    .withNetworkAliases('mysql')
     .withExposedPorts(3306)
     .withEnvironment({ MYSQL_ROOT_PASSWORD, MYSQL_DATABASE: database })
     .withWaitStrategy(Wait.forListeningPorts())

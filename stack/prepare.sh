@@ -7,6 +7,10 @@
 #   eval "$(bash stack/prepare.sh)"     # in a shell
 # npm test and npm run demo call it for you (scripts/run-tests.mjs, stack/harness.ts).
 # TEMPSTREAM_IMAGES=public|local forces the choice.
+# It also builds the project's own image (stack/build-app-image.sh, cached by Docker's layers) and
+# prints TEMPSTREAM_APP_IMAGE; its Node base is NODE_IMAGE when set, node:20-bookworm-slim when it can
+# be pulled, else local/node:latest (this machine's Node on local/debian). TEMPSTREAM_APP_IMAGE set
+# beforehand names a ready image and skips the build.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { echo "[prepare] $*" >&2; }
@@ -40,6 +44,30 @@ case "$mode" in
     ;;
   *) log "TEMPSTREAM_IMAGES must be public or local, not $mode"; exit 2 ;;
 esac
+
+# The project's image. A failed build does not stop the stack: only the test of the image fails.
+app_image() {
+  local base=${NODE_IMAGE:-} offline=0
+  # Stand-ins given by the environment mean no registry: do not wait for a pull that cannot work.
+  case "$mode:${KAFKA_IMAGE:-}" in local:* | given:local/*) offline=1 ;; esac
+  if [ -z "$base" ]; then
+    if [ "$offline" = 0 ] && { docker image inspect node:20-bookworm-slim >/dev/null 2>&1 || timeout 25 docker pull -q node:20-bookworm-slim >/dev/null 2>&1; }; then
+      base=node:20-bookworm-slim
+    else
+      bash "$HERE/build-images.sh" node >&2 || return 1
+      base=local/node:latest
+    fi
+  fi
+  NODE_IMAGE=$base APP_IMAGE=tempstream:local bash "$HERE/build-app-image.sh" >&2
+}
+if [ -n "${TEMPSTREAM_APP_IMAGE:-}" ]; then
+  log "app image given by the environment: $TEMPSTREAM_APP_IMAGE"
+  echo "TEMPSTREAM_APP_IMAGE=$TEMPSTREAM_APP_IMAGE"
+elif app_image; then
+  echo "TEMPSTREAM_APP_IMAGE=tempstream:local"
+else
+  log "WARNING: the project's image could not be built (see above); its test will fail"
+fi
 # Inside a container (/.dockerenv) testcontainers would start an alpine image to find the Docker
 # host; an engine on this very machine is reached on localhost.
 if [ -f /.dockerenv ] && [ -S /var/run/docker.sock ] && [ -z "${TESTCONTAINERS_HOST_OVERRIDE:-}" ]; then
