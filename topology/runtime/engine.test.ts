@@ -481,3 +481,61 @@ describe('Engine stopping', () => {
     expect(observer.produced).toHaveBeenCalledWith('out', 1);
   });
 });
+
+describe('Engine drain waits without spinning', () => {
+  /** A value serde whose decoding waits until the test lets it go: a schema fetch that takes a while. */
+  function slowSerde() {
+    const gate = deferred();
+    const serde: Serde<N> = { name: 'slow', serialize: (v) => json.serialize(v, 'in'), deserialize: (b) => gate.promise.then(() => json.deserialize(b, 'in')) };
+    return { serde, release: gate.resolve };
+  }
+
+  const realTime = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('flushes a handful of times, not in a loop, while a record waits on a slow dependency, and writes it once it comes', async () => {
+    const { serde, release } = slowSerde();
+    const sink = new GatedWriter('db');
+    const { engine, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(sink), {
+      sinkBatching: { maxRecords: 100, lingerMs: 10_000 },
+    });
+    const flush = vi.spyOn(engine, 'flush');
+    const processing = engine.process(raw('in', 'a', { n: 1 }));
+    const drained = engine.drain(5_000);
+    await realTime(100);
+    // Polling with setImmediate flushes thousands of times in 100 ms.
+    expect(flush.mock.calls.length).toBeLessThan(5);
+    release();
+    await processing;
+    await expect(drained).resolves.toBe(true);
+    expect(sink.written).toEqual(['a']);
+    expect(committed()).toBe('1');
+    expect(flush.mock.calls.length).toBeLessThan(8);
+  });
+
+  it('stops flushing once it timed out', async () => {
+    const { serde } = slowSerde();
+    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(new GatedWriter('db')));
+    const flush = vi.spyOn(engine, 'flush');
+    void engine.process(raw('in', 'a', { n: 1 }));
+    await expect(engine.drain(20)).resolves.toBe(false);
+    const atTimeout = flush.mock.calls.length;
+    await realTime(60);
+    expect(flush.mock.calls.length).toBe(atTimeout);
+    engine.close();
+  });
+
+  it('returns false as soon as the engine closes, and flushes no more', async () => {
+    const { serde } = slowSerde();
+    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(new GatedWriter('db')));
+    const flush = vi.spyOn(engine, 'flush');
+    void engine.process(raw('in', 'a', { n: 1 }));
+    const drained = engine.drain(60_000);
+    await realTime(10);
+    engine.close();
+    const outcome = await Promise.race([drained, realTime(200).then(() => 'still draining')]);
+    expect(outcome).toBe(false);
+    const atClose = flush.mock.calls.length;
+    await realTime(60);
+    expect(flush.mock.calls.length).toBe(atClose);
+  });
+});
