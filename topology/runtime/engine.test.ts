@@ -327,6 +327,32 @@ describe('Engine backpressure', () => {
   });
 });
 
+describe('Engine capacity across rebalances', () => {
+  it('admits no more than maxInFlightPerPartition records in all while a sink is down, however many rebalances happen', async () => {
+    const sink = new GatedWriter('db', { gated: true }); // the sink is down: nothing settles
+    const { engine } = engineFor((b) => source(b).sink(sink), { maxInFlightPerPartition: 3, sinkBatching: { maxRecords: 1 } });
+    let admitted = 0;
+    for (let rebalance = 0; rebalance < 5; rebalance++) {
+      // The partition is read again from its last commit (none): offsets start over.
+      for (let offset = 0; offset < 10 && engine.waitForCapacity('in', 0) === undefined; offset++) {
+        await engine.process({ topic: 'in', partition: 0, offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from('{"n":1}'), headers: {}, timestamp: 0 });
+        admitted++;
+      }
+      engine.revoke([{ topic: 'in', partition: 0 }]);
+    }
+    // Each revoke used to forget its records while they stayed in the sink's buffer: 3 more a rebalance.
+    expect(admitted).toBe(3);
+    expect(engine.tracker.inFlight('in', 0)).toBe(3);
+    while (sink.gates.length > 0) {
+      sink.release();
+      await settle();
+    }
+    expect(sink.written).toEqual(['k0', 'k1', 'k2']);
+    expect(engine.tracker.inFlight('in', 0)).toBe(0);
+    expect(engine.waitForCapacity('in', 0)).toBeUndefined();
+  });
+});
+
 describe('Engine commits across sinks', () => {
   /** `in` -> sink A for routes containing A, sink B for routes containing B. */
   const twoSinks = () => {
