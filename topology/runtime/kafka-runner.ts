@@ -186,10 +186,12 @@ export class KafkaTopologyRunner {
       if (pending) {
         // A schema to fetch, a registry away (retried with backoff as long as it takes): heartbeat
         // meanwhile, as the capacity wait does, or a long outage gets this member dropped from the group.
+        // A stop or a rebalance does not wait for it: the record stays unresolved and is read again,
+        // and the engine counts it in flight until it settles.
         awaited = true;
         const settled = pending.then(() => true);
         while (!(await Promise.race([settled, delay(1000).then(() => false)]))) {
-          if (!live()) continue;
+          if (!live()) return;
           await heartbeat();
           lastBeat = Date.now();
         }
