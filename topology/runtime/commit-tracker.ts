@@ -3,7 +3,9 @@
  *
  * Records of a partition are begun in offset order and may complete in any order. The committable
  * offset is one past the last record of the longest fully completed prefix: never past a record that
- * is still in flight, whatever order completions arrive in. Pure bookkeeping; no I/O.
+ * is still in flight, whatever order completions arrive in. A record counts as in flight from its
+ * begin to its completion, even after its partition was revoked, so the in-flight count bounds the
+ * records held in memory. Pure bookkeeping; no I/O.
  */
 export class PartitionTracker {
   /** Offsets begun and not yet passed by the prefix, oldest first; `done` marks completed ones. */
@@ -72,29 +74,57 @@ interface PartitionEntry {
   committed?: bigint;
 }
 
-/** One tracker per assigned partition, and the memory of what was last committed for each. */
+/** A partition's current generation (absent once revoked) and the older ones whose records have not all settled. */
+interface PartitionSlot {
+  current: PartitionEntry | undefined;
+  readonly retired: PartitionEntry[];
+}
+
+/**
+ * One tracker per assigned partition, and the memory of what was last committed for each.
+ *
+ * Records of a revoked (or re-read) generation never move an offset, but they still count as in
+ * flight until they complete: they are still held somewhere (a sink's buffer), so counting them keeps
+ * the memory bound by the in-flight cap across any number of rebalances.
+ */
 export class CommitTracker {
   /** By topic, then partition: looked up several times per record, so no key strings are built. */
-  private readonly topics = new Map<string, Map<number, PartitionEntry>>();
+  private readonly topics = new Map<string, Map<number, PartitionSlot>>();
   private generations = 0;
 
-  private find(topic: string, partition: number): PartitionEntry | undefined {
+  private slot(topic: string, partition: number): PartitionSlot | undefined {
     return this.topics.get(topic)?.get(partition);
   }
 
+  private find(topic: string, partition: number): PartitionEntry | undefined {
+    return this.slot(topic, partition)?.current;
+  }
+
+  /** Starts a new generation for the partition; the one it replaces is kept while records of it are in flight. */
   private create(topic: string, partition: number): PartitionEntry {
     let byPartition = this.topics.get(topic);
     if (!byPartition) {
       byPartition = new Map();
       this.topics.set(topic, byPartition);
     }
+    let slot = byPartition.get(partition);
+    if (!slot) {
+      slot = { current: undefined, retired: [] };
+      byPartition.set(partition, slot);
+    }
+    this.retire(slot);
     const e: PartitionEntry = { key: { topic, partition }, tracker: new PartitionTracker(), generation: ++this.generations };
-    byPartition.set(partition, e);
+    slot.current = e;
     return e;
   }
 
+  private retire(slot: PartitionSlot): void {
+    if (slot.current && slot.current.tracker.inFlight > 0) slot.retired.push(slot.current);
+    slot.current = undefined;
+  }
+
   private *entries(): Iterable<PartitionEntry> {
-    for (const byPartition of this.topics.values()) yield* byPartition.values();
+    for (const byPartition of this.topics.values()) for (const slot of byPartition.values()) if (slot.current) yield slot.current;
   }
 
   /**
@@ -114,20 +144,37 @@ export class CommitTracker {
     return e.generation;
   }
 
-  /** Marks a record handled. Late completions for a revoked partition (an older generation) are ignored. */
+  /**
+   * Marks a record handled. A completion for an older generation (the partition was revoked or read
+   * again since) only settles that record: it moves no offset.
+   */
   complete(topic: string, partition: number, offset: bigint, generation?: number): void {
-    const e = this.find(topic, partition);
-    if (!e || (generation !== undefined && generation !== e.generation)) return;
-    e.tracker.complete(offset);
+    const slot = this.slot(topic, partition);
+    if (!slot) return;
+    const e = slot.current;
+    if (e && (generation === undefined || generation === e.generation)) {
+      e.tracker.complete(offset);
+      return;
+    }
+    const index = generation === undefined ? -1 : slot.retired.findIndex((r) => r.generation === generation);
+    if (index < 0) return;
+    const old = slot.retired[index]!;
+    old.tracker.complete(offset);
+    if (old.tracker.inFlight === 0) {
+      slot.retired.splice(index, 1);
+      if (!slot.current && slot.retired.length === 0) this.topics.get(topic)?.delete(partition);
+    }
   }
 
+  /** Records of the partition begun and not yet complete, of every generation. */
   inFlight(topic: string, partition: number): number {
-    return this.find(topic, partition)?.tracker.inFlight ?? 0;
+    const slot = this.slot(topic, partition);
+    return slot ? slotInFlight(slot) : 0;
   }
 
   totalInFlight(): number {
     let n = 0;
-    for (const e of this.entries()) n += e.tracker.inFlight;
+    for (const byPartition of this.topics.values()) for (const slot of byPartition.values()) n += slotInFlight(slot);
     return n;
   }
 
@@ -150,12 +197,24 @@ export class CommitTracker {
     }
   }
 
-  /** Forgets a partition taken away by a rebalance; in-flight records of it will not be committed by us. */
+  /**
+   * Forgets a partition taken away by a rebalance: in-flight records of it will not be committed by
+   * us, but count as in flight until they settle.
+   */
   revoke(topic: string, partition: number): void {
-    this.topics.get(topic)?.delete(partition);
+    const slot = this.slot(topic, partition);
+    if (!slot) return;
+    this.retire(slot);
+    if (slot.retired.length === 0) this.topics.get(topic)?.delete(partition);
   }
 
   assigned(): PartitionKey[] {
     return [...this.entries()].map((e) => e.key);
   }
+}
+
+function slotInFlight(slot: PartitionSlot): number {
+  let n = slot.current?.tracker.inFlight ?? 0;
+  for (const old of slot.retired) n += old.tracker.inFlight;
+  return n;
 }

@@ -327,6 +327,32 @@ describe('Engine backpressure', () => {
   });
 });
 
+describe('Engine capacity across rebalances', () => {
+  it('admits no more than maxInFlightPerPartition records in all while a sink is down, however many rebalances happen', async () => {
+    const sink = new GatedWriter('db', { gated: true }); // the sink is down: nothing settles
+    const { engine } = engineFor((b) => source(b).sink(sink), { maxInFlightPerPartition: 3, sinkBatching: { maxRecords: 1 } });
+    let admitted = 0;
+    for (let rebalance = 0; rebalance < 5; rebalance++) {
+      // The partition is read again from its last commit (none): offsets start over.
+      for (let offset = 0; offset < 10 && engine.waitForCapacity('in', 0) === undefined; offset++) {
+        await engine.process({ topic: 'in', partition: 0, offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from('{"n":1}'), headers: {}, timestamp: 0 });
+        admitted++;
+      }
+      engine.revoke([{ topic: 'in', partition: 0 }]);
+    }
+    // Each revoke used to forget its records while they stayed in the sink's buffer: 3 more a rebalance.
+    expect(admitted).toBe(3);
+    expect(engine.tracker.inFlight('in', 0)).toBe(3);
+    while (sink.gates.length > 0) {
+      sink.release();
+      await settle();
+    }
+    expect(sink.written).toEqual(['k0', 'k1', 'k2']);
+    expect(engine.tracker.inFlight('in', 0)).toBe(0);
+    expect(engine.waitForCapacity('in', 0)).toBeUndefined();
+  });
+});
+
 describe('Engine commits across sinks', () => {
   /** `in` -> sink A for routes containing A, sink B for routes containing B. */
   const twoSinks = () => {
@@ -479,5 +505,63 @@ describe('Engine stopping', () => {
     expect(observer.handled).toHaveBeenCalledTimes(2);
     expect(observer.deadLettered).toHaveBeenCalledWith('deserialization', 'src');
     expect(observer.produced).toHaveBeenCalledWith('out', 1);
+  });
+});
+
+describe('Engine drain waits without spinning', () => {
+  /** A value serde whose decoding waits until the test lets it go: a schema fetch that takes a while. */
+  function slowSerde() {
+    const gate = deferred();
+    const serde: Serde<N> = { name: 'slow', serialize: (v) => json.serialize(v, 'in'), deserialize: (b) => gate.promise.then(() => json.deserialize(b, 'in')) };
+    return { serde, release: gate.resolve };
+  }
+
+  const realTime = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('flushes a handful of times, not in a loop, while a record waits on a slow dependency, and writes it once it comes', async () => {
+    const { serde, release } = slowSerde();
+    const sink = new GatedWriter('db');
+    const { engine, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(sink), {
+      sinkBatching: { maxRecords: 100, lingerMs: 10_000 },
+    });
+    const flush = vi.spyOn(engine, 'flush');
+    const processing = engine.process(raw('in', 'a', { n: 1 }));
+    const drained = engine.drain(5_000);
+    await realTime(100);
+    // Polling with setImmediate flushes thousands of times in 100 ms.
+    expect(flush.mock.calls.length).toBeLessThan(5);
+    release();
+    await processing;
+    await expect(drained).resolves.toBe(true);
+    expect(sink.written).toEqual(['a']);
+    expect(committed()).toBe('1');
+    expect(flush.mock.calls.length).toBeLessThan(8);
+  });
+
+  it('stops flushing once it timed out', async () => {
+    const { serde } = slowSerde();
+    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(new GatedWriter('db')));
+    const flush = vi.spyOn(engine, 'flush');
+    void engine.process(raw('in', 'a', { n: 1 }));
+    await expect(engine.drain(20)).resolves.toBe(false);
+    const atTimeout = flush.mock.calls.length;
+    await realTime(60);
+    expect(flush.mock.calls.length).toBe(atTimeout);
+    engine.close();
+  });
+
+  it('returns false as soon as the engine closes, and flushes no more', async () => {
+    const { serde } = slowSerde();
+    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(new GatedWriter('db')));
+    const flush = vi.spyOn(engine, 'flush');
+    void engine.process(raw('in', 'a', { n: 1 }));
+    const drained = engine.drain(60_000);
+    await realTime(10);
+    engine.close();
+    const outcome = await Promise.race([drained, realTime(200).then(() => 'still draining')]);
+    expect(outcome).toBe(false);
+    const atClose = flush.mock.calls.length;
+    await realTime(60);
+    expect(flush.mock.calls.length).toBe(atClose);
   });
 });

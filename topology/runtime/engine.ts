@@ -79,6 +79,8 @@ export class Engine {
   private readonly dlq: BatchingSink<{ topic: string; record: DlqRecord }>;
   private readonly subscriptions: Subscription[] = [];
   private readonly waiters = new Map<string, (() => void)[]>();
+  /** Drains waiting for something to happen: woken on every settle, sink hand-over and close. */
+  private progressListeners: (() => void)[] = [];
   private failure: FatalTopologyError | undefined;
   private readonly failureListeners: ((error: FatalTopologyError) => void)[] = [];
   private readonly hooks: TicketHooks;
@@ -135,6 +137,7 @@ export class Engine {
         terminal.stream(m).subscribe((env) => {
           env.ticket.retain();
           sink.add(env.record, this.callbacksFor(env.ticket, terminal.node.name));
+          this.progressed();
         }),
       );
     }
@@ -250,6 +253,7 @@ export class Engine {
     this.tracker.complete(topic, partition, ticket.offset, ticket.generation);
     this.observer.handled?.(topic);
     if (this.tracker.inFlight(topic, partition) < this.maxInFlight) this.wake(topic, partition);
+    this.progressed();
   }
 
   private wake(topic: string, partition: number): void {
@@ -301,14 +305,17 @@ export class Engine {
           const slim = toDlqRecord({ ...ticket.raw, value: null }, error, node, this.clock.now(), schemaId);
           const headers = { ...slim.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from(`${value.length} bytes, too large for ${topic}`) };
           this.dlq.add({ topic, record: { ...slim, headers } }, { written: () => ticket.release(), refused: giveUp });
+          this.progressed();
         },
       },
     );
+    this.progressed();
   }
 
   private fatal(error: FatalTopologyError): void {
     if (this.failure) return;
     this.failure = error;
+    this.progressed();
     for (const listener of this.failureListeners) listener(error);
   }
 
@@ -328,24 +335,46 @@ export class Engine {
     await this.dlq.flush();
   }
 
-  /** Flushes until nothing is in flight, or `timeoutMs` (real time) passes. True when drained. */
+  /**
+   * Flushes until nothing is in flight, or `timeoutMs` (real time) passes, or the engine closes or
+   * fails. True when drained. Between flushes it waits for something to happen (a record settles or
+   * reaches a sink) rather than polling, so a drain that waits on a slow dependency costs nothing and
+   * leaves batching intact; once it returns, it flushes no more.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
+    let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, timeoutMs);
     });
-    const drained = (async () => {
-      while (this.tracker.totalInFlight() > 0 && !this.failure) {
-        await this.flush();
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      return !this.failure;
-    })();
+    const over = () => timedOut || this.closed || this.failure !== undefined;
     try {
-      return await Promise.race([drained, timedOut]);
+      while (this.tracker.totalInFlight() > 0 && !over()) {
+        // Listening before the flush: what the flush itself settles wakes the next round.
+        const progressed = this.nextProgress();
+        await Promise.race([this.flush(), deadline]);
+        if (this.tracker.totalInFlight() === 0 || over()) break;
+        await Promise.race([progressed, deadline]);
+      }
+      return this.tracker.totalInFlight() === 0 && !this.failure;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves at the next record settled, record handed to a sink, or close. */
+  private nextProgress(): Promise<void> {
+    return new Promise((resolve) => this.progressListeners.push(resolve));
+  }
+
+  private progressed(): void {
+    if (this.progressListeners.length === 0) return;
+    const listeners = this.progressListeners;
+    this.progressListeners = [];
+    for (const listener of listeners) listener();
   }
 
   /** Stops retries and timers. Records still buffered stay unacknowledged, so their offsets stay uncommitted. */
@@ -355,6 +384,7 @@ export class Engine {
     for (const sink of this.sinks) sink.close();
     for (const list of this.waiters.values()) for (const w of list) w();
     this.waiters.clear();
+    this.progressed();
   }
 
   get closed(): boolean {

@@ -1,6 +1,6 @@
 import type { EachBatchPayload, Kafka } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
-import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde } from '../index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde, type Serde } from '../index.js';
 
 /**
  * Regression tests for a bug the reliability suite ran into (docs/reliability.md, "Bugs found"), shown
@@ -127,6 +127,60 @@ describe('KafkaTopologyRunner batch loop', () => {
     setImmediate(() => (ranDuringBatch = !batchDone));
     await consumer.eachBatch!(payload).then(() => (batchDone = true));
     expect(ranDuringBatch).toBe(true);
+    await runner.stop();
+  });
+});
+
+describe('KafkaTopologyRunner while a record waits on a dependency', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A runner whose only record decodes once the test releases it: a schema the registry is slow to give. */
+  async function waitingRunner() {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowValue: Serde<Buffer> = { name: 'slow', serialize: (v) => v, deserialize: (b) => gate.then(() => b ?? Buffer.alloc(0)) };
+    const builder = new TopologyBuilder();
+    builder.stream('in', { key: stringSerde, value: slowValue }).to('out', { key: stringSerde, value: bytesSerde });
+    const { kafka, consumer } = standInKafka();
+    const runner = new KafkaTopologyRunner(builder.build(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    await runner.start();
+    return { runner, consumer, release };
+  }
+
+  it('leaves the batch, the waiting record unresolved, when the consumer stops running meanwhile', async () => {
+    const { runner, consumer, release } = await waitingRunner();
+    vi.useFakeTimers();
+    const { payload, resolved } = batchOf(1, { runningFor: 1 });
+    let left = false;
+    const batch = consumer.eachBatch!(payload).then(() => (left = true));
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(left).toBe(true);
+    expect(resolved).toEqual([]);
+    await batch;
+    release();
+    vi.useRealTimers();
+    await runner.stop();
+  });
+
+  it('heartbeats every second while a batch waits on a slow decode, so a long registry outage does not cost the group membership', async () => {
+    const { runner, consumer, release } = await waitingRunner();
+    vi.useFakeTimers();
+    const { payload, resolved } = batchOf(1);
+    let beats = 0;
+    payload.heartbeat = () => {
+      beats++;
+      return Promise.resolve();
+    };
+    const batch = consumer.eachBatch!(payload);
+    await vi.advanceTimersByTimeAsync(5_500);
+    expect(beats).toBeGreaterThanOrEqual(5);
+    release();
+    await vi.advanceTimersByTimeAsync(10);
+    await batch;
+    expect(resolved).toEqual(['0']);
+    vi.useRealTimers();
     await runner.stop();
   });
 });

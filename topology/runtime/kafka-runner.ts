@@ -184,8 +184,17 @@ export class KafkaTopologyRunner {
       }
       const pending = this.engine.process(toRawRecord(topic, partition, message));
       if (pending) {
-        await pending; // a schema to fetch, a registry away
+        // A schema to fetch, a registry away (retried with backoff as long as it takes): heartbeat
+        // meanwhile, as the capacity wait does, or a long outage gets this member dropped from the group.
+        // A stop or a rebalance does not wait for it: the record stays unresolved and is read again,
+        // and the engine counts it in flight until it settles.
         awaited = true;
+        const settled = pending.then(() => true);
+        while (!(await Promise.race([settled, delay(1000).then(() => false)]))) {
+          if (!live()) return;
+          await heartbeat();
+          lastBeat = Date.now();
+        }
       }
       processed(message.offset);
       if (Date.now() - lastBeat > 1000) {

@@ -35,6 +35,8 @@ class FakeRegistry implements AvroRegistryClient {
   readonly schemas = new Map<number, unknown>();
   readonly subjects = new Map<string, number>();
   down = false;
+  /** Schema ids the registry answers with an error status, as the registry client reports it. */
+  readonly answers = new Map<number, { status: number; message?: string }>();
   getSchemaCalls = 0;
   lookupCalls = 0;
 
@@ -47,6 +49,12 @@ class FakeRegistry implements AvroRegistryClient {
   getSchema(id: number): Promise<unknown> {
     this.getSchemaCalls++;
     if (this.down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8081'));
+    const answer = this.answers.get(id);
+    if (answer) {
+      const error = Object.assign(new Error(answer.message ?? `Confluent_Schema_Registry - refused with ${answer.status}`), { status: answer.status });
+      error.name = 'ResponseError';
+      return Promise.reject(error);
+    }
     if (!this.schemas.has(id)) return Promise.reject(Object.assign(new Error(`Schema ${id} not found`), { status: 404 }));
     return Promise.resolve(this.schemas.get(id));
   }
@@ -209,6 +217,52 @@ describe('avroRegistrySerde', () => {
     expect(registry.getSchemaCalls).toBe(2);
   });
 
+  it.each([400, 401, 403, 422])('refuses a schema id the registry answers %i for as a DeserializationError naming the id and the status', async (status) => {
+    const registry = new FakeRegistry();
+    registry.answers.set(9, { status });
+    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const err = await rejectionOf(() => serde.deserialize(writeWire(9, Buffer.alloc(4)), 't'));
+    expect(err).toBeInstanceOf(DeserializationError);
+    expect((err as DeserializationError).schemaId).toBe(9);
+    expect(err.message).toContain(`schema registry refused schema id 9 (status ${status})`);
+    // Remembered: the next record with this id is refused without asking again.
+    await rejectionOf(() => serde.deserialize(writeWire(9, Buffer.alloc(4)), 't'));
+    expect(registry.getSchemaCalls).toBe(1);
+  });
+
+  it.each([
+    ['500', { status: 500 }],
+    ['503', { status: 503 }],
+    ['408', { status: 408 }],
+    ['429', { status: 429 }],
+    // The registry client reports a connection that got no answer at all as a 400 with this message.
+    ['a 400 with no answer (connection refused)', { status: 400, message: 'Confluent_Schema_Registry - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081' }],
+  ])('reports %s from the registry as a TransientError, asked again next time', async (_label, answer) => {
+    const registry = new FakeRegistry().register(7, READING_V1);
+    registry.answers.set(7, answer);
+    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const bytes = encode(7, READING_V1, reading);
+    expect(await rejectionOf(() => serde.deserialize(bytes, 't'))).toBeInstanceOf(TransientError);
+    registry.answers.delete(7);
+    expect(await serde.deserialize(bytes, 't')).toEqual(reading);
+    expect(registry.getSchemaCalls).toBe(2);
+  });
+
+  it('remembers a bounded number of refused schema ids, forgetting the least recently seen first', async () => {
+    const registry = new FakeRegistry();
+    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1, maxRefusedSchemaIds: 3 });
+    const refuse = (id: number) => rejectionOf(() => serde.deserialize(writeWire(id, Buffer.alloc(4)), 't'));
+    for (const id of [1, 2, 3]) await refuse(id);
+    await refuse(1); // seen again: most recent now
+    expect(registry.getSchemaCalls).toBe(3);
+    await refuse(4); // evicts 2, the least recently seen
+    await refuse(1);
+    await refuse(3);
+    expect(registry.getSchemaCalls).toBe(4);
+    await refuse(2); // forgotten: asked again
+    expect(registry.getSchemaCalls).toBe(5);
+  });
+
   it('decodes synchronously, with no promise per record, once the writer schema is loaded', async () => {
     const registry = new FakeRegistry().register(7, READING_V1);
     const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
@@ -269,6 +323,19 @@ describe('avroRegistrySerde in a topology', () => {
       { errorClass: 'deserialization', schemaId: '31337', errorMessage: 'unknown schema id 31337', node: 'read' },
       { errorClass: 'deserialization', schemaId: '7', node: 'read' },
     ]);
+    expect(driver.committedOffset('readings')).toBe('2');
+  });
+
+  it('dead-letters a record whose schema id the registry refuses (403) with the reason, and goes on with the partition', async () => {
+    const registry = new FakeRegistry().register(7, READING_V1, 'copy-value');
+    registry.answers.set(13, { status: 403, message: 'Confluent_Schema_Registry - User is denied operation Read on Subject' });
+    const driver = new TopologyTestDriver(topology(registry));
+    await driver.pipeRaw('readings', null, writeWire(13, Buffer.from([1])));
+    await driver.pipeRaw('readings', null, encode(7, READING_V1, reading));
+    expect(driver.deadLetters('readings').map((d) => d.reason)).toMatchObject([
+      { errorClass: 'deserialization', schemaId: '13', errorMessage: expect.stringContaining('schema registry refused schema id 13 (status 403)') as unknown, node: 'read' },
+    ]);
+    expect(driver.messages('copy')).toHaveLength(1);
     expect(driver.committedOffset('readings')).toBe('2');
   });
 

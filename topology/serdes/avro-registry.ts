@@ -2,6 +2,7 @@ import avro from 'avsc';
 import type { Type } from 'avsc';
 import { DeserializationError, ProductionError, TransientError, errorMessage } from '../errors.js';
 import { avroProblems } from './avro-validation.js';
+import { LruMap } from './lru-map.js';
 import type { Serde } from './serde.js';
 
 /** Confluent wire format: magic byte 0, a big-endian int32 schema id, then the Avro binary body. */
@@ -37,6 +38,12 @@ export interface AvroRegistrySerdeOptions {
   schema: avro.Schema;
   /** Subject to look the writer id up under when serializing (topic-name strategy: `<topic>-value`). */
   subject?: (topic: string) => string;
+  /**
+   * Schema ids the registry refused (unknown, forbidden, invalid) are remembered so their records are
+   * refused without asking again; this many at most, the least recently seen forgotten first, since
+   * the ids come from the records and anyone who can write the topic chooses them. Default 1000.
+   */
+  maxRefusedSchemaIds?: number;
 }
 
 export interface AvroRegistrySerde<T> extends Serde<T> {
@@ -53,10 +60,15 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
   const readerType = avro.Type.forSchema(options.schema);
   const name = `avro<${readerType.name ?? readerType.typeName}>`;
   const subjectOf = options.subject ?? ((topic: string) => `${topic}-value`);
-  // `undefined` resolver: the writer's schema is ours, no resolution needed.
+  /** Fetches under way, one per schema id however many records wait for it. */
   const resolvers = new Map<number, Promise<avro.Resolver | undefined>>();
-  /** Resolvers already loaded: decoding with one is synchronous, with no promise per record. */
+  /**
+   * Resolvers already loaded: decoding with one is synchronous, with no promise per record. An
+   * `undefined` resolver: the writer's schema is ours, no resolution needed. Bounded by the schemas
+   * actually registered, since only an id the registry knows gets here.
+   */
   const loaded = new Map<number, avro.Resolver | undefined>();
+  const refused = new LruMap<number, DeserializationError>(options.maxRefusedSchemaIds ?? 1000);
   const writerIds = new Map<string, Promise<number>>();
 
   const resolverFor = (schemaId: number): Promise<avro.Resolver | undefined> => {
@@ -64,11 +76,15 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
     if (!pending) {
       pending = loadResolver(options.registry, readerType, schemaId);
       resolvers.set(schemaId, pending);
-      // A transient failure must not be remembered: the next record asks again.
+      // A transient failure is not remembered: the next record asks again.
       pending.then(
-        (resolver) => void loaded.set(schemaId, resolver),
+        (resolver) => {
+          loaded.set(schemaId, resolver);
+          resolvers.delete(schemaId);
+        },
         (err: unknown) => {
-          if (err instanceof TransientError) resolvers.delete(schemaId);
+          resolvers.delete(schemaId);
+          if (err instanceof DeserializationError) refused.set(schemaId, err);
         },
       );
     }
@@ -119,6 +135,8 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
       if (bytes === null) throw new DeserializationError(`${name}: the value is null (a tombstone?)`);
       const { schemaId, body } = readWireHeader(bytes);
       if (loaded.has(schemaId)) return decode(body, schemaId, loaded.get(schemaId));
+      const refusal = refused.get(schemaId);
+      if (refusal) throw refusal;
       return resolverFor(schemaId).then((resolver) => decode(body, schemaId, resolver));
     },
   };
@@ -130,6 +148,8 @@ async function loadResolver(registry: AvroRegistryClient, readerType: Type, sche
     writer = await registry.getSchema(schemaId);
   } catch (err) {
     if (isNotFound(err)) throw new DeserializationError(`unknown schema id ${schemaId}`, schemaId, { cause: err });
+    const status = refusalStatus(err);
+    if (status !== undefined) throw new DeserializationError(`schema registry refused schema id ${schemaId} (status ${status}): ${errorMessage(err)}`, schemaId, { cause: err });
     throw new TransientError(`schema registry unavailable while fetching schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
   }
   if (!avro.Type.isType(writer)) throw new DeserializationError(`schema id ${schemaId} is not an Avro schema`, schemaId);
@@ -151,7 +171,26 @@ function isRegistryRefusal(err: unknown): boolean {
 }
 
 function isNotFound(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
+  return statusOf(err) === 404;
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
   const status = (err as { status?: unknown }).status;
-  return status === 404;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The HTTP status when the registry's answer is a refusal that asking again will not change (a 4xx:
+ * unknown, invalid, unauthorized, forbidden); `undefined` when it may be gone by the next try (5xx,
+ * 408 timeout, 429 throttled, no answer at all), which is retried with backoff instead.
+ */
+function refusalStatus(err: unknown): number | undefined {
+  const status = statusOf(err);
+  if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) return undefined;
+  // The client (mappersmith, under `@kafkajs/confluent-schema-registry`) reports a request that got no
+  // answer (connection refused, reset, timed out) as a 400 whose message is "Error, status 400: <cause>";
+  // a registry's own 400 carries its JSON message instead.
+  if (status === 400 && err instanceof Error && err.message.includes('Error, status 400:')) return undefined;
+  return status;
 }
