@@ -23,14 +23,15 @@ Feature: Impossible readings are set aside
     When device "probe-1" reports a temperature that is not a number
     Then the reading is in the dead-letter queue because it broke the rule "legal-range"
     And the reading is not stored
+    And no TempRangeAlert is sent
 
   Scenario Outline: The ends of the legal range are legal
     When device "probe-1" reports <temperature>
     Then the reading is <fate>
 
     Examples:
-      | temperature | fate     |
-      | 32°F        | stored   |
-      | 132°F       | stored   |
-      | 31.9°F      | rejected |
-      | 132.1°F     | rejected |
+      | temperature | fate                               |
+      | 32°F        | stored                             |
+      | 132°F       | stored                             |
+      | 31.9°F      | rejected by the rule "legal-range" |
+      | 132.1°F     | rejected by the rule "legal-range" |

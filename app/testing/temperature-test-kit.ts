@@ -29,7 +29,8 @@ export interface DeadLetterView {
   readonly errorClass: string | undefined;
   readonly rule: string | undefined;
   readonly message: string | undefined;
-  /** The original bytes, untouched. */
+  /** The original key and value bytes, untouched. */
+  readonly key: Buffer | null;
   readonly value: Buffer | null;
 }
 
@@ -95,6 +96,7 @@ export class TemperatureTestKit {
       errorClass: d.reason.errorClass,
       rule: d.reason.rule,
       message: d.reason.errorMessage,
+      key: d.key,
       value: d.value,
     }));
   }

@@ -17,8 +17,14 @@ export interface StoredReading {
   readonly unit: string;
 }
 
-export interface DeadLetter {
-  /** The DLQ topic it landed in. */
+/** A record as it went onto the input topic: the bytes a dead letter must give back unchanged. */
+export interface SentMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface DeadLetter extends SentMessage {
+  /** The DLQ topic it was read from: the one the pipeline's configuration names, never assumed. */
   readonly topic: string;
   readonly sourceTopic: string | undefined;
   /** deserialization, validation, processing, sink or production. */
@@ -34,13 +40,13 @@ export interface DeadLetter {
  * records sent before it: an implementation waits until the pipeline has handled them.
  */
 export interface PipelineUnderTest {
-  /** Produces the reading to `temperature-readings`, Avro via the registry, keyed by device id. */
-  sendReading(reading: TemperatureReading): Promise<void>;
-  /** Produces bytes as they are to `temperature-readings`. */
-  sendRawBytes(bytes: Buffer): Promise<void>;
+  /** Produces the reading to `temperature-readings`, Avro via the registry, keyed by device id; returns what was sent. */
+  sendReading(reading: TemperatureReading): Promise<SentMessage>;
+  /** Produces bytes as they are to `temperature-readings`; returns what was sent (with the key the pipeline chose). */
+  sendRawBytes(bytes: Buffer): Promise<SentMessage>;
   /** Every TempRangeAlert produced since the pipeline started. */
   alerts(): Promise<TempRangeAlert[]>;
-  /** Every dead letter of `temperature-readings`. */
+  /** Every dead letter of `temperature-readings`, with its key and value bytes as the DLQ holds them. */
   dlq(): Promise<DeadLetter[]>;
   /** Every row of table `temperature`. */
   storedRows(): Promise<StoredReading[]>;

@@ -7,8 +7,8 @@
  * and raw-message keys end in its own `~<tag>`, and its queries keep only what carries that tag (and
  * strip it again before handing results to the steps).
  */
-import { createAlertRunner, createTemperatureRunner, prepareInfrastructure, type Notifier } from '../../app/index.js';
-import { dlqTopicFor, registerSchemas, tempRangeAlertSchema, TOPICS, type TempRangeAlert } from '../../schemas/index.js';
+import { createAlertRunner, createTemperatureRunner, engineSettings, prepareInfrastructure, type Notifier, type PipelineSettings } from '../../app/index.js';
+import { registerSchemas, tempRangeAlertSchema, TOPICS, type TempRangeAlert } from '../../schemas/index.js';
 import { fromMysqlDatetime, type MysqlReadingsSink } from '../../sinks/index.js';
 import { startStack, type RunningStack } from '../../stack/harness.js';
 import { committedOffsets, TopicCollector, waitForCommitted, type Position } from '../../test/support/kafka-probes.js';
@@ -17,7 +17,7 @@ import { waitUntil } from '../../test/support/wait.js';
 import { avroRegistrySerde, readDlqHeaders, type AvroRegistrySerde, type KafkaTopologyRunner } from '../../topology/index.js';
 import type avro from 'avsc';
 import type { Admin } from 'kafkajs';
-import type { DeadLetter, PipelineConfig, PipelineFactory, PipelineUnderTest, StoredReading } from './pipeline-under-test.js';
+import type { DeadLetter, PipelineConfig, PipelineFactory, PipelineUnderTest, SentMessage, StoredReading } from './pipeline-under-test.js';
 
 /** The limits the stack's one temperature runner applies; every feature uses these. */
 export const STACK_LIMITS: PipelineConfig = { minTemp: 40, maxTemp: 120 };
@@ -28,7 +28,15 @@ export const STACK_LIMITS: PipelineConfig = { minTemp: 40, maxTemp: 120 };
  */
 const QUERY_BUDGET_MS = 4_000;
 
-const DLQ_TOPIC = dlqTopicFor(TOPICS.readings);
+/**
+ * Where the temperature runner sends the readings' dead letters, read from the same settings it runs
+ * with (app/pipeline.ts engineSettings), so that a wrong DLQ topic there shows in the scenarios.
+ */
+function readingsDlqTopic(clients: StackClients, settings: PipelineSettings): string {
+  const dlqTopicOf = engineSettings(settings, clients).dlqTopic;
+  // Unset, the engine falls back to its own convention (topology/runtime/engine.ts).
+  return dlqTopicOf ? dlqTopicOf(TOPICS.readings) : `${TOPICS.readings}-dlq`;
+}
 
 /** Everything one cucumber run shares on the stack. */
 export class StackPipelineHost {
@@ -45,6 +53,8 @@ export class StackPipelineHost {
     private readonly alerts: { runner: KafkaTopologyRunner; groupId: string },
     private readonly collector: TopicCollector,
     private readonly alertSerde: AvroRegistrySerde<TempRangeAlert>,
+    /** The readings' DLQ topic the temperature runner is configured with. */
+    private readonly dlqTopic: string,
   ) {}
 
   /**
@@ -66,12 +76,9 @@ export class StackPipelineHost {
 
       const tag = dataTag();
       const temperatureGroup = `features-temperature-${tag}`;
-      const temperature = createTemperatureRunner(clients, {
-        groupId: temperatureGroup,
-        ...STACK_LIMITS,
-        commitIntervalMs: 100,
-        sinkBatching: { lingerMs: 5 },
-      });
+      const temperatureSettings: PipelineSettings = { groupId: temperatureGroup, ...STACK_LIMITS, commitIntervalMs: 100, sinkBatching: { lingerMs: 5 } };
+      const temperature = createTemperatureRunner(clients, temperatureSettings);
+      const dlqTopic = readingsDlqTopic(clients, temperatureSettings);
       cleanups.push(() => temperature.runner.stop());
       await temperature.runner.start();
 
@@ -88,7 +95,7 @@ export class StackPipelineHost {
       cleanups.push(() => alerts.runner.stop());
       await alerts.runner.start();
 
-      const collector = await TopicCollector.start(clients.kafka, { groupId: `features-collector-${tag}`, topics: [TOPICS.alerts, DLQ_TOPIC] });
+      const collector = await TopicCollector.start(clients.kafka, { groupId: `features-collector-${tag}`, topics: [TOPICS.alerts, dlqTopic] });
       cleanups.push(() => collector.stop());
       const admin = clients.kafka.admin();
       await admin.connect();
@@ -107,6 +114,7 @@ export class StackPipelineHost {
         { runner: alerts.runner, groupId: alertGroup },
         collector,
         alertSerde,
+        dlqTopic,
       );
       await host.warmUp(log);
       return host;
@@ -204,12 +212,12 @@ export class StackPipelineHost {
     return out;
   }
 
-  /** Every collected dead letter of `temperature-readings` whose key passes `keep`. */
-  deadLetters(keep: (key: string) => boolean): { headers: ReturnType<typeof readDlqHeaders> }[] {
+  /** Every collected dead letter of `temperature-readings` whose key passes `keep`, with the topic it was read from and its bytes. */
+  deadLetters(keep: (key: string) => boolean): { topic: string; key: Buffer | null; value: Buffer | null; headers: ReturnType<typeof readDlqHeaders> }[] {
     return this.collector
-      .of(DLQ_TOPIC)
+      .of(this.dlqTopic)
       .filter((m) => m.key !== null && keep(m.key.toString('utf8')))
-      .map((m) => ({ headers: readDlqHeaders(m.headers) }));
+      .map((m) => ({ topic: m.topic, key: m.key, value: m.value, headers: readDlqHeaders(m.headers) }));
   }
 
   async rowsWithSuffix(suffix: string): Promise<{ device_id: string; reading_time: string; temperature: number; unit: string }[]> {
@@ -251,15 +259,20 @@ class StackScenario implements PipelineUnderTest {
   private ours = (key: string): boolean => key.endsWith(this.suffix);
   private strip = (text: string): string => text.split(this.suffix).join('');
 
-  async sendReading(reading: Parameters<PipelineUnderTest['sendReading']>[0]): Promise<void> {
-    this.pending.push(await this.host.sendReading({ ...reading, deviceId: this.tagged(reading.deviceId) }));
+  async sendReading(reading: Parameters<PipelineUnderTest['sendReading']>[0]): Promise<SentMessage> {
+    const deviceId = this.tagged(reading.deviceId);
+    const { bytes, ...position } = await this.host.sendReading({ ...reading, deviceId });
+    this.pending.push(position);
     this.synced = false;
+    return { key: Buffer.from(deviceId, 'utf8'), value: bytes };
   }
 
-  async sendRawBytes(bytes: Buffer): Promise<void> {
+  async sendRawBytes(bytes: Buffer): Promise<SentMessage> {
     // The key is only there to tell whose dead letter it is: the DLQ keeps it with the original bytes.
-    this.pending.push(await this.host.sendRaw(this.tagged('raw'), bytes));
+    const key = this.tagged('raw');
+    this.pending.push(await this.host.sendRaw(key, bytes));
     this.synced = false;
+    return { key: Buffer.from(key, 'utf8'), value: bytes };
   }
 
   private async caughtUp(): Promise<void> {
@@ -280,8 +293,11 @@ class StackScenario implements PipelineUnderTest {
 
   async dlq(): Promise<DeadLetter[]> {
     await this.caughtUp();
-    return this.host.deadLetters(this.ours).map(({ headers }) => ({
-      topic: DLQ_TOPIC,
+    // Key and value stay as the DLQ holds them (tag included): the steps compare them with what was sent.
+    return this.host.deadLetters(this.ours).map(({ topic, key, value, headers }) => ({
+      topic,
+      key,
+      value,
       sourceTopic: headers.sourceTopic,
       errorClass: headers.errorClass,
       rule: headers.rule,

@@ -1,7 +1,7 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import type { TemperatureReading } from '../../schemas/index.js';
 import { inMemoryPipeline } from './in-memory-pipeline.js';
-import type { PipelineConfig, PipelineFactory, PipelineUnderTest } from './pipeline-under-test.js';
+import type { PipelineConfig, PipelineFactory, PipelineUnderTest, SentMessage } from './pipeline-under-test.js';
 
 /** Readings get distinct times unless a scenario names one: one minute apart from here. */
 const FIRST_READING_TIME = Date.UTC(2026, 2, 1, 8, 0, 0);
@@ -18,6 +18,10 @@ export class TemperatureWorld extends World {
   private nextTime = FIRST_READING_TIME;
   /** The reading the scenario last sent: what "the reading" refers to. */
   lastReading: TemperatureReading | undefined;
+  /** The bytes "the reading" went out as: what its dead letter must hold. */
+  private lastReadingSent: SentMessage | undefined;
+  /** The bytes of the last message that was not a reading ("the message"). */
+  private lastRawMessage: SentMessage | undefined;
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -40,12 +44,26 @@ export class TemperatureWorld extends World {
 
   async send(reading: TemperatureReading): Promise<void> {
     this.lastReading = reading;
-    await (await this.pipelineUnderTest()).sendReading(reading);
+    this.lastReadingSent = await (await this.pipelineUnderTest()).sendReading(reading);
+  }
+
+  async sendRawBytes(bytes: Buffer): Promise<void> {
+    this.lastRawMessage = await (await this.pipelineUnderTest()).sendRawBytes(bytes);
   }
 
   theReading(): TemperatureReading {
     if (!this.lastReading) throw new Error('no reading was sent in this scenario');
     return this.lastReading;
+  }
+
+  theReadingAsSent(): SentMessage {
+    if (!this.lastReadingSent) throw new Error('no reading was sent in this scenario');
+    return this.lastReadingSent;
+  }
+
+  theMessageAsSent(): SentMessage {
+    if (!this.lastRawMessage) throw new Error('no message other than a reading was sent in this scenario');
+    return this.lastRawMessage;
   }
 
   async close(): Promise<void> {

@@ -49,9 +49,8 @@ describe('tempstream with a bad configuration (child process)', () => {
     expect(r.stderr + r.stdout).not.toContain(SECRET);
   });
 
-  // CLI bug (reported): the URL passes the shape check in cli/config.ts, then `createKnex`
-  // (sinks/knex.ts:28, decodeURIComponent(url.password)) throws "URI malformed": exit 1 and a message
-  // that does not say which setting is wrong. Fails today; drop `.fails` once config.ts validates it.
+  // Such a URL used to pass the shape check and make `createKnex` throw "URI malformed" (exit 1, no
+  // setting named); cli/config.ts now decodes it while validating.
   it('a MYSQL_URL whose password is malformed percent-encoding → exit 2 naming MYSQL_URL', async () => {
     const r = await runCli(['migrate'], { ...good(), MYSQL_URL: `mysql://root:${SECRET}%zz@127.0.0.1:3306/tempstream` });
     expect(r.code, r.stderr).toBe(2);

@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dlqTopicFor, registerSchemas, TOPICS, type TemperatureReading } from '../../schemas/index.js';
 import { cliEnv, freePort, httpGet, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
-import { TopicCollector, waitForCommitted, type Position } from '../support/kafka-probes.js';
+import { committedOffsets, TopicCollector, waitForCommitted, type Position } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, dataTag, ReadingProducer, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
@@ -55,6 +55,10 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
     await db?.drop().catch(() => undefined);
   });
 
+  /** This file's rows of table `temperature`, with their source coordinates. */
+  const storedRows = () =>
+    clients.knex<{ device_id: string; source_partition: number; source_offset: string | number }>('temperature').select('device_id', 'source_partition', 'source_offset').whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]);
+
   const stillRunning = (p: CliProcess) => () => (p.running ? undefined : `tempstream start exited early; stderr tail:\n${p.stderr.slice(-3000)}`);
 
   it('drains on SIGTERM (exit 0), resumes with the same group, and serves health and metrics while running', async () => {
@@ -75,7 +79,8 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
     collector = await TopicCollector.start(clients.kafka, { groupId: uniqueName('cli_start_dlq'), topics: [DLQ] });
 
     const sent: Sent[] = [];
-    let signalled = false;
+    // Whether SIGTERM reached a process that was still running: "mid-stream", not after an early exit.
+    let runningWhenSignalled: boolean | undefined;
     for (let i = 0; i < TOTAL; i++) {
       const illegal = i % 10 === 3;
       const alert = i % 10 === 5;
@@ -106,15 +111,22 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
         expect((await httpGet(port, '/healthz')).status).toBe(200);
       }
       if (i === STOP_AFTER) {
+        runningWhenSignalled = first.running;
         first.signal('SIGTERM');
-        signalled = true;
       }
       await new Promise((r) => setTimeout(r, 15));
     }
-    expect(signalled).toBe(true);
+    expect(runningWhenSignalled, `tempstream start was not running when SIGTERM was sent; stderr tail:\n${first.stderr.slice(-3000)}`).toBe(true);
 
     const firstExit = await first.wait(60_000);
     expect(firstExit.code, `first start exited with ${firstExit.code}/${firstExit.signal}; stderr:\n${firstExit.stderr.slice(-3000)}`).toBe(0);
+    // A drain, not a crash: the first process committed the offset of every row it stored before it
+    // exited (a crash would leave its last rows uncommitted, to be read again by the restart).
+    const committedByFirst = await committedOffsets(admin, groupId, TOPICS.readings);
+    const storedByFirst = await storedRows();
+    expect(storedByFirst.length, 'rows the first process stored').toBeGreaterThan(0);
+    const uncommitted = storedByFirst.filter((r) => (committedByFirst.get(r.source_partition) ?? -1n) <= BigInt(r.source_offset));
+    expect(uncommitted.map((r) => `${r.source_partition}@${String(r.source_offset)}`), 'rows stored by the first process whose offsets it did not commit').toEqual([]);
 
     // The same group picks up where the first one committed and handles the rest.
     const second = spawnCli(['start'], { ...env, METRICS_PORT: '0' });
@@ -126,9 +138,7 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
     expect(secondExit.code, `second start exited with ${secondExit.code}/${secondExit.signal}; stderr:\n${secondExit.stderr.slice(-3000)}`).toBe(0);
 
     // Every legal reading: exactly one row, at its own source coordinates.
-    const rows = await clients.knex<{ device_id: string; source_partition: number; source_offset: string | number }>('temperature')
-      .select('device_id', 'source_partition', 'source_offset')
-      .whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]);
+    const rows = await storedRows();
     const rowKeys = rows.map((r) => `${r.source_partition}@${String(r.source_offset)}`);
     const legal = sent.filter((s) => s.legal);
     expect(rowKeys.sort()).toEqual(legal.map((s) => `${s.position.partition}@${s.position.offset}`).sort());

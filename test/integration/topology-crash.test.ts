@@ -3,10 +3,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '../support/names.js';
+import { seededRandomFor } from '../support/seed.js';
 
 const INITIAL = 1000;
 const PER_ROUND = 500;
 const PARTITIONS = 3;
+/** How far into each round a kill lands; the seed is printed (repeat with TEST_SEED). */
+const killPoints = seededRandomFor('topology-crash: kill points');
 
 /**
  * The commit protocol's promise under the worst stop there is: SIGKILL at random moments, over and
@@ -97,7 +100,7 @@ describe.each([
       const child = await startWorker();
       // Kill once a random part of the new records is stored: mid-batch, mid-commit, anywhere.
       const before = await storedTotal();
-      const target = before + Math.floor(PER_ROUND * (0.1 + Math.random() * 0.8));
+      const target = before + Math.floor(PER_ROUND * killPoints.between(0.1, 0.9));
       const deadline = Date.now() + 30_000;
       while ((await storedTotal()) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await kill(child, 'SIGKILL');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, dlqTopicFor } from '../../schemas/index.js';
 import { TopicCollector, waitForGroupAtEnd } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
+import { seededRandomFor } from '../support/seed.js';
 import { dataTag } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
 import { account, checkCommittedSample, deadLetterIds, expectAccounted, observe, readRows, recordResult, sampleCommitted } from './support/destinations.js';
@@ -12,6 +13,8 @@ import { sleep, startScenario, startWorker, type ScenarioEnv, type WorkerInstanc
 const KILLS = byMode({ reduced: 5, full: 20 });
 const PARTITIONS = 3;
 const DLQ = dlqTopicFor(TOPICS.readings);
+/** When each kill lands; the seed is printed (repeat with TEST_SEED). */
+const killMoments = seededRandomFor('crash: kill moments');
 
 /**
  * Scenario 1: the topology process (createTemperatureRunner in a child process) is SIGKILLed at
@@ -59,7 +62,7 @@ describe('crash: the topology SIGKILLed at random moments and restarted', () => 
         timeoutMs: 90_000,
         intervalMs: 100,
       });
-      await sleep(Math.random() * 3000);
+      await sleep(killMoments.between(0, 3000));
       const producedAtKill = load.stats().produced;
       await worker.kill('SIGKILL');
       worker = undefined;

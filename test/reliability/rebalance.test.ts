@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '../../schemas/index.js';
-import { waitForGroupAtEnd } from '../support/kafka-probes.js';
+import { TOPICS, dlqTopicFor } from '../../schemas/index.js';
+import { TopicCollector, waitForGroupAtEnd } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { dataTag } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
-import { account, checkCommittedSample, expectAccounted, observe, readRows, recordResult, sampleCommitted, type CommittedSample } from './support/destinations.js';
+import { account, checkCommittedSample, deadLetterIds, expectAccounted, observe, readRows, recordResult, sampleCommitted } from './support/destinations.js';
 import { LoadGenerator } from './support/load.js';
 import { LOAD_RATE, byMode } from './support/mode.js';
 import { sleep, startInProcess, startScenario, type InProcessInstance, type ScenarioEnv } from './support/pipeline.js';
@@ -13,6 +13,7 @@ const PARTITIONS = 6;
 /** Each cycle adds an instance to the group and removes (gracefully stops) the oldest one. */
 const CYCLES = byMode({ reduced: 1, full: 4 });
 const SETTLE_MS = byMode({ reduced: 4_000, full: 8_000 });
+const DLQ = dlqTopicFor(TOPICS.readings);
 
 /**
  * Scenario 4: two topology instances (createTemperatureRunner, one group) share a steady load; a
@@ -22,6 +23,7 @@ const SETTLE_MS = byMode({ reduced: 4_000, full: 8_000 });
 describe('rebalance: instances join and leave the group mid-stream', () => {
   let env: ScenarioEnv;
   let load: LoadGenerator | undefined;
+  let collector: TopicCollector | undefined;
   const instances: { name: string; instance: InProcessInstance }[] = [];
 
   beforeAll(async () => {
@@ -31,6 +33,7 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
   afterAll(async () => {
     await load?.stop(5_000).catch(() => undefined);
     for (const { instance } of instances) await instance.stop().catch(() => undefined);
+    await collector?.stop().catch(() => undefined);
     await env?.stop();
   });
 
@@ -55,6 +58,19 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
     const groupId = uniqueName('reliability_rebalance');
     load = new LoadGenerator({ kafka: env.clients.kafka, registry: env.clients.registry, ratePerSecond: LOAD_RATE, partitions: PARTITIONS, tag: dataTag() });
     await load.start();
+    collector = await TopicCollector.start(env.clients.kafka, { groupId: uniqueName('rebalance_dlq_reader'), topics: [DLQ] });
+    /**
+     * Holds the group's committed offsets against the destinations as they are right after the sample:
+     * rows read then were committed by then (a row's received_at is stamped before its transaction
+     * commits, so it cannot date the commit), and every committed bad record must be in the DLQ.
+     */
+    const violations: string[] = [];
+    const checkCommitted = async (when: string) => {
+      const sample = await sampleCommitted(env.admin, groupId, TOPICS.readings);
+      const { rows } = await readRows(env.clients.knex);
+      await collector!.caughtUp(env.admin, 30_000);
+      violations.push(...checkCommittedSample(sample, load!.produced, rows, deadLetterIds(collector!.of(DLQ))).map((v) => `${when}: ${v}`));
+    };
     let n = 0;
     const add = async () => {
       const name = `rebalance-${String.fromCharCode(97 + n++)}`;
@@ -65,16 +81,15 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
     const shapes = [await groupSettled(groupId, 2, 'two instances share the partitions')];
     await sleep(SETTLE_MS);
 
-    const samples: CommittedSample[] = [];
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await add();
       shapes.push(await groupSettled(groupId, 3, `a third instance joined (cycle ${cycle + 1})`));
-      samples.push(await sampleCommitted(env.admin, groupId, TOPICS.readings));
+      await checkCommitted(`a third instance joined (cycle ${cycle + 1})`);
       await sleep(SETTLE_MS);
       const leaving = instances.shift()!;
       await leaving.instance.stop();
       shapes.push(await groupSettled(groupId, 2, `${leaving.name} left (cycle ${cycle + 1})`));
-      samples.push(await sampleCommitted(env.admin, groupId, TOPICS.readings));
+      await checkCommitted(`${leaving.name} left (cycle ${cycle + 1})`);
       await sleep(SETTLE_MS);
     }
 
@@ -83,11 +98,7 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
     for (const { name, instance } of instances) expect(instance.runner.state, `${name} kept running; last problems:\n${instance.logger.summary()}`).toBe('running');
     for (const { instance } of instances.splice(0)) await instance.stop();
 
-    const { rows } = await readRows(env.clients.knex);
-    expect(
-      samples.flatMap((s) => checkCommittedSample(s, load!.produced, rows)),
-      'offsets committed past unstored readings',
-    ).toEqual([]);
+    expect(violations, 'offsets committed past readings not yet stored or dead-lettered').toEqual([]);
     const result = account(load.produced, await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }));
     recordResult({
       scenario: 'rebalance',
@@ -98,5 +109,9 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
       notes: [`group: ${shapes.join(' -> ')}`],
     });
     expectAccounted(result, { duplicatesAllowed: true });
+    // Every illegal reading of the load, and nothing else, is in the DLQ.
+    const expectedDeadLetters = load.produced.filter((p) => p.fate.kind === 'dlq').length;
+    expect(expectedDeadLetters, 'illegal readings in the load').toBeGreaterThan(0);
+    expect(result.counts.dlq, 'records in the DLQ').toBe(expectedDeadLetters);
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
@@ -17,6 +18,41 @@ import { clientsFor, sleep, type Endpoints, type ReliabilityClients } from './su
 const LOAD_SECONDS = byMode({ reduced: 8, full: 30 });
 const PARTITIONS = 3;
 const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+
+/** Refusals by kind; a timeout matches none of them. */
+const UNTRUSTED_CERTIFICATE = /self[- ]signed certificate|unable to verify|unable to get (local )?issuer certificate|certificate verify failed/i;
+const KAFKA_REFUSALS = {
+  /** The broker hangs up: plaintext on its TLS listener, or requests before a SASL login. */
+  closedByBroker: /KafkaJSConnectionClosedError|Closed connection|ECONNRESET|socket hang up/,
+  authentication: /KafkaJSSASLAuthenticationError|SASL SCRAM SHA256 authentication failed/,
+  untrustedCertificate: UNTRUSTED_CERTIFICATE,
+} as const;
+const TIMEOUT = /timeout|timed out|ETIMEDOUT/i;
+
+/** Every error of a cause chain, `Name: message (code)`, so an assertion sees why it failed. */
+function describeErrorChain(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  while (current instanceof Error && parts.length < 5) {
+    const code = (current as { code?: unknown }).code;
+    parts.push(`${current.name}: ${current.message}${typeof code === 'string' ? ` (${code})` : ''}`);
+    current = (current as { cause?: unknown; originalError?: unknown }).cause ?? (current as { originalError?: unknown }).originalError;
+  }
+  return parts.join(' <- ') || String(err);
+}
+
+/** `accepted`, or why the server refused the connection (as describeErrorChain). */
+const mysqlOutcome = (options: mysql.ConnectionOptions): Promise<string> =>
+  mysql.createConnection({ connectTimeout: 10_000, ...options }).then(async (conn) => {
+    await conn.end();
+    return 'accepted';
+  }, describeErrorChain);
+
+/** A specific refusal: it matches `pattern`, and it is not a timeout that happens to mention it. */
+function expectRefusal(outcome: string, pattern: RegExp): void {
+  expect(outcome).toMatch(pattern);
+  expect(outcome).not.toMatch(TIMEOUT);
+}
 
 interface CliRun {
   readonly code: number | null;
@@ -106,18 +142,41 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     }
   };
 
+  /** `accepted`, or every error of the cause chain as `Name: message`: what the refusal patterns below are matched against. */
   const refused = async (config: KafkaConfig): Promise<string> => {
-    const admin = new Kafka({ ...config, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3_000, authenticationTimeout: 3_000 }).admin();
+    const admin = new Kafka({ ...config, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3_000, authenticationTimeout: 3_000, requestTimeout: 3_000 }).admin();
     try {
       await admin.connect();
       await admin.listTopics();
       return 'accepted';
     } catch (err) {
-      return `${(err as Error).name}: ${(err as Error).message}`;
+      return describeErrorChain(err);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   };
+
+  /** A server that accepts connections and never answers: what a refusal must not look like. */
+  const silentServer = async (): Promise<{ port: number; server: Server }> => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as { port: number }).port, server };
+  };
+
+  it('a client that times out is not taken for a refused one (the refusal patterns below reject it)', async () => {
+    const { port, server } = await silentServer();
+    try {
+      const sasl = { mechanism: 'scram-sha-256' as const, username: secure.secrets.kafkaUser, password: secure.secrets.kafkaPassword };
+      const plain = await refused({ clientId: 'silent-plain', brokers: [`127.0.0.1:${port}`] });
+      const tls = await refused({ clientId: 'silent-tls', brokers: [`127.0.0.1:${port}`], ssl: { ca: [secure.certs.caPem] }, sasl });
+      for (const outcome of [plain, tls]) {
+        expect(outcome).toMatch(TIMEOUT);
+        for (const pattern of Object.values(KAFKA_REFUSALS)) expect(outcome).not.toMatch(pattern);
+      }
+    } finally {
+      server.close();
+    }
+  });
 
   it('Kafka takes SASL/SCRAM over TLS only: no TLS, no login, a wrong password or an unknown CA are refused', async () => {
     const brokers = secure.settings.kafkaBrokers;
@@ -125,19 +184,22 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     // A fresh sasl object each time: KafkaJS keeps its authenticator (bound to the password it saw
     // first) on the object it is given, so `{ ...used, password: 'wrong' }` would still log in.
     const sasl = (password: string) => ({ mechanism: 'scram-sha-256' as const, username: secure.secrets.kafkaUser, password });
-    expect(await refused({ clientId: 'plain', brokers })).not.toBe('accepted');
-    expect(await refused({ clientId: 'tls-no-login', brokers, ssl: { ca } })).not.toBe('accepted');
-    expect(await refused({ clientId: 'wrong-password', brokers, ssl: { ca }, sasl: sasl('not-the-password') })).toMatch(/SASL|authentication/i);
-    expect(await refused({ clientId: 'unknown-user', brokers, ssl: { ca }, sasl: { ...sasl(secure.secrets.kafkaPassword), username: 'nobody' } })).toMatch(/SASL|authentication/i);
-    expect(await refused({ clientId: 'unknown-ca', brokers, ssl: true, sasl: sasl(secure.secrets.kafkaPassword) })).toMatch(/certificate|self.signed|verify/i);
+    expectRefusal(await refused({ clientId: 'plain', brokers }), KAFKA_REFUSALS.closedByBroker);
+    expectRefusal(await refused({ clientId: 'tls-no-login', brokers, ssl: { ca } }), KAFKA_REFUSALS.closedByBroker);
+    expectRefusal(await refused({ clientId: 'wrong-password', brokers, ssl: { ca }, sasl: sasl('not-the-password') }), KAFKA_REFUSALS.authentication);
+    expectRefusal(await refused({ clientId: 'unknown-user', brokers, ssl: { ca }, sasl: { ...sasl(secure.secrets.kafkaPassword), username: 'nobody' } }), KAFKA_REFUSALS.authentication);
+    expectRefusal(await refused({ clientId: 'unknown-ca', brokers, ssl: true, sasl: sasl(secure.secrets.kafkaPassword) }), KAFKA_REFUSALS.untrustedCertificate);
     expect(await refused({ clientId: 'right', brokers, ssl: { ca }, sasl: sasl(secure.secrets.kafkaPassword) })).toBe('accepted');
   });
 
   it('MySQL requires TLS and presents a certificate of the test CA', async () => {
     const { mysqlHost: host, mysqlPort: port, database } = secure.settings;
     const { mysqlUser: user, mysqlPassword: password } = secure.secrets;
-    await expect(mysql.createConnection({ host, port, user, password, database })).rejects.toThrow();
-    await expect(mysql.createConnection({ host, port, user, password, database, ssl: {} })).rejects.toThrow(/certificate|self.signed|verify/i);
+    // The server's own refusal, not a timeout: require_secure_transport, or (what MySQL 8 answers first
+    // for a caching_sha2_password account) access denied, since the password cannot go over plaintext.
+    // The same account and password are accepted over TLS below, so the refusal is the transport's.
+    expectRefusal(await mysqlOutcome({ host, port, user, password, database }), /\((ER_SECURE_TRANSPORT_REQUIRED|ER_ACCESS_DENIED_ERROR)\)/);
+    expectRefusal(await mysqlOutcome({ host, port, user, password, database, ssl: {} }), UNTRUSTED_CERTIFICATE);
     const conn = await mysql.createConnection({ host, port, user, password, database, ssl: { ca: secure.certs.caPem } });
     const [rows] = await conn.query("SHOW SESSION STATUS LIKE 'Ssl_version'");
     await conn.end();

@@ -67,9 +67,9 @@ describe('KafkaTopologyRunner after a consumer crash', () => {
     const crash = new Error('KafkaJSGroupCoordinatorNotFound: Failed to find group coordinator');
     consumer.crash(crash);
     await expect(runner.done()).rejects.toThrow(/coordinator/);
-    // Today: shutdown() calls consumer.pause() on the crashed consumer, which throws; stop() rejects
-    // (an unhandled rejection from onFatal's `void this.stop()`), the commit timer keeps running and
-    // the producer stays connected.
+    // The regression: shutdown() called consumer.pause() on the crashed consumer, which threw; stop()
+    // rejected (an unhandled rejection from onFatal's `void this.stop()`), the commit timer kept
+    // running and the producer stayed connected.
     const stopped = await runner.stop().then(
       () => 'resolved',
       (err: unknown) => `rejected: ${err instanceof Error ? err.message : String(err)}`,

@@ -15,6 +15,7 @@ import { TOPICS, temperatureReadingSchema, type TemperatureReading } from '../..
 import { toMysqlDatetime } from '../../../sinks/index.js';
 import { avroRegistrySerde, errorMessage, type AvroRegistryClient, type AvroRegistrySerde, type ErrorClass } from '../../../topology/index.js';
 import type { Position } from '../../support/kafka-probes.js';
+import { seededRandomFor } from '../../support/seed.js';
 import { LIMITS } from './mode.js';
 
 /** Where a record must end up. */
@@ -123,6 +124,8 @@ export interface LoadStats {
 }
 
 const TICK_MS = 100;
+/** Where each generator's reading times start; the seed is printed (repeat with TEST_SEED). */
+const loadClock = seededRandomFor('load: first reading time');
 const MAX_CHUNK = 500;
 
 export class LoadGenerator {
@@ -147,7 +150,7 @@ export class LoadGenerator {
 
   constructor(private readonly options: LoadOptions) {
     this.serde = avroRegistrySerde<TemperatureReading>({ registry: options.registry, schema: temperatureReadingSchema as avro.Schema });
-    this.t0 = options.t0 ?? Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1000) * 86_400_000;
+    this.t0 = options.t0 ?? Date.UTC(2026, 0, 1) + Math.floor(loadClock.between(0, 1000)) * 86_400_000;
   }
 
   /** Connects and starts sending at the configured rate. */
