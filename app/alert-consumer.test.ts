@@ -108,6 +108,29 @@ describe('alert consumer', () => {
     driver.close();
   });
 
+  it.each<[string, (a: TempRangeAlert) => TempRangeAlert, RegExp]>([
+    ['a NaN temperature', (a) => ({ ...a, reading: { ...a.reading, temperature: Number.NaN } }), /reading\.temperature NaN is not a finite number/],
+    ['an infinite °F value', (a) => ({ ...a, temperatureFahrenheit: Number.POSITIVE_INFINITY }), /temperatureFahrenheit Infinity is not a finite number/],
+    ['a -Infinity bound', (a) => ({ ...a, bound: Number.NEGATIVE_INFINITY }), /bound -Infinity is not a finite number/],
+    ['an empty device id', (a) => ({ ...a, reading: { ...a.reading, deviceId: '' } }), /deviceId must be 1 to 64 characters/],
+    ['a reading time before 1970', (a) => ({ ...a, reading: { ...a.reading, readingTime: -1 } }), /readingTime -1 is not a storable time/],
+    ['a source offset that is no offset', (a) => ({ ...a, sourceOffset: 'x' }), /sourceOffset "x" is not a Kafka offset/],
+    ['a negative source partition', (a) => ({ ...a, sourcePartition: -1 }), /sourcePartition -1 is not a Kafka partition/],
+    ['a rule name too long to store', (a) => ({ ...a, rule: 'r'.repeat(65) }), /rule must be 1 to 64 characters/],
+  ])('dead-letters an alert with %s (the table cannot hold it) and goes on', async (_what, spoil, reason) => {
+    const { logger, lines } = recordingLogger();
+    const { store, driver, send } = setup(logNotifier(logger));
+    await send(spoil(alert('bad-1', '1')));
+    await send(alert('oven-7', '2'));
+    const dead = driver.deadLetters(TOPICS.alerts, 'TempRangeAlert-dlq');
+    expect(dead.map((d) => [d.reason.errorClass, d.reason.rule])).toEqual([['validation', 'storable-alert']]);
+    expect(dead[0]!.reason.errorMessage).toMatch(reason);
+    expect(store.alerts.map((a) => a.reading.deviceId)).toEqual(['oven-7']);
+    expect(lines.map((l) => (l.fields as { deviceId?: string }).deviceId)).toEqual(['oven-7']);
+    expect(driver.committedOffset(TOPICS.alerts)).toBe('2');
+    driver.close();
+  });
+
   it('dead-letters an alert it cannot decode and goes on', async () => {
     const { logger, lines } = recordingLogger();
     const { driver, send } = setup(logNotifier(logger));
