@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Topology } from '../topology/index.js';
+import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Logger, type Topology } from '../topology/index.js';
 import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
 import { alertRowProblems, type AlertStore } from '../sinks/index.js';
 import { AlertWriter } from './alert-writer.js';
@@ -13,6 +13,10 @@ export interface AlertConsumerOptions {
   readonly notifier: Notifier;
   /** Short linger by default: a person is waiting. */
   readonly batching?: Partial<BatchingOptions>;
+  /** Attempts per alert before a failing notification is recorded as failed (default 5). */
+  readonly maxNotifyAttempts?: number;
+  /** Where notifications that failed for good are reported. */
+  readonly logger?: Logger;
 }
 
 export interface AlertConsumer {
@@ -30,7 +34,7 @@ export const STORABLE_ALERT_RULE = 'storable-alert';
  * `dlqTopicFor` here too.
  */
 export function buildAlertConsumerTopology(options: AlertConsumerOptions): AlertConsumer {
-  const writer = new AlertWriter(options.store, options.notifier);
+  const writer = new AlertWriter(options.store, options.notifier, { maxNotifyAttempts: options.maxNotifyAttempts, logger: options.logger });
   const builder = new TopologyBuilder();
   builder
     .stream<string | null, TempRangeAlert>(

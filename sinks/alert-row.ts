@@ -4,7 +4,15 @@ import { hasAtMostCharacters, temperatureRowProblems } from './temperature-row.j
 
 export const ALERT_TABLE = 'temp_range_alert';
 
-/** One row of table `temp_range_alert` as bound into SQL (`id` and `notified_at` are the table's). */
+/** Column `notify_status`: NULL while a notification is due, then one of these. */
+export const NOTIFY_STATUS = { notified: 'notified', failed: 'failed' } as const;
+/** Column `notify_error` holds this many characters. */
+export const MAX_NOTIFY_ERROR_LENGTH = 1000;
+
+/** At most `max` characters (code points, as VARCHAR counts): a cut never splits a surrogate pair. */
+export const cutToCharacters = (text: string, max: number): string => (text.length <= max ? text : [...text].slice(0, max).join(''));
+
+/** One row of table `temp_range_alert` as bound into SQL (`id` and the notify columns are the table's). */
 export interface AlertRow {
   readonly device_id: string;
   readonly reading_time: string;

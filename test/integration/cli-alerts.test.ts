@@ -87,8 +87,17 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
   });
 
   it('dead-letters an alert whose temperature is NaN (any producer can write the topic) and stores the next one', async () => {
+    const port = await freePort();
     const env = cliEnv(stack, { mysqlUrl: db.url, groupId: uniqueName('cli_alerts_nan') });
-    const alerts = spawnCli(['alerts'], { ...env, ALERTS_METRICS_PORT: '0' });
+    const alerts = spawnCli(['alerts'], { ...env, ALERTS_METRICS_PORT: String(port) });
+    // Ready: it created the topics and joined its group.
+    await waitUntil(
+      async () => {
+        const r = await httpGet(port, '/readyz').catch(() => ({ status: 0 }));
+        return { done: r.status === 200, state: `/readyz ${r.status}` };
+      },
+      { what: 'tempstream alerts answered /readyz 200', timeoutMs: 60_000, intervalMs: 200, abortIf: stillRunning(alerts) },
+    );
     const dlq = dlqTopicFor(TOPICS.alerts);
     collector = await TopicCollector.start(clients.kafka, { groupId: uniqueName('cli_alerts_dlq'), topics: [dlq] });
     producer ??= await ReadingProducer.connect(clients.kafka, clients.registry);
