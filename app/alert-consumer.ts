@@ -1,7 +1,7 @@
 import type avro from 'avsc';
-import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Topology } from '../topology/index.js';
+import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Logger, type Topology } from '../topology/index.js';
 import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
-import type { AlertStore } from '../sinks/index.js';
+import { alertRowProblems, type AlertStore } from '../sinks/index.js';
 import { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
 
@@ -13,6 +13,10 @@ export interface AlertConsumerOptions {
   readonly notifier: Notifier;
   /** Short linger by default: a person is waiting. */
   readonly batching?: Partial<BatchingOptions>;
+  /** Attempts per alert before a failing notification is recorded as failed (default 5). */
+  readonly maxNotifyAttempts?: number;
+  /** Where notifications that failed for good are reported. */
+  readonly logger?: Logger;
 }
 
 export interface AlertConsumer {
@@ -21,12 +25,16 @@ export interface AlertConsumer {
   readonly writer: AlertWriter;
 }
 
+/** The rule an alert breaks when the table cannot hold it (NaN, a device id too long...). */
+export const STORABLE_ALERT_RULE = 'storable-alert';
+
 /**
- * TempRangeAlert → store once (temp_range_alert) → notify. Its DLQ (an undecodable alert) is
- * `dlqTopicFor('TempRangeAlert')`, so the runner passes `dlqTopicFor` here too.
+ * TempRangeAlert → check it can be stored → store once (temp_range_alert) → notify. Its DLQ (an
+ * undecodable or unstorable alert) is `dlqTopicFor('TempRangeAlert')`, so the runner passes
+ * `dlqTopicFor` here too.
  */
 export function buildAlertConsumerTopology(options: AlertConsumerOptions): AlertConsumer {
-  const writer = new AlertWriter(options.store, options.notifier);
+  const writer = new AlertWriter(options.store, options.notifier, { maxNotifyAttempts: options.maxNotifyAttempts, logger: options.logger });
   const builder = new TopologyBuilder();
   builder
     .stream<string | null, TempRangeAlert>(
@@ -34,6 +42,11 @@ export function buildAlertConsumerTopology(options: AlertConsumerOptions): Alert
       { key: stringSerde, value: avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema }) },
       'read-alerts',
     )
+    // Any producer can write the topic: an alert the table refuses must not fail its batch forever.
+    .validate((record) => {
+      const problems = alertRowProblems(record.value);
+      return problems.length === 0 ? undefined : { rule: STORABLE_ALERT_RULE, message: `the alert cannot be stored: ${problems.join('; ')}` };
+    }, 'check-alerts')
     // One batch at a time whatever SINK_CONCURRENCY says: people are told in order, and an alert
     // delivered twice cannot be in two batches being notified at once.
     .sink(writer, { name: 'store-and-notify', batching: { lingerMs: 20, ...options.batching, maxConcurrentWrites: 1 } });

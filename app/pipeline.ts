@@ -130,6 +130,6 @@ export function createTemperatureRunner(
 
 /** The alert consumer on Kafka: TempRangeAlert in, one row and one notification per alert. */
 export function createAlertRunner(clients: PipelineClients, settings: RunnerSettings, notifier: Notifier): { runner: KafkaTopologyRunner; consumer: AlertConsumer; writer: AlertWriter } {
-  const consumer = buildAlertConsumerTopology({ registry: clients.registry, store: new MysqlAlertStore(clients.knex), notifier });
+  const consumer = buildAlertConsumerTopology({ registry: clients.registry, store: new MysqlAlertStore(clients.knex), notifier, logger: clients.logger });
   return { runner: pipelineRunner(consumer.topology, clients, settings), consumer, writer: consumer.writer };
 }

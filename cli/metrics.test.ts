@@ -55,6 +55,19 @@ describe('createTopologyMetrics', () => {
     expect(text).toContain('tempstream_readings_transactions_total 5');
   });
 
+  it('exports the alert notifications at scrape time: notified, failed for good, and failed attempts', async () => {
+    const metrics = createTopologyMetrics();
+    let counters = { notified: 4, notifyFailures: 3, failedForGood: 1 };
+    metrics.setAlertWriter(() => counters);
+    expect(await valueOf(metrics, 'alert_notifications_total', { outcome: 'notified' })).toBe(4);
+    expect(await valueOf(metrics, 'alert_notifications_total', { outcome: 'failed' })).toBe(1);
+    expect(await valueOf(metrics, 'alert_notify_failures_total')).toBe(3);
+    counters = { notified: 6, notifyFailures: 5, failedForGood: 2 };
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('tempstream_alert_notifications_total{outcome="failed"} 2');
+    expect(text).toContain('tempstream_alert_notify_failures_total 5');
+  });
+
   it('shows no lag rather than failing the scrape when the brokers cannot be asked', async () => {
     const metrics = createTopologyMetrics();
     metrics.setLag(() => Promise.reject(new Error('broker away')));

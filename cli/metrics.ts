@@ -1,5 +1,6 @@
 /** Prometheus metrics for a running topology, fed by the runtime's observer hooks. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlertCounters } from '../app/index.js';
 import type { ReadingsSinkCounters } from '../sinks/index.js';
 import type { RuntimeObserver } from '../topology/index.js';
 
@@ -12,6 +13,8 @@ export interface TopologyMetrics {
   setLag(read: () => Promise<{ topic: string; partition: number; lag: number }[]>): void;
   /** Called at scrape time for what the readings sink stored, found present, refused and committed. */
   setReadingsSink(read: () => ReadingsSinkCounters): void;
+  /** Called at scrape time for what the alert consumer notified, recorded as failed, and retried. */
+  setAlertWriter(read: () => AlertCounters): void;
 }
 
 const ROW_OUTCOMES = { stored: 'stored', alreadyPresent: 'already_present', rejected: 'rejected' } as const;
@@ -49,6 +52,29 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
     collect: catchUp,
   });
   const transactions = new Counter({ name: `${prefix}readings_transactions_total`, help: 'Committed transactions of the readings sink', registers: [registry], collect: catchUp });
+  let readAlerts: () => AlertCounters | undefined = () => undefined;
+  let alertsSeen: AlertCounters = { notified: 0, notifyFailures: 0, failedForGood: 0 };
+  const catchUpAlerts = (): void => {
+    const now = readAlerts();
+    if (!now) return;
+    if (now.notified > alertsSeen.notified) notifications.inc({ outcome: 'notified' }, now.notified - alertsSeen.notified);
+    if (now.failedForGood > alertsSeen.failedForGood) notifications.inc({ outcome: 'failed' }, now.failedForGood - alertsSeen.failedForGood);
+    if (now.notifyFailures > alertsSeen.notifyFailures) notifyFailures.inc(now.notifyFailures - alertsSeen.notifyFailures);
+    alertsSeen = now;
+  };
+  const notifications = new Counter({
+    name: `${prefix}alert_notifications_total`,
+    help: 'Alerts by how notifying ended: notified, or failed (refused for good, or out of attempts; recorded on the row)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect: catchUpAlerts,
+  });
+  const notifyFailures = new Counter({
+    name: `${prefix}alert_notify_failures_total`,
+    help: 'Notification attempts that failed, retried ones included',
+    registers: [registry],
+    collect: catchUpAlerts,
+  });
   new Gauge({
     name: `${prefix}records_in_flight`,
     help: 'Records read and not yet fully handled',
@@ -89,6 +115,9 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
     },
     setReadingsSink: (read) => {
       readSink = read;
+    },
+    setAlertWriter: (read) => {
+      readAlerts = read;
     },
   };
 }

@@ -60,6 +60,14 @@ describe('tempstream command line', () => {
     expect((await runCliForTest(['alerts', '--webhook', 'ftp://x'])).code).toBe(2);
   });
 
+  it('refuses a --webhook URL with credentials at start, naming the option and not the credentials', async () => {
+    const run = await runCliForTest(['alerts', '--webhook', 'https://bob:hunter2@hooks.example/x']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--webhook');
+    expect(run.stderr).toContain('credentials');
+    expect(run.stderr).not.toMatch(/bob|hunter2/);
+  });
+
   it('describes the topology without connecting', async () => {
     const run = await runCliForTest(['describe'], { MAX_TEMP: '99' });
     expect(run.code).toBe(0);

@@ -29,6 +29,16 @@ describe('InMemoryAlertStore', () => {
     expect((await store.record([alert('a', '1'), alert('b')])).map((a) => a.reading.deviceId)).toEqual(['b']);
     expect(store.alerts).toHaveLength(3);
   });
+
+  it('keeps an alert whose notification failed for good with the reason, and does not hand it back again', async () => {
+    const store = new InMemoryAlertStore();
+    await store.record([alert('a'), alert('b')]);
+    await store.markFailed([{ alert: alert('a', '7'), error: 'webhook answered 404' }]);
+    expect(store.failed.map((f) => [f.alert.reading.deviceId, f.error])).toEqual([['a', 'webhook answered 404']]);
+    expect((await store.record([alert('a'), alert('b')])).map((a) => a.reading.deviceId)).toEqual(['b']);
+    await store.markNotified([alert('a')]); // settled already: stays failed
+    expect(store.notified).toHaveLength(0);
+  });
 });
 
 describe('MysqlAlertStore', () => {
@@ -46,7 +56,7 @@ describe('MysqlAlertStore', () => {
     expect(db.calls[0]!.sql).toMatch(/^INSERT IGNORE INTO `temp_range_alert` /);
     expect(db.calls[0]!.sql.split("'temp-range'")).toHaveLength(3); // two rows: deduplicated before insert
     expect(db.calls[1]!.sql).toBe(
-      'SELECT `device_id`, `reading_time`, `rule`, `direction` FROM `temp_range_alert` WHERE notified_at IS NULL AND (`device_id`, `reading_time`, `rule`, `direction`) IN ((?, ?, ?, ?), (?, ?, ?, ?))',
+      'SELECT `device_id`, `reading_time`, `rule`, `direction` FROM `temp_range_alert` WHERE notified_at IS NULL AND notify_status IS NULL AND (`device_id`, `reading_time`, `rule`, `direction`) IN ((?, ?, ?, ?), (?, ?, ?, ?))',
     );
     expect(db.outcomes).toEqual(['commit']);
   });
@@ -54,7 +64,21 @@ describe('MysqlAlertStore', () => {
   it('marks notified alerts with the time, only where not marked yet', async () => {
     const db = fakeKnex(() => insertResult(1));
     await new MysqlAlertStore(db.knex, () => Date.UTC(2026, 0, 2)).markNotified([alert('a')]);
-    expect(db.calls[0]!.sql).toMatch(/^UPDATE `temp_range_alert` SET notified_at = \? WHERE notified_at IS NULL AND \(`device_id`/);
-    expect(db.calls[0]!.bindings).toEqual(['2026-01-02 00:00:00.000', 'a', '2026-01-01 10:00:00.000', 'temp-range', 'HIGH']);
+    expect(db.calls[0]!.sql).toMatch(/^UPDATE `temp_range_alert` SET notified_at = \?, notify_status = \? WHERE notified_at IS NULL AND notify_status IS NULL AND \(`device_id`/);
+    expect(db.calls[0]!.bindings).toEqual(['2026-01-02 00:00:00.000', 'notified', 'a', '2026-01-01 10:00:00.000', 'temp-range', 'HIGH']);
+  });
+
+  it('marks an alert whose notification failed for good with its reason, cut to the column, only where not settled yet', async () => {
+    const db = fakeKnex(() => insertResult(1));
+    await new MysqlAlertStore(db.knex).markFailed([
+      { alert: alert('a'), error: 'webhook answered 404' },
+      { alert: alert('b'), error: 'x'.repeat(5000) },
+    ]);
+    expect(db.calls.map((c) => c.sql)).toEqual([
+      'UPDATE `temp_range_alert` SET notify_status = ?, notify_error = ? WHERE notified_at IS NULL AND notify_status IS NULL AND (`device_id`, `reading_time`, `rule`, `direction`) IN ((?, ?, ?, ?))',
+      'UPDATE `temp_range_alert` SET notify_status = ?, notify_error = ? WHERE notified_at IS NULL AND notify_status IS NULL AND (`device_id`, `reading_time`, `rule`, `direction`) IN ((?, ?, ?, ?))',
+    ]);
+    expect(db.calls[0]!.bindings).toEqual(['failed', 'webhook answered 404', 'a', '2026-01-01 10:00:00.000', 'temp-range', 'HIGH']);
+    expect((db.calls[1]!.bindings[1] as string).length).toBe(1000);
   });
 });

@@ -1,5 +1,5 @@
 import type { TempRangeAlert } from '../schemas/index.js';
-import { alertIdentity, alertKeyOf } from './alert-row.js';
+import { alertIdentity, alertKeyOf, MAX_NOTIFY_ERROR_LENGTH, cutToCharacters } from './alert-row.js';
 
 /**
  * Where alerts are kept, and which of them a person has been told about. Notifying after the store
@@ -14,7 +14,15 @@ export interface AlertStore {
   record(alerts: readonly TempRangeAlert[]): Promise<TempRangeAlert[]>;
   /** Marks alerts as notified, so a redelivery does not notify again. */
   markNotified(alerts: readonly TempRangeAlert[]): Promise<void>;
+  /** Marks alerts nobody could be told about (for good, or out of attempts), with why: not notified again. */
+  markFailed(failures: readonly NotifyFailure[]): Promise<void>;
   isTransient?(error: unknown): boolean;
+}
+
+/** An alert nobody could be told about, and why (no secret in it: it is stored). */
+export interface NotifyFailure {
+  readonly alert: TempRangeAlert;
+  readonly error: string;
 }
 
 /** The first alert of each identity, in batch order: a batch may hold one alert twice (redelivered). */
@@ -30,29 +38,41 @@ export function uniqueByIdentity(alerts: readonly TempRangeAlert[]): TempRangeAl
 
 /** Table `temp_range_alert` in memory, for tests and the default cucumber world. */
 export class InMemoryAlertStore implements AlertStore {
-  private readonly stored = new Map<string, { alert: TempRangeAlert; notified: boolean }>();
+  private readonly stored = new Map<string, { alert: TempRangeAlert; status?: 'notified' | 'failed'; error?: string }>();
 
   get alerts(): readonly TempRangeAlert[] {
     return [...this.stored.values()].map((e) => e.alert);
   }
 
   get notified(): readonly TempRangeAlert[] {
-    return [...this.stored.values()].filter((e) => e.notified).map((e) => e.alert);
+    return [...this.stored.values()].filter((e) => e.status === 'notified').map((e) => e.alert);
+  }
+
+  get failed(): readonly NotifyFailure[] {
+    return [...this.stored.values()].flatMap((e) => (e.status === 'failed' ? [{ alert: e.alert, error: e.error ?? '' }] : []));
   }
 
   record(alerts: readonly TempRangeAlert[]): Promise<TempRangeAlert[]> {
     for (const alert of alerts) {
       const id = alertIdentity(alertKeyOf(alert));
-      if (!this.stored.has(id)) this.stored.set(id, { alert, notified: false });
+      if (!this.stored.has(id)) this.stored.set(id, { alert });
     }
-    return Promise.resolve(uniqueByIdentity(alerts).filter((a) => this.stored.get(alertIdentity(alertKeyOf(a)))?.notified === false));
+    return Promise.resolve(uniqueByIdentity(alerts).filter((a) => this.stored.get(alertIdentity(alertKeyOf(a)))?.status === undefined));
   }
 
   markNotified(alerts: readonly TempRangeAlert[]): Promise<void> {
-    for (const alert of alerts) {
-      const entry = this.stored.get(alertIdentity(alertKeyOf(alert)));
-      if (entry) entry.notified = true;
-    }
+    for (const alert of alerts) this.settle(alert, 'notified');
     return Promise.resolve();
+  }
+
+  markFailed(failures: readonly NotifyFailure[]): Promise<void> {
+    for (const { alert, error } of failures) this.settle(alert, 'failed', cutToCharacters(error, MAX_NOTIFY_ERROR_LENGTH));
+    return Promise.resolve();
+  }
+
+  /** Like the table's UPDATEs: only an alert not settled yet. */
+  private settle(alert: TempRangeAlert, status: 'notified' | 'failed', error?: string): void {
+    const entry = this.stored.get(alertIdentity(alertKeyOf(alert)));
+    if (entry && entry.status === undefined) Object.assign(entry, { status, error });
   }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { TempRangeAlert } from '../schemas/index.js';
-import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, toAlertRow, type AlertKey } from './alert-row.js';
-import { uniqueByIdentity, type AlertStore } from './alert-store.js';
+import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, cutToCharacters, MAX_NOTIFY_ERROR_LENGTH, NOTIFY_STATUS, toAlertRow, type AlertKey } from './alert-row.js';
+import { uniqueByIdentity, type AlertStore, type NotifyFailure } from './alert-store.js';
 import { insertIgnoreCounting } from './insert-ignore.js';
 import { isTransientMysqlError } from './mysql-errors.js';
 import { toMysqlDatetime } from './mysql-datetime.js';
@@ -9,6 +9,9 @@ import { chunk, quoteIdentifier, tupleIn } from './sql.js';
 
 /** Keys per lookup statement. */
 const KEYS_PER_STATEMENT = 500;
+
+/** Neither notified nor given up on: a person is still to be told. */
+const NOT_SETTLED = 'notified_at IS NULL AND notify_status IS NULL';
 
 /** Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). */
 export class MysqlAlertStore implements AlertStore {
@@ -29,7 +32,7 @@ export class MysqlAlertStore implements AlertStore {
       for (const keys of chunk(unique.map(alertKeyOf), KEYS_PER_STATEMENT)) {
         const match = tupleIn(ALERT_KEY_COLUMNS, keys);
         const rows: unknown = await trx.raw(
-          `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE notified_at IS NULL AND ${match.sql}`,
+          `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE ${NOT_SETTLED} AND ${match.sql}`,
           [...match.bindings],
         );
         for (const key of keyRowsOf(rows)) waiting.add(alertIdentity(key));
@@ -44,7 +47,23 @@ export class MysqlAlertStore implements AlertStore {
     const notifiedAt = toMysqlDatetime(this.now());
     for (const part of chunk(keys, KEYS_PER_STATEMENT)) {
       const match = tupleIn(ALERT_KEY_COLUMNS, part);
-      await this.knex.raw(`UPDATE ${quoteIdentifier(this.table)} SET notified_at = ? WHERE notified_at IS NULL AND ${match.sql}`, [notifiedAt, ...match.bindings]);
+      await this.knex.raw(`UPDATE ${quoteIdentifier(this.table)} SET notified_at = ?, notify_status = ? WHERE ${NOT_SETTLED} AND ${match.sql}`, [
+        notifiedAt,
+        NOTIFY_STATUS.notified,
+        ...match.bindings,
+      ]);
+    }
+  }
+
+  /** One statement per alert: each has its own reason. Rare (a broken channel), so not batched. */
+  async markFailed(failures: readonly NotifyFailure[]): Promise<void> {
+    for (const { alert, error } of failures) {
+      const match = tupleIn(ALERT_KEY_COLUMNS, [alertKeyOf(alert)]);
+      await this.knex.raw(`UPDATE ${quoteIdentifier(this.table)} SET notify_status = ?, notify_error = ? WHERE ${NOT_SETTLED} AND ${match.sql}`, [
+        NOTIFY_STATUS.failed,
+        cutToCharacters(error, MAX_NOTIFY_ERROR_LENGTH),
+        ...match.bindings,
+      ]);
     }
   }
 

@@ -41,8 +41,11 @@ const RETRYABLE_SERVER_CODES = new Set([
 /**
  * The deployment is not ready (table missing, no rights). Dead-lettering every good record would be
  * worse than waiting: these are retried too, and the sink's retry logging makes them visible.
+ * ER_BAD_FIELD_ERROR is not among them: migrations run before consuming, so the columns exist, and
+ * an inlined NaN or Infinity reads as an unknown column. Retrying that record would wedge its
+ * partition; as permanent it is isolated and dead-lettered.
  */
-const NOT_READY_CODES = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_DB_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_BAD_FIELD_ERROR']);
+const NOT_READY_CODES = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_DB_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR']);
 
 interface DriverError {
   readonly code?: unknown;

@@ -1,4 +1,5 @@
-export type { Notifier } from './notifier.js';
+export type { Notifier, NotifyOptions } from './notifier.js';
+export { NotifyError, isPermanentNotifyFailure } from './notify-error.js';
 export { logNotifier } from './log-notifier.js';
 export { webhookNotifier, WebhookError, type WebhookNotifierOptions } from './webhook-notifier.js';
 export { fanOut } from './fan-out.js';

@@ -38,6 +38,7 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
         const notifier = notifierFor(logger, webhook);
         const metrics = createTopologyMetrics();
         const { runner, consumer } = alertPipeline(config, { kafka, registry: createRegistry(config), knex, notifier, logger, observer: metrics.observer });
+        metrics.setAlertWriter(() => consumer.writer.counters);
         const ops = await during('starting the ops endpoints', () =>
           serveOps({ port: config.alertsMetricsPort, portSetting: 'ALERTS_METRICS_PORT', metrics, runner, kafka, groupId: alertGroupId(config), logger }),
         );
@@ -72,6 +73,8 @@ function webhookUrl(text: string): URL {
     throw new UsageError('--webhook: not a URL (expected http:// or https://...)');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--webhook: expected an http:// or https:// URL, not ${url.protocol}`);
+  // fetch refuses such URLs; every alert would fail. Not echoed: they are secrets.
+  if (url.username !== '' || url.password !== '') throw new UsageError('--webhook: the URL carries credentials (user:password@), which are not supported; use a URL with a token instead');
   return url;
 }
 

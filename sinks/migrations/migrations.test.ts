@@ -2,6 +2,7 @@ import knexFactory from 'knex';
 import { afterAll, describe, expect, it } from 'vitest';
 import { temperatureTable } from './001-create-temperature.js';
 import { tempRangeAlertTable } from './002-create-temp-range-alert.js';
+import { markNotifiedBefore, notifyStatusColumns } from './003-add-alert-notify-status.js';
 import { MIGRATIONS, migrationSource } from './index.js';
 
 // No connection: knex only compiles SQL here.
@@ -11,7 +12,7 @@ afterAll(() => knex.destroy());
 describe('migrations', () => {
   it('run in a fixed order under stable names', async () => {
     const list = await migrationSource.getMigrations([]);
-    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual(['001-create-temperature', '002-create-temp-range-alert']);
+    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual(['001-create-temperature', '002-create-temp-range-alert', '003-add-alert-notify-status']);
     expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length);
   });
 
@@ -36,5 +37,12 @@ describe('migrations', () => {
     expect(sql).toContain('create table `temp_range_alert`');
     expect(sql).toContain('`notified_at` DATETIME(3) null');
     expect(sql).toContain('add unique `uq_temp_range_alert_finding`(`device_id`, `reading_time`, `rule`, `direction`)');
+  });
+
+  it('add to temp_range_alert whether notifying settled (notified or failed) and why it failed, marking alerts notified before', () => {
+    const alter = notifyStatusColumns(knex).toString();
+    expect(alter).toContain('alter table `temp_range_alert` add `notify_status` varchar(16) null');
+    expect(alter).toContain('add `notify_error` varchar(1000) null');
+    expect(markNotifiedBefore(knex).toQuery()).toBe("update `temp_range_alert` set `notify_status` = 'notified' where `notified_at` is not null");
   });
 });

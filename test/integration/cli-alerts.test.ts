@@ -1,6 +1,9 @@
+import type avro from 'avsc';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { registerSchemas, type TemperatureReading } from '../../schemas/index.js';
+import { dlqTopicFor, registerSchemas, tempRangeAlertSchema, TOPICS, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
+import { avroRegistrySerde, readDlqHeaders } from '../../topology/index.js';
 import { cliEnv, freePort, httpGet, killAllCli, metricTotal, spawnCli, type CliProcess } from '../support/cli-process.js';
+import { TopicCollector } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, dataTag, ReadingProducer, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
@@ -19,6 +22,7 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
   let db: TestDatabase;
   let clients: StackClients;
   let producer: ReadingProducer | undefined;
+  let collector: TopicCollector | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase(stack, uniqueName('cli_alerts'));
@@ -32,6 +36,7 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
 
   afterAll(async () => {
     await killAllCli();
+    await collector?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await clients?.close().catch(() => undefined);
     await db?.drop().catch(() => undefined);
@@ -79,5 +84,63 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
     expect(startExit.code, `start stderr:\n${startExit.stderr.slice(-3000)}`).toBe(0);
     const [{ n }] = (await clients.knex('temp_range_alert').count({ n: '*' }).where('device_id', 'like', `%${sfx}`)) as [{ n: number }];
     expect(Number(n)).toBe(HOT);
+  });
+
+  it('dead-letters an alert whose temperature is NaN (any producer can write the topic) and stores the next one', async () => {
+    const port = await freePort();
+    const env = cliEnv(stack, { mysqlUrl: db.url, groupId: uniqueName('cli_alerts_nan') });
+    const alerts = spawnCli(['alerts'], { ...env, ALERTS_METRICS_PORT: String(port) });
+    // Ready: it created the topics and joined its group.
+    await waitUntil(
+      async () => {
+        const r = await httpGet(port, '/readyz').catch(() => ({ status: 0 }));
+        return { done: r.status === 200, state: `/readyz ${r.status}` };
+      },
+      { what: 'tempstream alerts answered /readyz 200', timeoutMs: 60_000, intervalMs: 200, abortIf: stillRunning(alerts) },
+    );
+    const dlq = dlqTopicFor(TOPICS.alerts);
+    collector = await TopicCollector.start(clients.kafka, { groupId: uniqueName('cli_alerts_dlq'), topics: [dlq] });
+    producer ??= await ReadingProducer.connect(clients.kafka, clients.registry);
+    const serde = avroRegistrySerde<TempRangeAlert>({ registry: clients.registry, schema: tempRangeAlertSchema as avro.Schema });
+    const alertOf = (deviceId: string, temperature: number, offset: string): TempRangeAlert => ({
+      reading: { deviceId, readingTime: T0, temperature, unit: 'FAHRENHEIT' },
+      rule: 'temp-range',
+      direction: 'HIGH',
+      temperatureFahrenheit: temperature,
+      bound: 100,
+      minTemp: 40,
+      maxTemp: 100,
+      sourceTopic: TOPICS.readings,
+      sourcePartition: 0,
+      sourceOffset: offset,
+    });
+    const send = async (alert: TempRangeAlert) => {
+      const bytes = await serde.serialize(alert, TOPICS.alerts);
+      if (bytes === null) throw new Error('the Avro serde wrote no bytes for an alert');
+      await producer!.sendRaw(alert.reading.deviceId, bytes, TOPICS.alerts);
+      return bytes;
+    };
+    // One partition for both, so the good alert waits behind the bad one, as it would in production.
+    const device = `nan-oven${sfx}`;
+    const badBytes = await send(alertOf(device, Number.NaN, '1'));
+    await send({ ...alertOf(device, 130, '2'), reading: { ...alertOf(device, 130, '2').reading, readingTime: T0 + 1_000 } });
+
+    await waitUntil(
+      async () => {
+        const rows = await clients.knex('temp_range_alert').select('temperature').where('device_id', device);
+        const dead = collector!.of(dlq).filter((m) => m.value?.equals(badBytes));
+        return { done: rows.length === 1 && dead.length === 1, state: `rows ${JSON.stringify(rows)}, dead letters ${dead.length}` };
+      },
+      { what: 'the NaN alert dead-lettered and the good one stored', timeoutMs: 90_000, intervalMs: 250, abortIf: stillRunning(alerts) },
+    );
+    const [row] = (await clients.knex('temp_range_alert').select('temperature').where('device_id', device)) as [{ temperature: number }];
+    expect(row.temperature).toBe(130);
+    const [dead] = collector.of(dlq).filter((m) => m.value?.equals(badBytes));
+    expect(readDlqHeaders(dead!.headers)).toMatchObject({ errorClass: 'validation', rule: 'storable-alert', sourceTopic: TOPICS.alerts });
+    expect(readDlqHeaders(dead!.headers).errorMessage).toContain('reading.temperature NaN is not a finite number');
+
+    alerts.signal('SIGTERM');
+    const exit = await alerts.wait(60_000);
+    expect(exit.code, `alerts stderr:\n${exit.stderr.slice(-3000)}`).toBe(0);
   });
 });

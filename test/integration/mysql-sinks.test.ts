@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AlertWriter, type Notifier } from '../../app/index.js';
 import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
-import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
+import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MIGRATIONS, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
 import { freePort } from '../../stack/harness.js';
 import { BatchingSink, DEFAULT_BATCHING, SinkError, systemClock, type BatchWriter, type StreamRecord, type TopologyError } from '../../topology/index.js';
@@ -70,7 +70,7 @@ describe('the MySQL sinks on the real server', () => {
   beforeAll(async () => {
     db = await createTestDatabase(stack, uniqueName('sinks'));
     knex = createKnex(db.url, { pool: { max: 2 } });
-    expect(await migrate(knex)).toEqual(['001-create-temperature', '002-create-temp-range-alert']);
+    expect(await migrate(knex)).toEqual(['001-create-temperature', '002-create-temp-range-alert', '003-add-alert-notify-status']);
     root = await mysql.createConnection({ ...stack.mysql, database: db.name });
   });
 
@@ -130,7 +130,7 @@ describe('the MySQL sinks on the real server', () => {
       try {
         // Without the named lock the 2nd and 3rd fail with knex's "Migration table is already locked".
         const results = await Promise.all(clients.map((k) => migrate(k)));
-        expect(results.map((r) => r.length).sort()).toEqual([0, 0, 2]);
+        expect(results.map((r) => r.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
         const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
         expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual(['temp_range_alert', 'temperature', 'tempstream_migrations', 'tempstream_migrations_lock']);
       } finally {
@@ -305,6 +305,35 @@ describe('the MySQL sinks on the real server', () => {
         ['batch-2', true],
       ]);
       expect(told.sort()).toEqual(['batch-1', 'batch-2']);
+    });
+
+    it('records a notification that failed for good with its reason, and never hands the alert back', async () => {
+      const store = new MysqlAlertStore(knex);
+      const refused = alert('notify-failed-1', T0, 'HIGH');
+      const told = alert('notify-failed-2', T0, 'HIGH');
+      expect(await store.record([refused, told])).toEqual([refused, told]);
+      await store.markFailed([{ alert: refused, error: 'webhook at hooks.example answered 404: no_service ✓' }]);
+      await store.markNotified([told, refused]); // a failed one stays failed
+      expect(await store.record([refused, told])).toEqual([]);
+      const rows = (await knex('temp_range_alert')
+        .select('device_id', 'notify_status', 'notify_error', 'notified_at')
+        .where('device_id', 'like', 'notify-failed-%')
+        .orderBy('device_id')) as { device_id: string; notify_status: string | null; notify_error: string | null; notified_at: string | null }[];
+      expect(rows.map((r) => [r.device_id, r.notify_status, r.notify_error, r.notified_at !== null])).toEqual([
+        ['notify-failed-1', 'failed', 'webhook at hooks.example answered 404: no_service ✓', false],
+        ['notify-failed-2', 'notified', null, true],
+      ]);
+    });
+
+    it.each([Number.NaN, Number.POSITIVE_INFINITY])('refuses an alert with temperature %s as a permanent error (not a table to wait for)', async (temperature) => {
+      const store = new MysqlAlertStore(knex);
+      const bad = { ...alert('non-finite', T0, 'HIGH'), temperatureFahrenheit: temperature };
+      const error = await store.record([bad]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, 'the server must refuse it').toBeDefined();
+      expect(store.isTransient(error), `${String(error)} must be permanent`).toBe(false);
     });
 
     it('calls a connection killed in the middle of recording transient', async () => {

@@ -70,6 +70,25 @@ describe('toDlqRecord', () => {
     const { headers } = toDlqRecord(again, new ValidationError('r', 'm'), 'n', NOW);
     expect(headers[DLQ_HEADERS.errorClass]?.toString()).toBe('validation');
   });
+
+  it('replaces every DLQ header of a dead letter that fails again, keeping none of the previous failure', () => {
+    const previous = toDlqRecord(raw, new ValidationError('old-rule', 'first failure'), 'check', NOW, 9);
+    const replayed: RawRecord = { ...raw, topic: 'readings-dlq', partition: 0, offset: '5', headers: { ...previous.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from('1 bytes'), 'dlq.custom.note': Buffer.from('x') } };
+    const { headers } = toDlqRecord(replayed, new SinkError('refused', false), 'store', NOW + 1);
+    expect(readDlqHeaders(headers)).toEqual({
+      sourceTopic: 'readings-dlq',
+      sourcePartition: '0',
+      sourceOffset: '5',
+      errorClass: 'sink',
+      errorMessage: 'refused',
+      node: 'store',
+      failedAt: '2026-01-02T03:04:05.007Z',
+    });
+    expect(Object.keys(headers).filter((name) => name.startsWith('dlq.')).sort()).toEqual(
+      [DLQ_HEADERS.sourceTopic, DLQ_HEADERS.sourcePartition, DLQ_HEADERS.sourceOffset, DLQ_HEADERS.errorClass, DLQ_HEADERS.errorMessage, DLQ_HEADERS.node, DLQ_HEADERS.failedAt].sort(),
+    );
+    expect(headers.traceparent).toEqual(Buffer.from('00-abc-01')); // the record's own headers stay
+  });
 });
 
 describe('readDlqHeaders', () => {
@@ -95,5 +114,6 @@ describe('readDlqHeaders', () => {
   it('names a distinct header for every field', () => {
     const names = Object.values(DLQ_HEADERS);
     expect(new Set(names).size).toBe(names.length);
+    expect(names.every((name) => name.startsWith('dlq.'))).toBe(true); // so a replaced dead letter loses them all
   });
 });

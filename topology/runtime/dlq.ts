@@ -1,6 +1,9 @@
 import { ValidationError, DeserializationError, type TopologyError } from '../errors.js';
 import type { HeaderMap, RawRecord } from '../records.js';
 
+/** Every DLQ header name starts with this. */
+const DLQ_HEADER_PREFIX = 'dlq.';
+
 /** Header names a DLQ record carries beside the original record's own headers. */
 export const DLQ_HEADERS = {
   sourceTopic: 'dlq.source.topic',
@@ -23,9 +26,16 @@ export interface DlqRecord {
   readonly timestamp: number;
 }
 
-/** Keeps the original key and value bytes untouched, so the record can be replayed once fixed. */
+/**
+ * Keeps the original key and value bytes untouched, so the record can be replayed once fixed. A
+ * dead letter that fails again (replayed, failing anew) loses all its previous DLQ headers: a rule
+ * or schema id of the old failure must not pass for the new one's.
+ */
 export function toDlqRecord(raw: RawRecord, error: TopologyError, node: string, now: number, schemaId?: number): DlqRecord {
-  const h: Record<string, Buffer> = { ...raw.headers };
+  const h: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(raw.headers)) {
+    if (!name.startsWith(DLQ_HEADER_PREFIX)) h[name] = value;
+  }
   const put = (name: string, value: string | number | undefined) => {
     if (value !== undefined) h[name] = Buffer.from(String(value), 'utf8');
   };
