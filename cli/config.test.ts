@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, redactUrl } from './config.js';
 import { loadCliConfig, overridesFrom } from './global-flags.js';
+import { pipelineSettings } from './services/temperature-pipeline.js';
 
 const problemsOf = (fn: () => unknown): string[] => {
   try {
@@ -31,10 +32,18 @@ describe('loadConfig', () => {
     [{ ERROR_POLICY_SINK: 'ignore' }, 'ERROR_POLICY_SINK'],
     [{ KAFKA_SSL: 'maybe' }, 'KAFKA_SSL'],
     [{ PROCESSING_GUARANTEE: 'exactly-once' }, 'PROCESSING_GUARANTEE'],
+    [{ INSTANCE_ID: 'pod 1' }, 'INSTANCE_ID'],
   ])('names the setting for %o', (env, setting) => {
     const problems = problemsOf(() => loadConfig(env));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${setting.replace(/[()]/g, '\\$&')}: `));
+  });
+
+  it('derives each group\'s transactional id from the group and INSTANCE_ID, stable across restarts of the instance', () => {
+    const config = loadConfig({ KAFKA_GROUP_ID: 'grp', INSTANCE_ID: 'pod-1' });
+    expect(pipelineSettings(config).transactionalId).toBe('grp-pod-1');
+    expect(pipelineSettings(config, 'other').transactionalId).toBe('other-pod-1');
+    expect(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId).toBe(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId);
   });
 
   it('reports every bad setting at once', () => {

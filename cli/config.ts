@@ -3,6 +3,7 @@
  * a message that names every bad setting. Secrets stay inside; `describeConfig` shows the rest.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ERROR_CLASSES, type ErrorPolicies } from '../topology/index.js';
 
@@ -69,6 +70,10 @@ const schema = z
     // Its own port, so `start` and `alerts` on one host do not collide with the defaults.
     ALERTS_METRICS_PORT: int(0, 65535).default(9465),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (c.MIN_TEMP >= c.MAX_TEMP) ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
@@ -104,6 +109,8 @@ export interface AppConfig {
   readonly metricsPort: number;
   readonly alertsMetricsPort: number;
   readonly shutdownTimeoutMs: number;
+  /** Names this instance in its transactional ids (`<group>-<instanceId>`): stable across restarts, unique among live instances. */
+  readonly instanceId: string;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsPort: c.METRICS_PORT,
     alertsMetricsPort: c.ALERTS_METRICS_PORT,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    instanceId: c.INSTANCE_ID ?? hostname(),
   };
 }
 

@@ -2,7 +2,6 @@
  * The configuration mapped onto the app's pipeline settings, so `start`, `replay`, `alerts` and
  * `demo` run exactly what app/pipeline.ts wires (and what the tests and the benchmark run).
  */
-import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import { engineSettings as appEngineSettings, pipelineRunner, temperatureTopology as appTemperatureTopology, type PipelineSettings, type ReadingsWriter } from '../../app/index.js';
 import type { AvroRegistryClient, EngineOptions, KafkaTopologyRunner, RuntimeObserver, Topology } from '../../topology/index.js';
@@ -26,8 +25,8 @@ export function pipelineSettings(config: AppConfig, groupId = config.kafka.group
     errorPolicies: config.errorPolicies,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     processingGuarantee: config.processingGuarantee,
-    // Stable per host and group, so a restarted instance fences the transactions of the one it replaces.
-    transactionalId: `${groupId}-${hostname()}`,
+    // Stable per instance and group, so a restarted instance fences the transactions of the one it replaces.
+    transactionalId: `${groupId}-${config.instanceId}`,
     consumerConfig: CONSUMER_CONFIG,
   };
 }

@@ -162,6 +162,8 @@ export class Engine {
    * so a record costs no promise.
    */
   process(raw: RawRecord): void | Promise<void> {
+    // Its terminals are unsubscribed: a record taken now would "complete" unwritten and be committed.
+    if (this.closed) throw new Error('engine closed: it takes no more records');
     const source = this.sources.get(raw.topic);
     if (!source) throw new Error(`topic ${raw.topic} is not an input of this topology`);
     const offset = BigInt(raw.offset);

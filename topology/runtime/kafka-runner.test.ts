@@ -1,6 +1,7 @@
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde, type Serde } from '../index.js';
+import { TransactionalOutput } from './kafka-transactions.js';
 
 /**
  * Regression tests for a bug the reliability suite ran into (docs/reliability.md, "Bugs found"), shown
@@ -8,7 +9,7 @@ import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde, type Ser
  * is deterministic.
  */
 
-type Listener = (event: { payload: { error: Error; restart: boolean; groupId: string } }) => void;
+type Listener = (event: { payload: { error: Error; restart: boolean; groupId: string; memberAssignment?: unknown } }) => void;
 
 /** A KafkaJS consumer's surface as the runner uses it. Like KafkaJS, a crash disconnects first, after which pause() throws. */
 class StandInConsumer {
@@ -16,13 +17,25 @@ class StandInConsumer {
   private readonly listeners = new Map<string, Listener[]>();
   private running = false;
   disconnected = false;
-  connect = (): Promise<void> => Promise.resolve();
+  connected = false;
+  runCalled = false;
+  /** Resolved by a test that wants start() to wait in connect(). */
+  connectGate: Promise<void> = Promise.resolve();
+  readonly commits: unknown[] = [];
+  connect = async (): Promise<void> => {
+    await this.connectGate;
+    this.connected = true;
+  };
   subscribe = (): Promise<void> => Promise.resolve();
-  commitOffsets = (): Promise<void> => Promise.resolve();
+  commitOffsets = (offsets: unknown): Promise<void> => {
+    this.commits.push(offsets);
+    return Promise.resolve();
+  };
   /** The runner's eachBatch, for tests that feed it batches by hand. */
   eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   run = (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }): Promise<void> => {
     this.running = true;
+    this.runCalled = true;
     this.eachBatch = config.eachBatch;
     return Promise.resolve();
   };
@@ -36,8 +49,14 @@ class StandInConsumer {
   disconnect = (): Promise<void> => {
     this.running = false;
     this.disconnected = true;
+    this.connected = false;
     return Promise.resolve();
   };
+
+  /** What KafkaJS emits after the group (re)joined: every partition starts over. */
+  join(): void {
+    for (const l of this.listeners.get(this.events.GROUP_JOIN) ?? []) l({ payload: { error: new Error('none'), restart: false, groupId: 'g', memberAssignment: {} } });
+  }
 
   /** What KafkaJS does on an error it will not restart from (e.g. KafkaJSGroupCoordinatorNotFound after a broker restart). */
   crash(error: Error): void {
@@ -46,11 +65,66 @@ class StandInConsumer {
   }
 }
 
+/** One KafkaJS transaction as the runner uses it, recording what went into it and how it ended. */
+class StandInTransaction {
+  readonly sent: unknown[] = [];
+  readonly offsets: unknown[] = [];
+  ended: 'committed' | 'aborted' | undefined;
+  constructor(private readonly failSendOffsets: boolean) {}
+  send = (record: { messages: unknown[] }): Promise<void> => {
+    this.sent.push(...record.messages);
+    return Promise.resolve();
+  };
+  sendOffsets = (offsets: unknown): Promise<void> => {
+    if (this.failSendOffsets) return Promise.reject(new Error('The coordinator is not available'));
+    this.offsets.push(offsets);
+    return Promise.resolve();
+  };
+  commit = (): Promise<void> => {
+    this.ended = 'committed';
+    return Promise.resolve();
+  };
+  abort = (): Promise<void> => {
+    this.ended = 'aborted';
+    return Promise.resolve();
+  };
+}
+
+/** A transactional KafkaJS producer: `failSendOffsets` lists which transactions (0-based) fail their sendOffsets. */
+class StandInProducer {
+  readonly transactions: StandInTransaction[] = [];
+  failSendOffsets = new Set<number>();
+  failBegin = 0;
+  config: { transactionalId?: string } = {};
+  connect = (): Promise<void> => Promise.resolve();
+  disconnect = (): Promise<void> => Promise.resolve();
+  send = (): Promise<unknown[]> => Promise.resolve([]);
+  transaction = (): Promise<StandInTransaction> => {
+    if (this.failBegin > 0) {
+      this.failBegin--;
+      return Promise.reject(new Error('The producer attempted a transactional operation in an invalid state'));
+    }
+    const txn = new StandInTransaction(this.failSendOffsets.has(this.transactions.length));
+    this.transactions.push(txn);
+    return Promise.resolve(txn);
+  };
+  /** Transactions that committed offsets: what the group would see as committed. */
+  committedOffsets(): unknown[] {
+    return this.transactions.filter((t) => t.ended === 'committed').flatMap((t) => t.offsets);
+  }
+}
+
 function standInKafka() {
   const consumer = new StandInConsumer();
-  const producer = { connect: () => Promise.resolve(), disconnect: () => Promise.resolve(), send: () => Promise.resolve([]) };
-  const kafka = { consumer: () => consumer, producer: () => producer } as unknown as Kafka;
-  return { kafka, consumer };
+  const producer = new StandInProducer();
+  const kafka = {
+    consumer: () => consumer,
+    producer: (config: { transactionalId?: string }) => {
+      producer.config = config;
+      return producer;
+    },
+  } as unknown as Kafka;
+  return { kafka, consumer, producer };
 }
 
 const topology = () => {
@@ -182,5 +256,124 @@ describe('KafkaTopologyRunner while a record waits on a dependency', () => {
     expect(resolved).toEqual(['0']);
     vi.useRealTimers();
     await runner.stop();
+  });
+});
+
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+
+describe('KafkaTopologyRunner stopped while it starts', () => {
+  it('does not go on to run when stop() came while start() awaited connect: no consume loop, no commit timer, disconnected, stopped', async () => {
+    const { kafka, consumer } = standInKafka();
+    let connect!: () => void;
+    consumer.connectGate = new Promise<void>((resolve) => (connect = resolve));
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 10 });
+    const setInterval = vi.spyOn(globalThis, 'setInterval');
+    try {
+      const starting = runner.start();
+      await settle();
+      const stopping = runner.stop();
+      connect();
+      await starting;
+      await stopping;
+      expect(runner.state).toBe('stopped');
+      expect(consumer.runCalled).toBe(false);
+      expect(consumer.connected).toBe(false);
+      expect(setInterval).not.toHaveBeenCalled();
+    } finally {
+      setInterval.mockRestore();
+    }
+  });
+
+  it('has a closed engine refuse input without tracking it, so no offset is committed for it', async () => {
+    const { kafka, consumer } = standInKafka();
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    await runner.start();
+    await runner.stop();
+    expect(() => runner.engine.process({ topic: 'in', partition: 0, offset: '7', key: null, value: Buffer.from('v'), timestamp: 0, headers: {} })).toThrow(/closed/);
+    expect(runner.engine.tracker.totalInFlight()).toBe(0);
+    expect(runner.engine.tracker.due()).toEqual([]);
+    expect(consumer.commits).toEqual([]);
+  });
+
+  it('cannot be started again once stopped', async () => {
+    const { kafka } = standInKafka();
+    const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
+    await runner.stop();
+    await expect(runner.start()).rejects.toThrow(/stopped/);
+    expect(runner.state).toBe('stopped');
+  });
+});
+
+describe('KafkaTopologyRunner exactly_once', () => {
+  const eos = (kafka: Kafka, extra: { shutdownTimeoutMs?: number } = {}) =>
+    new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000, processingGuarantee: 'exactly_once', topicBatching: { lingerMs: 0 }, ...extra });
+
+  it('never commits offsets again after a transactional commit failed: the shutdown that follows commits nothing', async () => {
+    const { kafka, consumer, producer } = standInKafka();
+    producer.failSendOffsets.add(0);
+    const runner = eos(kafka);
+    await runner.start();
+    await consumer.eachBatch!(batchOf(3).payload);
+    await runner.commitDue('interval');
+    await expect(runner.done()).rejects.toThrow(/transaction commit failed/);
+    await runner.stop();
+    expect(producer.transactions[0]!.ended).toBe('aborted');
+    expect(producer.committedOffsets()).toEqual([]);
+    expect(consumer.commits).toEqual([]);
+    expect(runner.state).toBe('failed');
+  });
+
+  it('aborts the open transaction on a rebalance: outputs of revoked records never commit without their offsets', async () => {
+    const { kafka, consumer, producer } = standInKafka();
+    const runner = eos(kafka);
+    await runner.start();
+    await consumer.eachBatch!(batchOf(3).payload);
+    await runner.engine.flush(); // the outputs are in the open transaction now
+    expect(producer.transactions[0]!.sent).toHaveLength(3);
+    consumer.join(); // the group rebalanced: these records' partitions may now belong to another member
+    await runner.commitDue('interval');
+    await runner.stop();
+    const committedOutputs = producer.transactions.filter((t) => t.ended === 'committed').flatMap((t) => t.sent);
+    expect(committedOutputs).toEqual([]);
+    expect(producer.transactions[0]!.ended).toBe('aborted');
+  });
+
+  it('bounds a whole stop by shutdownTimeoutMs: the drain and the final checkpoint share one deadline', async () => {
+    const { kafka, consumer } = standInKafka();
+    const builder = new TopologyBuilder();
+    // A sink that never answers: records stay in flight, so every drain runs to its time limit.
+    builder.stream('in', { key: stringSerde, value: bytesSerde }).sink({ name: 'stuck', write: () => new Promise<void>(() => undefined) });
+    const runner = new KafkaTopologyRunner(builder.build(), { kafka, groupId: 'g', commitIntervalMs: 60_000, processingGuarantee: 'exactly_once', shutdownTimeoutMs: 50 });
+    await runner.start();
+    await consumer.eachBatch!(batchOf(2).payload);
+    const drain = vi.spyOn(runner.engine, 'drain');
+    await runner.stop();
+    const budget = drain.mock.calls.reduce((sum, [ms]) => sum + ms, 0);
+    expect(budget).toBeLessThanOrEqual(50);
+  });
+
+  it('derives a stable transactional id from the group and the instance, so a restarted instance fences its zombie', async () => {
+    const first = standInKafka();
+    eos(first.kafka);
+    await settle();
+    const second = standInKafka();
+    eos(second.kafka);
+    expect(first.producer.config.transactionalId).toBeDefined();
+    expect(second.producer.config.transactionalId).toBe(first.producer.config.transactionalId);
+    const named = standInKafka();
+    new KafkaTopologyRunner(topology(), { kafka: named.kafka, groupId: 'g', processingGuarantee: 'exactly_once', instanceId: 'pod-1' });
+    expect(named.producer.config.transactionalId).toBe('g-pod-1');
+  });
+});
+
+describe('TransactionalOutput', () => {
+  it('begins a new transaction after a failed begin instead of failing every later send', async () => {
+    const { producer } = standInKafka();
+    producer.failBegin = 1;
+    const output = new TransactionalOutput(producer as never);
+    await expect(output.send('out', [{ key: null, value: Buffer.from('a') }])).rejects.toThrow(/invalid state/);
+    await output.send('out', [{ key: null, value: Buffer.from('b') }]);
+    expect(producer.transactions).toHaveLength(1);
+    expect(producer.transactions[0]!.sent).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Topology } from '../dsl/topology.js';
 import { errorMessage } from '../errors.js';
@@ -7,6 +8,9 @@ import { toRawRecord } from './kafka-message.js';
 import { kafkaOutputProducer } from './kafka-producer.js';
 import { TransactionalOutput } from './kafka-transactions.js';
 import { silentLogger, type Logger } from './logger.js';
+import { RunnerLifecycle, type RunnerState } from './runner-state.js';
+
+export type { RunnerState } from './runner-state.js';
 
 export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'clock'> {
   readonly kafka: Kafka;
@@ -24,16 +28,20 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
    * (every `commitIntervalMs`, after draining in-flight records); pair it with idempotent sinks.
    */
   readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
-  /** Transactional id for `exactly_once`; stable per instance so a restarted one fences its zombie. */
+  /**
+   * Transactional id for `exactly_once`. Default `<groupId>-<instanceId>`: stable per instance, so a
+   * restarted instance (same id) fences the transactions of the zombie it replaces. Two live
+   * instances must never share one: the second fences the first.
+   */
   readonly transactionalId?: string;
+  /** Names this instance in the default transactional id; default the host name (a pod's name). */
+  readonly instanceId?: string;
   /**
    * The longest stretch (ms) a fetched batch is processed without letting the event loop run: database
    * answers, producer acks and timers wait meanwhile, so this bounds the latency a large batch adds.
    */
   readonly maxBlockingMs?: number;
 }
-
-export type RunnerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 /**
  * Runs a topology against Kafka: a KafkaJS consumer feeds the engine partition by partition (in
@@ -46,12 +54,19 @@ export class KafkaTopologyRunner {
   private readonly producer: Producer;
   private readonly logger: Logger;
   private readonly transactions: TransactionalOutput | undefined;
-  /** Closed while an exactly-once checkpoint drains: no new record enters the engine meanwhile. */
+  /** Closed while an exactly-once checkpoint or revocation drains: no new record enters the engine meanwhile. */
   private gate: Promise<void> | undefined;
+  private gateHolders = 0;
+  private openGate: (() => void) | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** The commit, checkpoint or revocation in progress: they run one at a time. */
   private committing: Promise<void> | undefined;
-  private stateValue: RunnerState = 'idle';
+  private readonly lifecycle = new RunnerLifecycle();
+  /** start()'s work while it runs: a stop waits for it to unwind before it disconnects. */
+  private starting: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
+  /** When a stop began: the drain, an ongoing checkpoint and the final one all share this deadline. */
+  private stopDeadline: number | undefined;
   /** A fatal error from outside the engine (a transaction commit, a consumer crash). */
   private fatalError: Error | undefined;
   private readonly finished: Promise<void>;
@@ -67,7 +82,7 @@ export class KafkaTopologyRunner {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      transactionalId: exactlyOnce ? (options.transactionalId ?? `${options.groupId}-${process.pid}-${Date.now().toString(36)}`) : undefined,
+      transactionalId: exactlyOnce ? (options.transactionalId ?? `${options.groupId}-${options.instanceId ?? hostname()}`) : undefined,
     });
     this.transactions = exactlyOnce ? new TransactionalOutput(this.producer) : undefined;
     this.consumer = options.kafka.consumer({
@@ -93,7 +108,7 @@ export class KafkaTopologyRunner {
   }
 
   get state(): RunnerState {
-    return this.stateValue;
+    return this.lifecycle.state;
   }
 
   /** Resolves when the runner stopped cleanly, rejects with the fatal error that stopped it. */
@@ -102,11 +117,29 @@ export class KafkaTopologyRunner {
   }
 
   async start(): Promise<void> {
-    if (this.stateValue !== 'idle') throw new Error(`cannot start a runner that is ${this.stateValue}`);
-    this.stateValue = 'starting';
+    this.lifecycle.moveTo('starting');
+    this.starting = this.startUp();
+    try {
+      await this.starting;
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(errorMessage(err));
+      this.onFatal(error);
+      await this.stopPromise?.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Each await may see a stop() arrive: then it returns at once, so no consume loop or timer outlives the stop. */
+  private async startUp(): Promise<void> {
+    const stopped = () => this.lifecycle.state !== 'starting';
     await this.producer.connect();
+    if (stopped()) return;
     await this.consumer.connect();
-    for (const topic of this.topology.inputTopics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    if (stopped()) return;
+    for (const topic of this.topology.inputTopics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+      if (stopped()) return;
+    }
 
     const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
     this.consumer.on(REBALANCING, () => {
@@ -117,7 +150,8 @@ export class KafkaTopologyRunner {
       // KafkaJS restarts every partition it keeps from the last commit after a join, so all
       // partitions start a new generation: records read before it can no longer move offsets.
       const before = this.engine.tracker.assigned();
-      this.engine.revoke(before);
+      if (this.transactions) void this.revokeTransactionally(before);
+      else this.engine.revoke(before);
       this.logger.info({ assignment: event.payload.memberAssignment }, 'partitions assigned');
     });
     this.consumer.on(CRASH, (event) => {
@@ -132,8 +166,9 @@ export class KafkaTopologyRunner {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 16,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    if (stopped()) return;
     this.commitTimer = setInterval(() => void this.commitDue('interval'), this.options.commitIntervalMs ?? 1000);
-    this.stateValue = 'running';
+    this.lifecycle.moveTo('running');
     this.logger.info({ topics: this.topology.inputTopics, groupId: this.options.groupId }, 'topology running');
   }
 
@@ -151,7 +186,7 @@ export class KafkaTopologyRunner {
   private async processBatch(payload: EachBatchPayload, processed: (offset: string) => void): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const live = () => payload.isRunning() && !payload.isStale() && this.stateValue === 'running';
+    const live = () => payload.isRunning() && !payload.isStale() && this.lifecycle.state === 'running' && !this.engine.closed;
     const heartbeat = () => payload.heartbeat();
     const maxBlockingMs = this.options.maxBlockingMs ?? DEFAULT_MAX_BLOCKING_MS;
     let lastBeat = Date.now();
@@ -210,27 +245,57 @@ export class KafkaTopologyRunner {
   /** Commits what the tracker allows; one commit at a time. */
   commitDue(reason: string): Promise<void> {
     if (this.committing) return this.committing;
-    if (this.transactions) {
-      this.committing = this.checkpoint(reason).finally(() => {
-        this.committing = undefined;
-      });
-      return this.committing;
-    }
+    if (this.transactions) return this.exclusive(() => this.checkpoint(reason));
     const offsets = this.engine.tracker.due();
     if (offsets.length === 0) return Promise.resolve();
-    this.committing = this.consumer
-      .commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })))
-      .then(() => {
-        this.engine.tracker.markCommitted(offsets);
-        this.logger.debug({ reason, offsets: summarize(offsets) }, 'offsets committed');
-      })
-      .catch((err: unknown) => {
-        this.logger.warn({ reason, err: errorMessage(err) }, 'commit failed; will retry');
-      })
+    return this.exclusive(() =>
+      this.consumer
+        .commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })))
+        .then(() => {
+          this.engine.tracker.markCommitted(offsets);
+          this.logger.debug({ reason, offsets: summarize(offsets) }, 'offsets committed');
+        })
+        .catch((err: unknown) => {
+          this.logger.warn({ reason, err: errorMessage(err) }, 'commit failed; will retry');
+        }),
+    );
+  }
+
+  /** Runs `task` after the commit, checkpoint or revocation in progress, as the one in progress. */
+  private exclusive(task: () => Promise<void>): Promise<void> {
+    const run: Promise<void> = (this.committing ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(task)
       .finally(() => {
-        this.committing = undefined;
+        if (this.committing === run) this.committing = undefined;
       });
-    return this.committing;
+    this.committing = run;
+    return run;
+  }
+
+  /** Holds new records back until every holder released it. */
+  private closeGate(): () => void {
+    if (this.gateHolders++ === 0) {
+      this.gate = new Promise<void>((resolve) => {
+        this.openGate = resolve;
+      });
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.gateHolders > 0) return;
+      const open = this.openGate;
+      this.gate = undefined;
+      this.openGate = undefined;
+      open?.();
+    };
+  }
+
+  /** How long a drain may take now: the shutdown timeout, or what is left of the stop's deadline. */
+  private drainBudget(): number {
+    const full = this.options.shutdownTimeoutMs ?? 30_000;
+    return this.stopDeadline === undefined ? full : Math.max(0, Math.min(full, this.stopDeadline - Date.now()));
   }
 
   /**
@@ -240,12 +305,11 @@ export class KafkaTopologyRunner {
    */
   private async checkpoint(reason: string): Promise<void> {
     const transactions = this.transactions!;
-    let open!: () => void;
-    this.gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    // After a failed commit nothing may commit again: the aborted outputs' offsets would go with it.
+    if (transactions.broken) return;
+    const release = this.closeGate();
     try {
-      const drained = await this.engine.drain(this.options.shutdownTimeoutMs ?? 30_000);
+      const drained = await this.engine.drain(this.drainBudget());
       if (!drained) {
         this.logger.warn({ reason, inFlight: this.engine.tracker.totalInFlight() }, 'checkpoint could not drain; nothing committed this time');
         return;
@@ -258,9 +322,33 @@ export class KafkaTopologyRunner {
       // Outputs of records the tracker counts as handled were aborted: going on could commit past them.
       this.onFatal(new Error(`transaction commit failed: ${errorMessage(err)}`, { cause: err }));
     } finally {
-      this.gate = undefined;
-      open();
+      release();
     }
+  }
+
+  /**
+   * Exactly-once revocation, after a (re)join: the records read before it may now belong to another
+   * member, which reads them again from the last commit. Their outputs must not commit without their
+   * offsets (duplicates), and their offsets can no longer be committed safely (KafkaJS's transactional
+   * offset commit carries no group generation, and it has no revocation hook that holds the rebalance
+   * until a commit is done, as Kafka Streams' onPartitionsRevoked does). So: hold new records back, let
+   * the old ones settle so all their outputs are in the open transaction, abort it, then forget them.
+   * The REBALANCING checkpoint before the join already committed what it could, with its offsets.
+   */
+  private revokeTransactionally(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const release = this.closeGate();
+    return this.exclusive(async () => {
+      try {
+        const settled = await this.engine.drain(this.drainBudget());
+        await this.transactions!.abort();
+        this.engine.revoke(partitions);
+        this.logger.info({ partitions: partitions.length }, 'open transaction aborted on rebalance; its records will be read again');
+        // Outputs of revoked records still to come would land in a later transaction: stop instead.
+        if (!settled && !this.engine.failed) this.onFatal(new Error('records of revoked partitions did not settle before the shutdown timeout; stopping so none of their outputs commits'));
+      } finally {
+        release();
+      }
+    });
   }
 
   /**
@@ -273,41 +361,60 @@ export class KafkaTopologyRunner {
   }
 
   private async shutdown(): Promise<void> {
-    const failedAlready = this.stateValue === 'failed';
-    this.stateValue = 'stopping';
+    this.stopDeadline = Date.now() + (this.options.shutdownTimeoutMs ?? 30_000);
+    const failedAlready = this.lifecycle.state === 'failed';
+    this.lifecycle.moveTo('stopping');
+    // start() sees the stop at its next step and returns without running; wait for that before disconnecting.
+    await withinDeadline(this.starting?.catch(() => undefined), this.stopDeadline);
     try {
       this.consumer.pause(this.topology.inputTopics.map((topic) => ({ topic })));
     } catch (err) {
-      // A consumer KafkaJS crashed and disconnected has nothing left to pause.
+      // A consumer KafkaJS crashed and disconnected (or one never run) has nothing to pause.
       this.logger.warn({ err: errorMessage(err) }, 'could not pause the consumer');
     }
-    const drained = failedAlready ? false : await this.engine.drain(this.options.shutdownTimeoutMs ?? 30_000);
+    const drained = failedAlready ? false : await this.engine.drain(this.drainBudget());
     if (!drained) this.logger.warn({ inFlight: this.engine.tracker.totalInFlight() }, 'stopping with records in flight; they will be read again');
     if (this.commitTimer) clearInterval(this.commitTimer);
-    await this.committing;
-    await this.commitDue('shutdown');
-    if (failedAlready || this.engine.failed) await this.transactions?.abort();
+    await withinDeadline(this.committing, this.stopDeadline);
+    if (!this.transactions?.broken) await this.commitDue('shutdown');
+    // Whatever the last checkpoint did not commit belongs to records that did not settle: drop it.
+    await this.transactions?.abort();
     this.engine.close();
     await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'consumer disconnect failed'));
     await this.producer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'producer disconnect failed'));
     const failure = this.engine.failed ?? this.fatalError;
     if (failure) {
-      this.stateValue = 'failed';
+      this.lifecycle.moveTo('failed');
       this.settleFinished.reject(failure);
     } else {
-      this.stateValue = 'stopped';
+      this.lifecycle.moveTo('stopped');
       this.settleFinished.resolve();
     }
-    this.logger.info({ state: this.stateValue }, 'topology stopped');
+    this.logger.info({ state: this.lifecycle.state }, 'topology stopped');
   }
 
   private onFatal(error: Error): void {
     this.fatalError ??= error;
-    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
+    // Already failing, or a stop already under way that will report it.
+    if (!this.lifecycle.canMoveTo('failed') || this.lifecycle.state === 'stopping' || this.lifecycle.state === 'idle') return;
     this.logger.error({ err: error.message }, 'fatal error: stopping the topology');
-    this.stateValue = 'failed';
+    this.lifecycle.moveTo('failed');
     void this.stop().catch((err: unknown) => this.logger.error({ err: errorMessage(err) }, 'stopping after a fatal error failed'));
     if (!this.engine.failed) this.settleFinished.reject(error);
+  }
+}
+
+/** Waits for `promise`, but not past `deadline` (epoch ms). */
+async function withinDeadline(promise: Promise<unknown> | undefined, deadline: number): Promise<void> {
+  if (!promise) return;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Producer, Transaction } from 'kafkajs';
+import { errorMessage } from '../errors.js';
 import type { OffsetToCommit } from './commit-tracker.js';
 import type { OutputProducer, ProducedMessage } from './engine.js';
 import { isTransientKafkaError, toKafkaMessages } from './kafka-producer.js';
@@ -11,14 +12,15 @@ import { isTransientKafkaError, toKafkaMessages } from './kafka-producer.js';
 export class TransactionalOutput implements OutputProducer {
   private current: Promise<Transaction> | undefined;
   private committing: Promise<void> | undefined;
+  private failure: Error | undefined;
 
   constructor(private readonly producer: Producer) {}
 
   async send(topic: string, messages: readonly ProducedMessage[]): Promise<void> {
     // A send that arrives while a checkpoint commits goes into the next transaction.
     while (this.committing) await this.committing.catch(() => undefined);
-    this.current ??= this.producer.transaction();
-    const txn = await this.current;
+    if (this.failure) throw this.failure;
+    const txn = await this.begun();
     await txn.send({ topic, acks: -1, messages: toKafkaMessages(messages) });
   }
 
@@ -31,15 +33,23 @@ export class TransactionalOutput implements OutputProducer {
    * Call only when every record whose output went into it is fully handled: the runner drains first.
    */
   commit(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (!this.current && offsets.length === 0) return Promise.resolve();
     const run = async () => {
-      const txn = await (this.current ?? this.producer.transaction());
-      this.current = undefined;
       try {
-        if (offsets.length > 0) await sendOffsetsRetrying(txn, groupId, offsets);
-        await txn.commit();
+        const txn = await this.begun();
+        this.current = undefined;
+        try {
+          if (offsets.length > 0) await sendOffsetsRetrying(txn, groupId, offsets);
+          await txn.commit();
+        } catch (err) {
+          await txn.abort().catch(() => undefined);
+          throw err;
+        }
       } catch (err) {
-        await txn.abort().catch(() => undefined);
+        // The outputs of records whose offsets were due are gone with the aborted transaction. Any
+        // later commit (even of an empty transaction) would move the group past them: refuse all.
+        this.failure = new Error(`a transaction commit failed earlier (${errorMessage(err)}); this producer commits nothing more`, { cause: err });
         throw err;
       }
     };
@@ -49,11 +59,29 @@ export class TransactionalOutput implements OutputProducer {
     return this.committing;
   }
 
-  /** Drops whatever the open transaction holds (on a failed stop): its records will be read again. */
+  /** Set once a commit failed: from then on nothing is sent or committed through this producer. */
+  get broken(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Drops whatever the open transaction holds (a stop, a rebalance): its records will be read again. */
   async abort(): Promise<void> {
+    while (this.committing) await this.committing.catch(() => undefined);
     const pending = this.current;
     this.current = undefined;
-    if (pending) await (await pending).abort().catch(() => undefined);
+    if (pending) await (await pending.catch(() => undefined))?.abort().catch(() => undefined);
+  }
+
+  /** The open transaction, begun if there is none. A begin that failed is not kept: the next call tries again. */
+  private begun(): Promise<Transaction> {
+    if (!this.current) {
+      const begin = this.producer.transaction();
+      this.current = begin;
+      begin.catch(() => {
+        if (this.current === begin) this.current = undefined;
+      });
+    }
+    return this.current;
   }
 }
 
