@@ -245,6 +245,71 @@ describe('the MySQL sinks on the real server', () => {
     });
   });
 
+  describe("with the server's global sql_mode NO_BACKSLASH_ESCAPES", () => {
+    // The sinks inline values escaped with backslashes; under NO_BACKSLASH_ESCAPES a backslash is a
+    // plain character, so `\'` would end the string. createKnex pins every pooled connection's mode.
+    // Ids below fit VARCHAR(64) and hold no quote of their own but the one after the backslash
+    // (the escaper would double any other), so before the pin each one is a working injection.
+    const smuggledRow = "\\',NOW(),0,0,NOW(),0,0,0),(0x70776e6564,NOW(),0,0,NOW(),0,0,0)#"; // adds a row 'pwned', drops the rest
+    const everyAlert = "\\',0,0,0)) OR 1=1#"; // widens an UPDATE's WHERE to every row
+    const NBE_TIME = T0 + 3 * 86_400_000; // a day no other test writes
+    let previousMode: string;
+    let exposed: Knex;
+
+    /** Every device id stored at one reading time, read on the root connection (opened before the mode changed). */
+    const storedIds = async (table: string, readingTime: number): Promise<string[]> => {
+      const [rows] = await root.query(`SELECT device_id FROM \`${table}\` WHERE reading_time = ? ORDER BY device_id`, [toMysqlDatetime(readingTime)]);
+      return (rows as { device_id: string }[]).map((r) => r.device_id).sort();
+    };
+
+    beforeAll(async () => {
+      const [rows] = await root.query('SELECT @@GLOBAL.sql_mode AS mode');
+      previousMode = (rows as { mode: string }[])[0]!.mode;
+      // Only connections opened from now on take the global mode: a knex of its own, created after.
+      await root.query("SET GLOBAL sql_mode = CONCAT_WS(',', NULLIF(@@GLOBAL.sql_mode, ''), 'NO_BACKSLASH_ESCAPES')");
+      exposed = createKnex(db.url, { pool: { max: 2 } });
+    });
+
+    afterAll(async () => {
+      await exposed?.destroy();
+      // The stack is shared with the next test files: give the server its own mode back.
+      if (previousMode !== undefined) await root.query('SET GLOBAL sql_mode = ?', [previousMode]);
+    });
+
+    it('runs each pooled connection in a known mode: strict, with backslash escapes', async () => {
+      const [[server]] = (await exposed.raw('SELECT @@GLOBAL.sql_mode AS mode')) as [[{ mode: string }]];
+      expect(server.mode, 'the test set the server up as intended').toContain('NO_BACKSLASH_ESCAPES');
+      const [[session]] = (await exposed.raw('SELECT @@SESSION.sql_mode AS mode')) as [[{ mode: string }]];
+      expect(session.mode.split(',')).not.toContain('NO_BACKSLASH_ESCAPES');
+      expect(session.mode.split(',')).toContain('STRICT_TRANS_TABLES');
+    });
+
+    it('MysqlReadingsSink stores ids with backslashes and quotes verbatim and executes nothing else', async () => {
+      const sink = new MysqlReadingsSink(exposed);
+      const ids = [smuggledRow, "nbe-x\\', 1) -- ", 'nbe-back\\slash', "nbe-it's", 'nbe-\\\\', "nbe-'\\''"];
+      // The smuggled row comes first, so a working injection would comment out the others.
+      await sink.write(ids.map((id) => reading(id, NBE_TIME)));
+      expect(sink.counters).toEqual({ stored: ids.length, alreadyPresent: 0, rejected: 0, batches: 1 });
+      expect(await storedIds('temperature', NBE_TIME)).toEqual([...ids].sort());
+      const [pwned] = await root.query("SELECT COUNT(*) AS n FROM temperature WHERE device_id = 'pwned'");
+      expect(Number((pwned as { n: number }[])[0]!.n), 'no row but the batch').toBe(0);
+    });
+
+    it('MysqlAlertStore stores and marks such ids verbatim, and marks no other alert', async () => {
+      const store = new MysqlAlertStore(exposed);
+      const canary = alert('nbe-canary', NBE_TIME, 'HIGH');
+      const nasty = [alert(everyAlert, NBE_TIME, 'HIGH'), alert("nbe-a\\', 1) -- ", NBE_TIME, 'LOW'), alert('nbe-a\\\\', NBE_TIME, 'HIGH')];
+      // Stored on a connection of the file's own (the UPDATE is the point here), marked on the exposed one.
+      expect(await new MysqlAlertStore(knex).record([canary, ...nasty])).toEqual([canary, ...nasty]);
+      await store.markNotified(nasty);
+      const [rows] = await root.query('SELECT device_id, notified_at FROM temp_range_alert WHERE reading_time = ?', [toMysqlDatetime(NBE_TIME)]);
+      expect((rows as { device_id: string; notified_at: string | null }[]).map((r) => [r.device_id, r.notified_at !== null]).sort()).toEqual([[canary.reading.deviceId, false], ...nasty.map((a) => [a.reading.deviceId, true])].sort());
+      const fresh = alert("nbe-fresh\\', 1) -- ", NBE_TIME, 'HIGH');
+      expect(await store.record([canary, ...nasty, fresh]), 'the canary and the new alert wait for their notification').toEqual([canary, fresh]);
+      expect(await storedIds('temp_range_alert', NBE_TIME)).toContain(fresh.reading.deviceId);
+    });
+  });
+
   describe('MysqlAlertStore', () => {
     const alertRows = async (prefix: string) =>
       (await knex('temp_range_alert').select('device_id', 'reading_time', 'rule', 'direction', 'bound', 'source_offset', 'notified_at').where('device_id', 'like', `${prefix}%`).orderBy('id')) as {
