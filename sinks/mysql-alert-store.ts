@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { TempRangeAlert } from '../schemas/index.js';
 import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, toAlertRow, type AlertKey } from './alert-row.js';
 import { uniqueByIdentity, type AlertStore } from './alert-store.js';
+import { agreeingAlerts } from './conflicting-readings.js';
 import { insertIgnoreCounting } from './insert-ignore.js';
 import { isTransientMysqlError } from './mysql-errors.js';
 import { toMysqlDatetime } from './mysql-datetime.js';
@@ -10,7 +11,11 @@ import { chunk, quoteIdentifier, tupleIn } from './sql.js';
 /** Keys per lookup statement. */
 const KEYS_PER_STATEMENT = 500;
 
-/** Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). */
+/**
+ * Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). An alert
+ * whose reading differs from the stored `temperature` row (a conflicting duplicate, dead-lettered by
+ * the readings sink) is neither stored nor handed back for notification.
+ */
 export class MysqlAlertStore implements AlertStore {
   private readonly table = ALERT_TABLE;
 
@@ -24,9 +29,11 @@ export class MysqlAlertStore implements AlertStore {
     if (unique.length === 0) return [];
     const createdAt = this.now();
     return this.knex.transaction(async (trx) => {
-      await insertIgnoreCounting(trx, this.table, ALERT_COLUMNS, unique.map((a) => toAlertRow(a, createdAt)));
+      const agreeing = await agreeingAlerts(trx, unique);
+      if (agreeing.length === 0) return [];
+      await insertIgnoreCounting(trx, this.table, ALERT_COLUMNS, agreeing.map((a) => toAlertRow(a, createdAt)));
       const waiting = new Set<string>();
-      for (const keys of chunk(unique.map(alertKeyOf), KEYS_PER_STATEMENT)) {
+      for (const keys of chunk(agreeing.map(alertKeyOf), KEYS_PER_STATEMENT)) {
         const match = tupleIn(ALERT_KEY_COLUMNS, keys);
         const rows: unknown = await trx.raw(
           `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE notified_at IS NULL AND ${match.sql}`,
@@ -34,7 +41,7 @@ export class MysqlAlertStore implements AlertStore {
         );
         for (const key of keyRowsOf(rows)) waiting.add(alertIdentity(key));
       }
-      return unique.filter((a) => waiting.has(alertIdentity(alertKeyOf(a))));
+      return agreeing.filter((a) => waiting.has(alertIdentity(alertKeyOf(a))));
     });
   }
 
