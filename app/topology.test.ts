@@ -130,6 +130,27 @@ describe('temperature topology', () => {
     kit.close();
   });
 
+  it('dead-letters a reading whose unit symbol this reader does not know, never reading it as Fahrenheit', async () => {
+    const kit = new TemperatureTestKit({ maxTemp: 120 });
+    // A newer writer that added a unit: its enum resolves through this reader's enum default.
+    const newer = JSON.parse(JSON.stringify(temperatureReadingSchema)) as { fields: { name: string; type: { symbols?: string[] } }[] };
+    newer.fields.find((f) => f.name === 'unit')!.type.symbols!.push('KELVIN');
+    const newerId = kit.registry.register(valueSubjectFor(TOPICS.readings), newer as unknown as avro.Schema);
+    const newerType = avro.Type.forSchema(newer as avro.Schema);
+    await kit.sendRaw(writeWire(newerId, newerType.toBuffer({ deviceId: 'kelvin', readingTime: T0, temperature: 300, unit: 'KELVIN' })));
+    await kit.sendRaw(writeWire(newerId, newerType.toBuffer({ deviceId: 'kelvin-cool', readingTime: T0, temperature: 70, unit: 'KELVIN' })));
+    await kit.sendRaw(writeWire(newerId, newerType.toBuffer({ deviceId: 'celsius', readingTime: T0, temperature: 20, unit: 'CELSIUS' })));
+    expect(kit.sink.rows.map((r) => [r.device_id, r.unit])).toEqual([['celsius', 'CELSIUS']]);
+    expect(await kit.alerts()).toEqual([]);
+    const dead = kit.deadLetters();
+    expect(dead.map((d) => [d.errorClass, d.rule])).toEqual([
+      ['validation', 'unit'],
+      ['validation', 'unit'],
+    ]);
+    expect(dead[0]!.message).toContain('unit this reader does not know');
+    kit.close();
+  });
+
   it('dead-letters a record whose schema id the registry does not know', async () => {
     const kit = new TemperatureTestKit();
     await kit.sendRaw(writeWire(999, Buffer.from([0])));

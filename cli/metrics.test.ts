@@ -43,13 +43,14 @@ describe('createTopologyMetrics', () => {
 
   it('exports the readings sink totals at scrape time, adding only what is new', async () => {
     const metrics = createTopologyMetrics();
-    let counters = { stored: 5, alreadyPresent: 2, rejected: 1, batches: 3 };
+    let counters = { stored: 5, alreadyPresent: 2, conflicting: 4, rejected: 1, batches: 3 };
     metrics.setReadingsSink(() => counters);
     expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'stored' })).toBe(5);
     expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'already_present' })).toBe(2);
+    expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'conflicting' })).toBe(4);
     expect(await valueOf(metrics, 'readings_rows_total', { outcome: 'rejected' })).toBe(1);
     expect(await valueOf(metrics, 'readings_transactions_total')).toBe(3);
-    counters = { stored: 12, alreadyPresent: 2, rejected: 1, batches: 5 };
+    counters = { stored: 12, alreadyPresent: 2, conflicting: 4, rejected: 1, batches: 5 };
     const text = await metrics.registry.metrics();
     expect(text).toContain('tempstream_readings_rows_total{outcome="stored"} 12');
     expect(text).toContain('tempstream_readings_transactions_total 5');

@@ -17,7 +17,7 @@ export interface TopologyMetrics {
   setAlertWriter(read: () => AlertCounters): void;
 }
 
-const ROW_OUTCOMES = { stored: 'stored', alreadyPresent: 'already_present', rejected: 'rejected' } as const;
+const ROW_OUTCOMES = { stored: 'stored', alreadyPresent: 'already_present', conflicting: 'conflicting', rejected: 'rejected' } as const;
 
 export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
   const registry = new Registry();
@@ -34,7 +34,7 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
   let readLag: () => Promise<{ topic: string; partition: number; lag: number }[]> = () => Promise.resolve([]);
   let readSink: () => ReadingsSinkCounters | undefined = () => undefined;
   // The sink keeps running totals; a Counter takes increments, so each scrape adds what is new.
-  let sinkSeen: ReadingsSinkCounters = { stored: 0, alreadyPresent: 0, rejected: 0, batches: 0 };
+  let sinkSeen: ReadingsSinkCounters = { stored: 0, alreadyPresent: 0, conflicting: 0, rejected: 0, batches: 0 };
   const catchUp = (): void => {
     const now = readSink();
     if (!now) return;
@@ -46,7 +46,7 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
   };
   const rows = new Counter({
     name: `${prefix}readings_rows_total`,
-    help: 'Readings by what the table did with them: stored, already_present (a redelivery), rejected (cannot be stored)',
+    help: 'Readings by what the table did with them: stored, already_present (a redelivery), conflicting (same device and time, other values: dead-lettered), rejected (cannot be stored)',
     labelNames: ['outcome'],
     registers: [registry],
     collect: catchUp,

@@ -4,8 +4,14 @@
  * the schemas' fields, and typed samples validate).
  */
 
-export const TEMPERATURE_UNITS = ['FAHRENHEIT', 'CELSIUS'] as const;
+/** The enum's symbols. UNKNOWN stands for a writer's symbol this reader does not know: never a measured unit. */
+export const TEMPERATURE_UNITS = ['FAHRENHEIT', 'CELSIUS', 'UNKNOWN'] as const;
 export type TemperatureUnit = (typeof TEMPERATURE_UNITS)[number];
+
+/** The units a temperature can be read in: every symbol but UNKNOWN. */
+export const MEASURED_UNITS = ['FAHRENHEIT', 'CELSIUS'] as const satisfies readonly TemperatureUnit[];
+export type MeasuredUnit = (typeof MEASURED_UNITS)[number];
+export const isMeasuredUnit = (unit: string): unit is MeasuredUnit => (MEASURED_UNITS as readonly string[]).includes(unit);
 
 export const ALERT_DIRECTIONS = ['HIGH', 'LOW'] as const;
 export type AlertDirection = (typeof ALERT_DIRECTIONS)[number];

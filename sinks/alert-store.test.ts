@@ -46,16 +46,20 @@ describe('MysqlAlertStore', () => {
     const db = fakeKnex((sql) =>
       sql.startsWith('INSERT')
         ? insertResult(1, 1)
-        : // The second alert was stored and notified before: not returned. Dates may come back as Date objects.
-          [[{ device_id: 'a', reading_time: new Date(Date.UTC(2026, 0, 1, 10)), rule: 'temp-range', direction: 'HIGH' }]],
+        : sql.includes('FROM `temperature`')
+          ? [[]] // no reading stored yet: nothing to disagree with
+          : // The second alert was stored and notified before: not returned. Dates may come back as Date objects.
+            [[{ device_id: 'a', reading_time: new Date(Date.UTC(2026, 0, 1, 10)), rule: 'temp-range', direction: 'HIGH' }]],
     );
     const store = new MysqlAlertStore(db.knex, () => Date.UTC(2026, 0, 2));
     const waiting = await store.record([alert('a'), alert('b'), alert('a', '2')]);
     expect(waiting.map((a) => a.reading.deviceId)).toEqual(['a']);
-    expect(db.calls.map((c) => c.inTransaction)).toEqual([true, true]);
-    expect(db.calls[0]!.sql).toMatch(/^INSERT IGNORE INTO `temp_range_alert` /);
-    expect(db.calls[0]!.sql.split("'temp-range'")).toHaveLength(3); // two rows: deduplicated before insert
-    expect(db.calls[1]!.sql).toBe(
+    expect(db.calls.map((c) => c.inTransaction)).toEqual([true, true, true]);
+    // First the stored readings the alerts must agree with, locked until commit.
+    expect(db.calls[0]!.sql).toMatch(/^SELECT device_id, reading_time, temperature, unit FROM `temperature` WHERE .* LOCK IN SHARE MODE$/);
+    expect(db.calls[1]!.sql).toMatch(/^INSERT IGNORE INTO `temp_range_alert` /);
+    expect(db.calls[1]!.sql.split("'temp-range'")).toHaveLength(3); // two rows: deduplicated before insert
+    expect(db.calls[2]!.sql).toBe(
       'SELECT `device_id`, `reading_time`, `rule`, `direction` FROM `temp_range_alert` WHERE notified_at IS NULL AND notify_status IS NULL AND (`device_id`, `reading_time`, `rule`, `direction`) IN ((?, ?, ?, ?), (?, ?, ?, ?))',
     );
     expect(db.outcomes).toEqual(['commit']);

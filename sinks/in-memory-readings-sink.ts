@@ -1,12 +1,13 @@
 import type { TemperatureReading } from '../schemas/index.js';
-import type { BatchOutcome, BatchWriter, StreamRecord } from '../topology/index.js';
+import type { BatchOutcome, BatchWriter, StreamRecord, TopologyError } from '../topology/index.js';
+import { conflictError, sameValues } from './conflicting-readings.js';
 import { ReadingsTally, type ReadingsSinkCounters } from './readings-sink-counters.js';
 import { splitStorable } from './split-storable.js';
 import { temperatureRowIdentity, type TemperatureRow } from './temperature-row.js';
 
 /**
  * Table `temperature` in memory, for tests and the default cucumber world: the same row mapping, the
- * same refusals and the same UNIQUE(device_id, reading_time) as the MySQL sink.
+ * same refusals (conflicting duplicates included) and the same UNIQUE(device_id, reading_time) as the MySQL sink.
  */
 export class InMemoryReadingsSink implements BatchWriter<StreamRecord<string | null, TemperatureReading>> {
   readonly name = 'memory-temperature';
@@ -25,16 +26,23 @@ export class InMemoryReadingsSink implements BatchWriter<StreamRecord<string | n
   }
 
   write(batch: readonly StreamRecord<string | null, TemperatureReading>[]): Promise<BatchOutcome> {
-    const { rows, rejected } = splitStorable(this.name, batch, this.now());
+    const { rows, rowIndices, rejected: unstorable } = splitStorable(this.name, batch, this.now());
+    const rejected = new Map<number, TopologyError>(unstorable);
     let inserted = 0;
-    for (const row of rows) {
+    let conflicting = 0;
+    rows.forEach((row, i) => {
       const identity = temperatureRowIdentity(row);
-      if (this.table.has(identity)) continue;
-      this.table.set(identity, row);
-      inserted++;
-    }
-    if (rows.length > 0) this.tally.add({ stored: inserted, alreadyPresent: rows.length - inserted, batches: 1 });
-    this.tally.add({ rejected: rejected.size });
+      const kept = this.table.get(identity);
+      if (!kept) {
+        this.table.set(identity, row);
+        inserted++;
+      } else if (!sameValues(kept, row)) {
+        rejected.set(rowIndices[i]!, conflictError(row, kept));
+        conflicting++;
+      }
+    });
+    if (rows.length > 0) this.tally.add({ stored: inserted, alreadyPresent: rows.length - inserted - conflicting, conflicting, batches: 1 });
+    this.tally.add({ rejected: unstorable.size });
     return Promise.resolve({ rejected });
   }
 }

@@ -12,6 +12,20 @@ export interface CreateKnexOptions {
 }
 
 /**
+ * The sql_mode of every pooled connection, whatever the server's global mode: MySQL 8's default
+ * (strict, no zero dates). The sinks inline values escaped with backslashes (insert-ignore.ts), and
+ * mysql2 formats bindings the same way; a server running NO_BACKSLASH_ESCAPES would read `\'` in a
+ * device id as the end of the string. Pinning the mode rules that out, and ANSI_QUOTES or
+ * PAD_CHAR_TO_FULL_LENGTH, which would change what the statements mean, with it.
+ */
+export const SESSION_SQL_MODE = 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+
+/** The part of a mysql2 callback connection the pool hook uses. */
+interface PooledConnection {
+  query(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/**
  * A knex instance on mysql2 from `mysql://user:password@host:3306/database`. `?ssl=true` in the URL
  * turns TLS on too. Dates: DATETIME values come back as UTC text (`dateStrings`), the form the sinks
  * write, so no time zone is applied on either side.
@@ -38,7 +52,14 @@ export function createKnex(mysqlUrl: string, options: CreateKnexOptions = {}): K
       bigNumberStrings: true,
       ssl: sslWanted === false ? undefined : sslWanted === true ? {} : { ...sslWanted },
     },
-    pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
+    pool: {
+      min: options.pool?.min ?? 0,
+      max: options.pool?.max ?? 10,
+      // Before the connection serves any query; a failure discards it and fails the acquire.
+      afterCreate: (connection: PooledConnection, done: (error: Error | null, connection: PooledConnection) => void) => {
+        connection.query(`SET SESSION sql_mode = '${SESSION_SQL_MODE}'`, (error) => done(error, connection));
+      },
+    },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
     log: options.logger ? knexLog(options.logger) : undefined,
   });

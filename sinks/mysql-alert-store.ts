@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { TempRangeAlert } from '../schemas/index.js';
 import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, cutToCharacters, MAX_NOTIFY_ERROR_LENGTH, NOTIFY_STATUS, toAlertRow, type AlertKey } from './alert-row.js';
 import { uniqueByIdentity, type AlertStore, type NotifyFailure } from './alert-store.js';
+import { agreeingAlerts } from './conflicting-readings.js';
 import { insertIgnoreCounting } from './insert-ignore.js';
 import { isTransientMysqlError } from './mysql-errors.js';
 import { toMysqlDatetime } from './mysql-datetime.js';
@@ -13,7 +14,11 @@ const KEYS_PER_STATEMENT = 500;
 /** Neither notified nor given up on: a person is still to be told. */
 const NOT_SETTLED = 'notified_at IS NULL AND notify_status IS NULL';
 
-/** Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). */
+/**
+ * Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). An alert
+ * whose reading differs from the stored `temperature` row (a conflicting duplicate, dead-lettered by
+ * the readings sink) is neither stored nor handed back for notification.
+ */
 export class MysqlAlertStore implements AlertStore {
   private readonly table = ALERT_TABLE;
 
@@ -27,9 +32,11 @@ export class MysqlAlertStore implements AlertStore {
     if (unique.length === 0) return [];
     const createdAt = this.now();
     return this.knex.transaction(async (trx) => {
-      await insertIgnoreCounting(trx, this.table, ALERT_COLUMNS, unique.map((a) => toAlertRow(a, createdAt)));
+      const agreeing = await agreeingAlerts(trx, unique);
+      if (agreeing.length === 0) return [];
+      await insertIgnoreCounting(trx, this.table, ALERT_COLUMNS, agreeing.map((a) => toAlertRow(a, createdAt)));
       const waiting = new Set<string>();
-      for (const keys of chunk(unique.map(alertKeyOf), KEYS_PER_STATEMENT)) {
+      for (const keys of chunk(agreeing.map(alertKeyOf), KEYS_PER_STATEMENT)) {
         const match = tupleIn(ALERT_KEY_COLUMNS, keys);
         const rows: unknown = await trx.raw(
           `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE ${NOT_SETTLED} AND ${match.sql}`,
@@ -37,7 +44,7 @@ export class MysqlAlertStore implements AlertStore {
         );
         for (const key of keyRowsOf(rows)) waiting.add(alertIdentity(key));
       }
-      return unique.filter((a) => waiting.has(alertIdentity(alertKeyOf(a))));
+      return agreeing.filter((a) => waiting.has(alertIdentity(alertKeyOf(a))));
     });
   }
 

@@ -16,12 +16,17 @@ const record = (deviceId: string, temperature = 70, readingTime = NOW): StreamRe
 
 describe('MysqlReadingsSink', () => {
   it('writes a batch as one multi-row INSERT IGNORE in one transaction and counts rows already present', async () => {
-    const db = fakeKnex(() => insertResult(2, 1)); // 3 rows, 2 new, 1 duplicate warning
+    // 3 rows, 2 new, 1 duplicate warning; the skipped row has the values of the stored one.
+    const stored = [{ device_id: 'a', reading_time: '2026-01-01 00:00:00.000', temperature: 70, unit: 'FAHRENHEIT' }];
+    const db = fakeKnex((sql) => (sql.startsWith('INSERT') ? insertResult(2, 1) : [stored, []]));
     const sink = new MysqlReadingsSink(db.knex, { now: () => NOW });
     const outcome = await sink.write([record('a'), record('b'), record('a')]);
     expect(outcome.rejected?.size).toBe(0);
-    expect(db.calls).toHaveLength(1);
-    expect(db.calls[0]!.inTransaction).toBe(true);
+    // A skipped row is compared with the stored one, in the same transaction.
+    expect(db.calls.map((c) => [c.sql.split(' ')[0], c.inTransaction])).toEqual([
+      ['INSERT', true],
+      ['SELECT', true],
+    ]);
     // Values arrive inlined by mysql2's escaping (one formatting pass instead of knex's plus mysql2's).
     const row = (id: string) => `('${id}', '2026-01-01 00:00:00.000', 70, 'FAHRENHEIT', '2026-01-01 00:00:00.000', 'temperature-readings', 0, '7')`;
     expect(db.calls[0]!.sql).toBe(
@@ -30,7 +35,7 @@ describe('MysqlReadingsSink', () => {
     );
     expect(db.calls[0]!.bindings).toEqual([]);
     expect(db.outcomes).toEqual(['commit']);
-    expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, rejected: 0, batches: 1 });
+    expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, conflicting: 0, rejected: 0, batches: 1 });
   });
 
   it('refuses a reading the table cannot hold on its own and writes the rest', async () => {
@@ -58,7 +63,7 @@ describe('MysqlReadingsSink', () => {
     await expect(failing).rejects.toThrow("Data truncated for column 'source_topic'");
     await expect(failing).rejects.toSatisfy((e) => e instanceof SinkError && !e.transient && !sink.isTransient(e));
     expect(db.outcomes).toEqual(['rollback']);
-    expect(sink.counters).toEqual({ stored: 0, alreadyPresent: 0, rejected: 0, batches: 0 });
+    expect(sink.counters).toEqual({ stored: 0, alreadyPresent: 0, conflicting: 0, rejected: 0, batches: 0 });
   });
 
   it('counts nothing for a batch whose transaction failed, so its retry does not count twice', async () => {

@@ -5,6 +5,8 @@ import { temperatureRowProblems, toTemperatureRow, type TemperatureRow } from '.
 
 export interface SplitBatch {
   readonly rows: TemperatureRow[];
+  /** The batch index of each row. */
+  readonly rowIndices: number[];
   /** By index in the batch, as `BatchOutcome.rejected` wants them. */
   readonly rejected: Map<number, TopologyError>;
 }
@@ -12,12 +14,16 @@ export interface SplitBatch {
 /** Separates the readings the table can hold from those it cannot, refused on their own. */
 export function splitStorable(sinkName: string, batch: readonly StreamRecord<unknown, TemperatureReading>[], receivedAtMs: number): SplitBatch {
   const rows: TemperatureRow[] = [];
+  const rowIndices: number[] = [];
   const rejected = new Map<number, TopologyError>();
   const receivedAt = toMysqlDatetime(receivedAtMs);
   batch.forEach((record, index) => {
     const problems = temperatureRowProblems(record.value);
     if (problems.length > 0) rejected.set(index, new SinkError(`${sinkName}: cannot store reading: ${problems.join('; ')}`, false));
-    else rows.push(toTemperatureRow(record, receivedAt));
+    else {
+      rows.push(toTemperatureRow(record, receivedAt));
+      rowIndices.push(index);
+    }
   });
-  return { rows, rejected };
+  return { rows, rowIndices, rejected };
 }

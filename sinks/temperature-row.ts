@@ -1,5 +1,5 @@
 import type { TemperatureReading } from '../schemas/index.js';
-import { TEMPERATURE_UNITS } from '../schemas/index.js';
+import { isMeasuredUnit } from '../schemas/index.js';
 import type { StreamRecord } from '../topology/index.js';
 import { isStorableTime, toMysqlDatetime } from './mysql-datetime.js';
 
@@ -47,7 +47,7 @@ export function temperatureRowProblems(reading: TemperatureReading): string[] {
   if (reading.deviceId.length === 0 || !hasAtMostCharacters(reading.deviceId, MAX_DEVICE_ID_LENGTH)) problems.push(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
   if (!isStorableTime(reading.readingTime)) problems.push(`readingTime ${reading.readingTime} is not a storable time`);
   if (!Number.isFinite(reading.temperature)) problems.push(`temperature ${reading.temperature} is not a finite number`);
-  if (!(TEMPERATURE_UNITS as readonly string[]).includes(reading.unit)) problems.push(`unit ${String(reading.unit)} is unknown`);
+  if (!isMeasuredUnit(reading.unit)) problems.push(`unit ${String(reading.unit)} is unknown`);
   return problems;
 }
 

@@ -1,3 +1,4 @@
+import { isMeasuredUnit } from '../../schemas/index.js';
 import { isStorableTime } from '../../sinks/mysql-datetime.js';
 import { MAX_DEVICE_ID_LENGTH, hasAtMostCharacters } from '../../sinks/temperature-row.js';
 import type { Constraint } from './rule.js';
@@ -6,7 +7,10 @@ import type { Constraint } from './rule.js';
 export const LEGAL_MIN_F = 32;
 export const LEGAL_MAX_F = 132;
 
-/** `legal-range`: 32 °F ≤ temperature ≤ 132 °F after converting Celsius; NaN and infinities are outside. */
+/**
+ * `legal-range`: 32 °F ≤ temperature ≤ 132 °F after converting Celsius; NaN and infinities are outside.
+ * A reading in a unit this reader does not know has no range to be in: the `unit` rule judges it.
+ */
 export function legalRange(range: { minF?: number; maxF?: number } = {}): Constraint {
   const minF = range.minF ?? LEGAL_MIN_F;
   const maxF = range.maxF ?? LEGAL_MAX_F;
@@ -15,7 +19,7 @@ export function legalRange(range: { minF?: number; maxF?: number } = {}): Constr
     name: 'legal-range',
     description: `temperature must be between ${minF}°F and ${maxF}°F, both included`,
     // Written so that NaN fails: every comparison with NaN is false.
-    holds: ({ fahrenheit }) => fahrenheit >= minF && fahrenheit <= maxF,
+    holds: ({ reading, fahrenheit }) => !isMeasuredUnit(reading.unit) || (fahrenheit >= minF && fahrenheit <= maxF),
     explain: ({ reading, fahrenheit }) => {
       const shown = reading.unit === 'CELSIUS' ? `${reading.temperature}°C (${fahrenheit}°F)` : `${reading.temperature}°F`;
       if (!Number.isFinite(reading.temperature)) return `temperature ${reading.temperature} is not a number a sensor can report (legal: ${minF}°F to ${maxF}°F)`;
@@ -49,5 +53,19 @@ export function readingTimeStorable(): Constraint {
     description: 'readingTime must be between 1970-01-01 and 9999-12-31 (UTC)',
     holds: ({ reading: { readingTime } }) => isStorableTime(readingTime),
     explain: ({ reading: { readingTime } }) => `readingTime ${readingTime} is not between 1970-01-01 and 9999-12-31 (UTC)`,
+  };
+}
+
+/**
+ * `unit`: FAHRENHEIT or CELSIUS. A writer's symbol this reader does not know resolves to UNKNOWN (the
+ * schema's enum default), so a new unit is refused with a clear reason instead of read as Fahrenheit.
+ */
+export function unitKnown(): Constraint {
+  return {
+    kind: 'constraint',
+    name: 'unit',
+    description: 'unit must be FAHRENHEIT or CELSIUS',
+    holds: ({ reading: { unit } }) => isMeasuredUnit(unit),
+    explain: ({ reading: { unit } }) => `unit ${unit}: the writer used a unit this reader does not know (it knows FAHRENHEIT and CELSIUS)`,
   };
 }

@@ -3,7 +3,7 @@ import type { TemperatureReading } from '../../schemas/index.js';
 /** A reading and what every rule wants to know of it, computed once. */
 export interface ReadingFacts {
   readonly reading: TemperatureReading;
-  /** The temperature in degrees Fahrenheit: every limit is stated in °F. */
+  /** The temperature in degrees Fahrenheit: every limit is stated in °F. NaN when the unit is UNKNOWN. */
   readonly fahrenheit: number;
 }
 
@@ -16,6 +16,9 @@ export function toFahrenheit(reading: Pick<TemperatureReading, 'temperature' | '
       return reading.temperature;
     case 'CELSIUS':
       return celsiusToFahrenheit(reading.temperature);
+    case 'UNKNOWN':
+      // No conversion exists; NaN fails every comparison, so no limit can fire. The `unit` rule refuses it.
+      return Number.NaN;
   }
 }
 

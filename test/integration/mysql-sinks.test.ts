@@ -6,7 +6,7 @@ import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js'
 import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MIGRATIONS, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
 import { freePort } from '../../stack/harness.js';
-import { BatchingSink, DEFAULT_BATCHING, SinkError, systemClock, type BatchWriter, type StreamRecord, type TopologyError } from '../../topology/index.js';
+import { BatchingSink, DEFAULT_BATCHING, SinkError, systemClock, ValidationError, type BatchWriter, type StreamRecord, type TopologyError } from '../../topology/index.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, type TestDatabase } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
@@ -156,11 +156,11 @@ describe('the MySQL sinks on the real server', () => {
       expect((failure as SinkError).message).toMatch(/would have changed values/);
       expect(sink.isTransient(failure), 'a value the table cannot hold is permanent').toBe(false);
       expect(await countWhere('temperature', 'device_id', 'txn-')).toBe(0);
-      expect(sink.counters).toEqual({ stored: 0, alreadyPresent: 0, rejected: 0, batches: 0 });
+      expect(sink.counters).toEqual({ stored: 0, alreadyPresent: 0, conflicting: 0, rejected: 0, batches: 0 });
 
       await sink.write(good);
       expect(await countWhere('temperature', 'device_id', 'txn-')).toBe(MAX_ROWS_PER_STATEMENT);
-      expect(sink.counters).toEqual({ stored: MAX_ROWS_PER_STATEMENT, alreadyPresent: 0, rejected: 0, batches: 1 });
+      expect(sink.counters).toEqual({ stored: MAX_ROWS_PER_STATEMENT, alreadyPresent: 0, conflicting: 0, rejected: 0, batches: 1 });
     });
 
     it('counts a reading delivered twice as already present and keeps the first delivery', async () => {
@@ -169,14 +169,54 @@ describe('the MySQL sinks on the real server', () => {
       const other = reading('dup-2', T0, 20, 'CELSIUS');
       const again = { ...first, source: { ...first.source, offset: String(nextOffset++) } };
       await sink.write([first, other, again]);
-      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, rejected: 0, batches: 1 });
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, conflicting: 0, rejected: 0, batches: 1 });
       // A whole batch redelivered (a replay, a restart before the commit): nothing new.
       await sink.write([first, other]);
-      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 3, rejected: 0, batches: 2 });
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 3, conflicting: 0, rejected: 0, batches: 2 });
       expect(await temperatureRows(['dup-1', 'dup-2'])).toEqual([
         { device_id: 'dup-1', reading_time: toMysqlDatetime(T0), temperature: 71.5, unit: 'FAHRENHEIT', source_topic: 'temperature-readings', source_partition: 0, source_offset: first.source.offset },
         { device_id: 'dup-2', reading_time: toMysqlDatetime(T0), temperature: 20, unit: 'CELSIUS', source_topic: 'temperature-readings', source_partition: 0, source_offset: other.source.offset },
       ]);
+    });
+
+    it('dead-letters a reading that contradicts the stored one as conflicting-duplicate; a true redelivery stays already present', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      const T1 = T0 + 4 * 86_400_000;
+      const first = reading('conf-1', T1, 70);
+      await sink.write([first]);
+      const redelivered = { ...first, source: { ...first.source, offset: String(nextOffset++) } };
+      const batch = [redelivered, reading('conf-1', T1, 71), reading('conf-1', T1, 70, 'CELSIUS'), reading('conf-2', T1, 80), reading('conf-2', T1, 81)];
+      const outcome = await sink.write(batch);
+      expect([...(outcome.rejected?.keys() ?? [])].sort()).toEqual([1, 2, 4]);
+      for (const error of outcome.rejected?.values() ?? []) {
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).rule).toBe('conflicting-duplicate');
+      }
+      expect(outcome.rejected?.get(1)?.message).toMatch(/71.*FAHRENHEIT.*70.*FAHRENHEIT/);
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 1, conflicting: 3, rejected: 0, batches: 2 });
+      expect((await temperatureRows(['conf-1', 'conf-2'])).map((r) => [r.device_id, r.temperature, r.unit])).toEqual([
+        ['conf-1', 70, 'FAHRENHEIT'],
+        ['conf-2', 80, 'FAHRENHEIT'],
+      ]);
+    });
+
+    it('keeps no alert of a reading whose row says otherwise, whichever reaches MySQL first', async () => {
+      const sink = new MysqlReadingsSink(knex);
+      const store = new MysqlAlertStore(knex);
+      const T1 = T0 + 5 * 86_400_000;
+      // The row first: the alert of a conflicting reading is not kept; one that matches its row is.
+      await sink.write([reading('agree-row-first', T1, 70), reading('agree-match', T1, 125.5)]);
+      const contradicted = alert('agree-row-first', T1, 'HIGH');
+      const matching = alert('agree-match', T1, 'HIGH');
+      expect(await store.record([contradicted, matching])).toEqual([matching]);
+      // The alert first (it outran the first reading's row): the conflicting reading's write removes it.
+      const early = alert('agree-alert-first', T1, 'HIGH');
+      expect(await store.record([early])).toEqual([early]);
+      await sink.write([reading('agree-alert-first', T1, 70)]);
+      const outcome = await sink.write([reading('agree-alert-first', T1, 125.5)]);
+      expect([...(outcome.rejected?.keys() ?? [])]).toEqual([0]);
+      const kept = await knex<{ device_id: string; temperature: number }>('temp_range_alert').where('reading_time', toMysqlDatetime(T1)).orderBy('device_id').select('device_id', 'temperature');
+      expect(kept.map((r) => [r.device_id, r.temperature])).toEqual([['agree-match', 125.5]]);
     });
 
     it('stores device ids with SQL metacharacters and non-ASCII characters verbatim', async () => {
@@ -199,7 +239,7 @@ describe('the MySQL sinks on the real server', () => {
       // The writer alone: it says which item it refused, and writes the others.
       const outcome = await sink.write(batch);
       expect([...(outcome.rejected?.keys() ?? [])]).toEqual([1]);
-      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 0, rejected: 1, batches: 1 });
+      expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 0, conflicting: 0, rejected: 1, batches: 1 });
 
       // As the engine feeds it: through a BatchingSink, each record gets its own fate.
       const again = [reading('len-ok-2', T0), reading(tooLong, T0 + 1), reading('len-ok-3', T0)];
@@ -242,6 +282,71 @@ describe('the MySQL sinks on the real server', () => {
       } finally {
         await nowhere.destroy();
       }
+    });
+  });
+
+  describe("with the server's global sql_mode NO_BACKSLASH_ESCAPES", () => {
+    // The sinks inline values escaped with backslashes; under NO_BACKSLASH_ESCAPES a backslash is a
+    // plain character, so `\'` would end the string. createKnex pins every pooled connection's mode.
+    // Ids below fit VARCHAR(64) and hold no quote of their own but the one after the backslash
+    // (the escaper would double any other), so before the pin each one is a working injection.
+    const smuggledRow = "\\',NOW(),0,0,NOW(),0,0,0),(0x70776e6564,NOW(),0,0,NOW(),0,0,0)#"; // adds a row 'pwned', drops the rest
+    const everyAlert = "\\',0,0,0)) OR 1=1#"; // widens an UPDATE's WHERE to every row
+    const NBE_TIME = T0 + 3 * 86_400_000; // a day no other test writes
+    let previousMode: string;
+    let exposed: Knex;
+
+    /** Every device id stored at one reading time, read on the root connection (opened before the mode changed). */
+    const storedIds = async (table: string, readingTime: number): Promise<string[]> => {
+      const [rows] = await root.query(`SELECT device_id FROM \`${table}\` WHERE reading_time = ? ORDER BY device_id`, [toMysqlDatetime(readingTime)]);
+      return (rows as { device_id: string }[]).map((r) => r.device_id).sort();
+    };
+
+    beforeAll(async () => {
+      const [rows] = await root.query('SELECT @@GLOBAL.sql_mode AS mode');
+      previousMode = (rows as { mode: string }[])[0]!.mode;
+      // Only connections opened from now on take the global mode: a knex of its own, created after.
+      await root.query("SET GLOBAL sql_mode = CONCAT_WS(',', NULLIF(@@GLOBAL.sql_mode, ''), 'NO_BACKSLASH_ESCAPES')");
+      exposed = createKnex(db.url, { pool: { max: 2 } });
+    });
+
+    afterAll(async () => {
+      await exposed?.destroy();
+      // The stack is shared with the next test files: give the server its own mode back.
+      if (previousMode !== undefined) await root.query('SET GLOBAL sql_mode = ?', [previousMode]);
+    });
+
+    it('runs each pooled connection in a known mode: strict, with backslash escapes', async () => {
+      const [[server]] = (await exposed.raw('SELECT @@GLOBAL.sql_mode AS mode')) as [[{ mode: string }]];
+      expect(server.mode, 'the test set the server up as intended').toContain('NO_BACKSLASH_ESCAPES');
+      const [[session]] = (await exposed.raw('SELECT @@SESSION.sql_mode AS mode')) as [[{ mode: string }]];
+      expect(session.mode.split(',')).not.toContain('NO_BACKSLASH_ESCAPES');
+      expect(session.mode.split(',')).toContain('STRICT_TRANS_TABLES');
+    });
+
+    it('MysqlReadingsSink stores ids with backslashes and quotes verbatim and executes nothing else', async () => {
+      const sink = new MysqlReadingsSink(exposed);
+      const ids = [smuggledRow, "nbe-x\\', 1) -- ", 'nbe-back\\slash', "nbe-it's", 'nbe-\\\\', "nbe-'\\''"];
+      // The smuggled row comes first, so a working injection would comment out the others.
+      await sink.write(ids.map((id) => reading(id, NBE_TIME)));
+      expect(sink.counters).toEqual({ stored: ids.length, alreadyPresent: 0, conflicting: 0, rejected: 0, batches: 1 });
+      expect(await storedIds('temperature', NBE_TIME)).toEqual([...ids].sort());
+      const [pwned] = await root.query("SELECT COUNT(*) AS n FROM temperature WHERE device_id = 'pwned'");
+      expect(Number((pwned as { n: number }[])[0]!.n), 'no row but the batch').toBe(0);
+    });
+
+    it('MysqlAlertStore stores and marks such ids verbatim, and marks no other alert', async () => {
+      const store = new MysqlAlertStore(exposed);
+      const canary = alert('nbe-canary', NBE_TIME, 'HIGH');
+      const nasty = [alert(everyAlert, NBE_TIME, 'HIGH'), alert("nbe-a\\', 1) -- ", NBE_TIME, 'LOW'), alert('nbe-a\\\\', NBE_TIME, 'HIGH')];
+      // Stored on a connection of the file's own (the UPDATE is the point here), marked on the exposed one.
+      expect(await new MysqlAlertStore(knex).record([canary, ...nasty])).toEqual([canary, ...nasty]);
+      await store.markNotified(nasty);
+      const [rows] = await root.query('SELECT device_id, notified_at FROM temp_range_alert WHERE reading_time = ?', [toMysqlDatetime(NBE_TIME)]);
+      expect((rows as { device_id: string; notified_at: string | null }[]).map((r) => [r.device_id, r.notified_at !== null]).sort()).toEqual([[canary.reading.deviceId, false], ...nasty.map((a) => [a.reading.deviceId, true])].sort());
+      const fresh = alert("nbe-fresh\\', 1) -- ", NBE_TIME, 'HIGH');
+      expect(await store.record([canary, ...nasty, fresh]), 'the canary and the new alert wait for their notification').toEqual([canary, fresh]);
+      expect(await storedIds('temp_range_alert', NBE_TIME)).toContain(fresh.reading.deviceId);
     });
   });
 
