@@ -1,4 +1,5 @@
-// cucumber-js profiles. TypeScript support files load through tsx: run with NODE_OPTIONS='--import tsx'.
+// cucumber-js profiles. TypeScript support files load through tsx: run with NODE_OPTIONS='--import tsx'
+// (`npm run test:features` and scripts/run-tests.mjs add it; tsx refuses cucumber's `loader` option).
 // No `format` here: the test runner passes its own, and two formatters may not both write to stdout.
 const common = {
   paths: ['features/**/*.feature'],
