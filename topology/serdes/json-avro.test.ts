@@ -5,11 +5,11 @@ import { jsonAvroSerde } from './json-avro.js';
 
 const schema: avro.Schema = {
   type: 'record',
-  name: 'Reading',
-  namespace: 'iot',
+  name: 'Sample',
+  namespace: 'lab',
   fields: [
-    { name: 'sensorId', type: 'string' },
-    { name: 'celsius', type: 'double' },
+    { name: 'sourceId', type: 'string' },
+    { name: 'level', type: 'double' },
     { name: 'count', type: 'int', default: 0 },
     { name: 'unit', type: 'string', default: 'C' },
     { name: 'note', type: ['null', 'string'], default: null },
@@ -27,18 +27,18 @@ const schema: avro.Schema = {
   ],
 };
 
-interface Reading {
-  sensorId: string;
-  celsius: number;
+interface Sample {
+  sourceId: string;
+  level: number;
   count: number;
   unit: string;
   note: string | null;
   loc: { lat: number; datum: string };
 }
 
-const serde = jsonAvroSerde<Reading>(schema);
+const serde = jsonAvroSerde<Sample>(schema);
 const bytes = (text: string) => Buffer.from(text, 'utf8');
-const full: Reading = { sensorId: 's-1', celsius: 21.5, count: 3, unit: 'F', note: 'hi', loc: { lat: 52.1, datum: 'ED50' } };
+const full: Sample = { sourceId: 's-1', level: 21.5, count: 3, unit: 'F', note: 'hi', loc: { lat: 52.1, datum: 'ED50' } };
 
 /** The DeserializationError `fn` throws (fails the test if it throws nothing or something else). */
 function deserializationErrorOf(fn: () => unknown): DeserializationError {
@@ -53,11 +53,11 @@ function deserializationErrorOf(fn: () => unknown): DeserializationError {
 
 describe('jsonAvroSerde', () => {
   it('is named after the record', () => {
-    expect(serde.name).toBe('json<iot.Reading>');
+    expect(serde.name).toBe('json<lab.Sample>');
   });
 
   it('accepts a ready avsc Type as well as a schema', () => {
-    const fromType = jsonAvroSerde<Reading>(avro.Type.forSchema(schema));
+    const fromType = jsonAvroSerde<Sample>(avro.Type.forSchema(schema));
     expect(fromType.deserialize(bytes(JSON.stringify(full)), 't')).toEqual(full);
   });
 
@@ -66,35 +66,35 @@ describe('jsonAvroSerde', () => {
   });
 
   it('fills the defaults of missing fields, in nested records too', () => {
-    const value = serde.deserialize(bytes('{"sensorId":"s-1","celsius":20,"loc":{"lat":1}}'), 't');
-    expect(value).toEqual({ sensorId: 's-1', celsius: 20, count: 0, unit: 'C', note: null, loc: { lat: 1, datum: 'WGS84' } });
+    const value = serde.deserialize(bytes('{"sourceId":"s-1","level":20,"loc":{"lat":1}}'), 't');
+    expect(value).toEqual({ sourceId: 's-1', level: 20, count: 0, unit: 'C', note: null, loc: { lat: 1, datum: 'WGS84' } });
   });
 
   it('refuses a missing field without default, naming it', () => {
-    const err = deserializationErrorOf(() => serde.deserialize(bytes('{"celsius":20,"loc":{"lat":1}}'), 't'));
-    expect(err.message).toBe('json<iot.Reading>: does not fit the schema: sensorId: got nothing');
+    const err = deserializationErrorOf(() => serde.deserialize(bytes('{"level":20,"loc":{"lat":1}}'), 't'));
+    expect(err.message).toBe('json<lab.Sample>: does not fit the schema: sourceId: got nothing');
   });
 
   it('refuses a wrong type with the path of the field, nested fields included', () => {
-    const err = deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":"warm","loc":{"lat":"north"}}'), 't'));
-    expect(err.message).toContain('celsius: got "warm"');
+    const err = deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":"warm","loc":{"lat":"north"}}'), 't'));
+    expect(err.message).toContain('level: got "warm"');
     expect(err.message).toContain('loc.lat: got "north"');
   });
 
   it('refuses NaN-like values: the string "NaN" for a double, an overflowing number for an int', () => {
-    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":"NaN","loc":{"lat":1}}'), 't')).message).toContain('celsius: got "NaN"');
-    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":1,"count":1e999,"loc":{"lat":1}}'), 't')).message).toContain('count: got Infinity');
-    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":"s","celsius":1,"count":1.5,"loc":{"lat":1}}'), 't')).message).toContain('count: got 1.5');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":"NaN","loc":{"lat":1}}'), 't')).message).toContain('level: got "NaN"');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":1,"count":1e999,"loc":{"lat":1}}'), 't')).message).toContain('count: got Infinity');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":1,"count":1.5,"loc":{"lat":1}}'), 't')).message).toContain('count: got 1.5');
   });
 
   it('refuses bytes that are not JSON', () => {
-    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sensorId":'), 't')).message).toMatch(/^json<iot.Reading>: not JSON: /);
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":'), 't')).message).toMatch(/^json<lab.Sample>: not JSON: /);
   });
 
   it('refuses a JSON value that is not an object, and a null value', () => {
     expect(deserializationErrorOf(() => serde.deserialize(bytes('null'), 't')).message).toContain('(root): got null');
     expect(deserializationErrorOf(() => serde.deserialize(bytes('42'), 't')).message).toContain('(root): got 42');
-    expect(deserializationErrorOf(() => serde.deserialize(null, 't')).message).toBe('json<iot.Reading>: the value is null');
+    expect(deserializationErrorOf(() => serde.deserialize(null, 't')).message).toBe('json<lab.Sample>: the value is null');
   });
 
   it('writes a valid value as JSON', () => {
@@ -104,14 +104,14 @@ describe('jsonAvroSerde', () => {
   });
 
   it('refuses to write a value that does not fit, as a ProductionError naming the path', () => {
-    const bad = { ...full, count: Number.NaN, loc: { lat: 'x', datum: 'd' } } as unknown as Reading;
+    const bad = { ...full, count: Number.NaN, loc: { lat: 'x', datum: 'd' } } as unknown as Sample;
     expect(() => serde.serialize(bad, 't')).toThrow(ProductionError);
     expect(() => serde.serialize(bad, 't')).toThrow('value does not fit the schema: count: got NaN; loc.lat: got "x"');
   });
 
   it('refuses a bigint with a ProductionError rather than crashing while describing it', () => {
-    const bad = { ...full, celsius: 10n } as unknown as Reading;
+    const bad = { ...full, level: 10n } as unknown as Sample;
     expect(() => serde.serialize(bad, 't')).toThrow(ProductionError);
-    expect(() => serde.serialize(bad, 't')).toThrow('celsius: got 10n');
+    expect(() => serde.serialize(bad, 't')).toThrow('level: got 10n');
   });
 });
