@@ -71,6 +71,22 @@ describe('redactUrl', () => {
     expect(redactUrl('connect mysql://a:b@h/d failed; also http://c:d@e/')).toBe('connect mysql://a:***@h/d failed; also http://c:***@e/');
     expect(redactUrl('http://host:8081/path')).toBe('http://host:8081/path');
   });
+
+  it.each([
+    ['an empty user', 'mysql://:pw-secret@db:3306/x', 'mysql://:***@db:3306/x'],
+    ['an unescaped @ in the password', 'mysql://u:p@w-secret@db:3306/x', 'mysql://u:***@db:3306/x'],
+    ['a space in the password', 'mysql://u:pw secret@db:3306/x', 'mysql://u:***@db:3306/x'],
+    ['all three, quoted in an error', "connect to 'mysql://:a b@c@db/x' failed", "connect to 'mysql://:***@db/x' failed"],
+    ['two URLs on one line', 'mysql://u:p@q@h/d then http://c:d e@r:1/', 'mysql://u:***@h/d then http://c:***@r:1/'],
+  ])('masks a password with %s', (_, text, masked) => {
+    expect(redactUrl(text)).toBe(masked);
+    expect(redactUrl(text)).not.toMatch(/secret|p@q|a b|d e/);
+  });
+
+  it('leaves URLs without a password alone', () => {
+    expect(redactUrl('mysql://root@localhost:3306/tempstream')).toBe('mysql://root@localhost:3306/tempstream');
+    expect(redactUrl('http://host:8081/path, mail admin@example')).toBe('http://host:8081/path, mail admin@example');
+  });
 });
 
 describe('global flags', () => {

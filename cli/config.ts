@@ -177,9 +177,15 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
   };
 }
 
-/** Masks the password of every URL in the text (mysql://user:secret@host → mysql://user:***@host). */
+/**
+ * Masks the password of every URL in the text (mysql://user:secret@host → mysql://user:***@host).
+ * The user may be empty and the password may hold spaces and unescaped `@`s (people paste them so):
+ * the password runs to the `@` after which a host follows, and never past `/`, `?` or `#`, which end a
+ * URL's credentials. Masking too much is the safe way to be wrong.
+ */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^/?#\n]*?@(?=[^@\s/?#]*(?:[\s/?#'"),;]|$))/gi;
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
+  return url.replace(URL_PASSWORD, '$1***@');
 }
 
 /** `KAFKA_BROKERS` or, for one item of a list, `KAFKA_BROKERS (item 2)`. */
