@@ -115,3 +115,63 @@ describe('jsonAvroSerde', () => {
     expect(() => serde.serialize(bad, 't')).toThrow('level: got 10n');
   });
 });
+
+describe('jsonAvroSerde: timestamp-millis fields', () => {
+  const timed: avro.Schema = {
+    type: 'record',
+    name: 'Event',
+    namespace: 'lab',
+    fields: [
+      { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'seen', type: ['null', { type: 'long', logicalType: 'timestamp-millis' }], default: null },
+      { name: 'plain', type: 'long', default: 0 },
+      { name: 'label', type: 'string', default: '' },
+      { name: 'inner', type: { type: 'record', name: 'Inner', fields: [{ name: 'when', type: { type: 'long', logicalType: 'timestamp-millis' } }] }, default: { when: 0 } },
+    ],
+  };
+  interface Event {
+    at: number;
+    seen: number | null;
+    plain: number;
+    label: string;
+    inner: { when: number };
+  }
+  const events = jsonAvroSerde<Event>(timed);
+  const read = (json: object) => events.deserialize(bytes(JSON.stringify(json)), 't') as Event;
+  const T = Date.UTC(2026, 2, 1, 8, 0, 0);
+
+  it('takes an ISO-8601 time with a zone as epoch milliseconds, as producers send it as often as a number', () => {
+    expect(read({ at: '2026-03-01T08:00:00Z' }).at).toBe(T);
+    expect(read({ at: '2026-03-01T08:00:00.123Z' }).at).toBe(T + 123);
+    expect(read({ at: '2026-03-01T10:00:00+02:00' }).at).toBe(T);
+    expect(read({ at: '2026-03-01T08:00Z' }).at).toBe(T);
+    expect(read({ at: T }).at).toBe(T);
+  });
+
+  it('does so in a nullable union and a nested record too', () => {
+    const value = read({ at: T, seen: '2026-03-01T08:00:01Z', inner: { when: '2026-03-01T08:00:02Z' } });
+    expect(value).toEqual({ at: T, seen: T + 1000, plain: 0, label: '', inner: { when: T + 2000 } });
+    expect(read({ at: T, seen: null }).seen).toBeNull();
+  });
+
+  it.each([
+    ['no zone (whose local time?)', '2026-03-01T08:00:00'],
+    ['a date alone', '2026-03-01'],
+    ['a day that does not exist', '2026-02-30T08:00:00Z'],
+    ['hour 24', '2026-03-01T24:00:00Z'],
+    ['more than millisecond precision', '2026-03-01T08:00:00.1234Z'],
+    ['not a time at all', 'yesterday'],
+  ])('refuses %s, naming the field', (_, text) => {
+    expect(deserializationErrorOf(() => read({ at: text })).message).toContain(`at: got ${JSON.stringify(text)}`);
+  });
+
+  it('leaves strings alone where the schema does not say timestamp-millis', () => {
+    expect(deserializationErrorOf(() => read({ at: T, plain: '2026-03-01T08:00:00Z' })).message).toContain('plain: got "2026-03-01T08:00:00Z"');
+    expect(read({ at: T, label: '2026-03-01T08:00:00Z' }).label).toBe('2026-03-01T08:00:00Z');
+  });
+
+  it('writes epoch milliseconds, as the schema says', () => {
+    const out = events.serialize({ at: T, seen: null, plain: 1, label: '', inner: { when: T } }, 't') as Buffer;
+    expect(JSON.parse(out.toString('utf8'))).toMatchObject({ at: T, inner: { when: T } });
+  });
+});
