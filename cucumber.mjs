@@ -11,4 +11,5 @@ export default { ...common, tags: 'not @integration' };
 
 // `--profile integration`: every scenario again, on the real stack (Kafka, registry, MySQL in containers;
 // features/support/stack-hooks.ts starts them once for the run).
-export const integration = { ...common, worldParameters: { pipeline: 'stack' } };
+// @in-memory scenarios need an input the stack pipeline does not run (the JSON topic).
+export const integration = { ...common, tags: 'not @in-memory', worldParameters: { pipeline: 'stack' } };

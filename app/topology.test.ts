@@ -179,6 +179,16 @@ describe('reading-time-plausible in the topology', () => {
   });
 });
 
+describe('the JSON input', () => {
+  it('stores a reading whose time is an ISO-8601 string, as epoch milliseconds', async () => {
+    const kit = new TemperatureTestKit({ jsonInput: true, readingWindow: { maxAgeMs: 86_400_000, maxFutureMs: 300_000 }, driver: { startTime: T0 } });
+    await kit.sendJson({ deviceId: 'pi-iso', readingTime: '2026-01-01T11:00:00+01:00', temperature: 70, unit: 'FAHRENHEIT' });
+    expect(kit.sink.rows.map((r) => [r.device_id, r.reading_time])).toEqual([['pi-iso', '2026-01-01 10:00:00.000']]);
+    expect(kit.deadLetters(TOPICS.readingsJson)).toEqual([]);
+    kit.close();
+  });
+});
+
 describe('pipelineTopics', () => {
   it('lists every topic to create, DLQs included', () => {
     expect(pipelineTopics()).toEqual(['temperature-readings', 'TempRangeAlert', 'temperature-readings-dlq', 'TempRangeAlert-dlq']);

@@ -17,7 +17,7 @@ import { waitUntil } from '../../test/support/wait.js';
 import { avroRegistrySerde, readDlqHeaders, type AvroRegistrySerde, type KafkaTopologyRunner } from '../../topology/index.js';
 import type avro from 'avsc';
 import type { Admin } from 'kafkajs';
-import type { DeadLetter, PipelineConfig, PipelineFactory, PipelineUnderTest, StoredReading } from './pipeline-under-test.js';
+import { SCENARIO_READING_WINDOW, type DeadLetter, type PipelineConfig, type PipelineFactory, type PipelineUnderTest, type StoredReading } from './pipeline-under-test.js';
 
 /** The limits the stack's one temperature runner applies; every feature uses these. */
 export const STACK_LIMITS: PipelineConfig = { minTemp: 40, maxTemp: 120 };
@@ -69,6 +69,7 @@ export class StackPipelineHost {
       const temperature = createTemperatureRunner(clients, {
         groupId: temperatureGroup,
         ...STACK_LIMITS,
+        readingWindow: SCENARIO_READING_WINDOW,
         commitIntervalMs: 100,
         sinkBatching: { lingerMs: 5 },
       });
