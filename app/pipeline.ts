@@ -22,7 +22,7 @@ import {
 import { buildAlertConsumerTopology, type AlertConsumer } from './alert-consumer.js';
 import type { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
-import { constraintsOf, defaultRules, type Rule } from './rules/index.js';
+import { constraintsOf, defaultRules, type ReadingWindow, type Rule } from './rules/index.js';
 import { buildTemperatureTopology, type ReadingsWriter } from './topology.js';
 
 export interface PipelineClients {
@@ -39,6 +39,8 @@ export interface PipelineSettings {
   readonly minTemp: number;
   readonly maxTemp: number;
   readonly rules?: readonly Rule[];
+  /** Refuse readings whose time is implausible for when they were sent (`reading-time-plausible`). */
+  readonly readingWindow?: ReadingWindow;
   readonly jsonInput?: boolean;
   readonly sinkBatching?: Partial<BatchingOptions>;
   readonly maxInFlightPerPartition?: number;
@@ -76,7 +78,7 @@ export async function prepareInfrastructure(clients: PipelineClients, options: {
 }
 
 /** What running a topology needs, whichever topology it is. */
-export type RunnerSettings = Omit<PipelineSettings, 'minTemp' | 'maxTemp' | 'rules' | 'jsonInput' | 'withAlerts'>;
+export type RunnerSettings = Omit<PipelineSettings, 'minTemp' | 'maxTemp' | 'rules' | 'readingWindow' | 'jsonInput' | 'withAlerts'>;
 
 /** The readings topology over `sink`; `withAlerts: false` keeps only the constraints (a backfill pages nobody). */
 export function temperatureTopology(registry: AvroRegistryClient, settings: PipelineSettings, sink: ReadingsWriter): Topology {
@@ -84,7 +86,8 @@ export function temperatureTopology(registry: AvroRegistryClient, settings: Pipe
   return buildTemperatureTopology({
     registry,
     ...limits,
-    rules: settings.rules ?? (settings.withAlerts === false ? constraintsOf(defaultRules(limits)) : undefined),
+    readingWindow: settings.readingWindow,
+    rules: settings.rules ?? (settings.withAlerts === false ? constraintsOf(defaultRules(limits, settings.readingWindow)) : undefined),
     mysqlSink: sink,
     jsonInput: settings.jsonInput,
     batching: settings.sinkBatching,

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { writeWire } from '../topology/index.js';
+import { stringSerde, writeWire } from '../topology/index.js';
 import { dlqTopicFor, InMemorySchemaRegistry, pipelineTopics, TOPICS, temperatureReadingSchema, valueSubjectFor, type TemperatureReading } from '../schemas/index.js';
 import { InMemoryReadingsSink } from '../sinks/index.js';
 import { defaultRules, deviceLimits } from './rules/index.js';
@@ -172,6 +172,40 @@ describe('temperature topology', () => {
     expect(topology.inputTopics).toEqual([TOPICS.readings, TOPICS.readingsJson]);
     expect(topology.outputTopics).toEqual([TOPICS.alerts, TOPICS.alerts]);
     expect(topology.describe()).toContain('check-constraints-avro');
+    kit.close();
+  });
+});
+
+describe('reading-time-plausible in the topology', () => {
+  const window = { maxAgeMs: 7 * 86_400_000, maxFutureMs: 300_000 };
+
+  it('dead-letters a reading sent in epoch seconds (January 1970) with its rule, stores nothing, raises nothing', async () => {
+    const kit = new TemperatureTestKit({ minTemp: 40, maxTemp: 120, readingWindow: window, driver: { startTime: T0 } });
+    await kit.sendReading(reading('pi-seconds', 125, 'FAHRENHEIT', Math.floor(T0 / 1000)));
+    await kit.sendReading(reading('pi-millis', 70, 'FAHRENHEIT', T0 - 60_000));
+    expect(kit.sink.rows.map((r) => r.device_id)).toEqual(['pi-millis']);
+    expect(await kit.alerts()).toEqual([]);
+    const dead = kit.deadLetters();
+    expect(dead.map((d) => [d.errorClass, d.rule])).toEqual([['validation', 'reading-time-plausible']]);
+    expect(dead[0]!.message).toContain('looks like seconds, not milliseconds');
+    expect(kit.driver.committedOffset(TOPICS.readings)).toBe('2');
+    kit.close();
+  });
+
+  it('judges by when the record was sent, so an old record replayed today is still stored', async () => {
+    const kit = new TemperatureTestKit({ readingWindow: window, driver: { startTime: T0 + 365 * 86_400_000 } });
+    await kit.driver.inputTopic(TOPICS.readings, stringSerde, kit.readingSerde).pipe('old', reading('old', 70), { timestamp: T0 + 1000 });
+    expect(kit.sink.rows.map((r) => r.device_id)).toEqual(['old']);
+    kit.close();
+  });
+});
+
+describe('the JSON input', () => {
+  it('stores a reading whose time is an ISO-8601 string, as epoch milliseconds', async () => {
+    const kit = new TemperatureTestKit({ jsonInput: true, readingWindow: { maxAgeMs: 86_400_000, maxFutureMs: 300_000 }, driver: { startTime: T0 } });
+    await kit.sendJson({ deviceId: 'pi-iso', readingTime: '2026-01-01T11:00:00+01:00', temperature: 70, unit: 'FAHRENHEIT' });
+    expect(kit.sink.rows.map((r) => [r.device_id, r.reading_time])).toEqual([['pi-iso', '2026-01-01 10:00:00.000']]);
+    expect(kit.deadLetters(TOPICS.readingsJson)).toEqual([]);
     kit.close();
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '../topology/index.js';
 import { TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../schemas/index.js';
 import { toTempRangeAlert } from './alert-record.js';
-import { alertRulesOf, checkLimits, checkRuleList, constraintsOf, defaultRules, factsOf, findViolation, raiseAlerts, type Rule } from './rules/index.js';
+import { alertRulesOf, checkLimits, checkRuleList, constraintsOf, defaultRules, factsOf, findViolation, raiseAlerts, type ReadingWindow, type Rule } from './rules/index.js';
 
 export { dlqTopicFor, TOPICS } from '../schemas/index.js';
 
@@ -27,8 +27,10 @@ export interface TemperatureTopologyOptions {
   readonly minTemp: number;
   /** °F. A valid reading strictly above raises a HIGH alert. */
   readonly maxTemp: number;
-  /** Replaces the whole rule list, which is `defaultRules({ minTemp, maxTemp })` by default. */
+  /** Replaces the whole rule list, which is `defaultRules({ minTemp, maxTemp }, readingWindow)` by default. */
   readonly rules?: readonly Rule[];
+  /** Adds `reading-time-plausible` to the default rules: a reading's time must fit when it was sent. */
+  readonly readingWindow?: ReadingWindow;
   /** Receives every valid reading. */
   readonly mysqlSink: ReadingsWriter;
   /** Also read `temperature-readings-json` (JSON checked against the same Avro schema). */
@@ -46,7 +48,7 @@ export interface TemperatureTopologyOptions {
  */
 export function buildTemperatureTopology(options: TemperatureTopologyOptions): Topology {
   checkLimits(options, 'buildTemperatureTopology');
-  const rules = checkRuleList(options.rules ?? defaultRules(options));
+  const rules = checkRuleList(options.rules ?? defaultRules(options, options.readingWindow));
   const constraints = constraintsOf(rules);
   const alertRules = alertRulesOf(rules);
   const alertSerde = avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema });
@@ -55,7 +57,7 @@ export function buildTemperatureTopology(options: TemperatureTopologyOptions): T
   const wire = (label: string, topic: string, valueSerde: Deserializer<TemperatureReading>) => {
     const valid = builder
       .stream<string | null, TemperatureReading>(topic, { key: stringSerde, value: valueSerde }, `read-${label}`)
-      .validate((record) => findViolation(constraints, factsOf(record.value)), `check-constraints-${label}`);
+      .validate((record) => findViolation(constraints, factsOf(record.value, record.timestamp)), `check-constraints-${label}`);
     valid.sink(options.mysqlSink, { name: `store-readings-${label}`, batching: options.batching });
     // Kafka Streams' split(): readings that raise an alert take the out-of-range branch; the rest
     // end here (they are already on their way to the sink).

@@ -12,10 +12,10 @@ export function argument<T>(parse: (text: string) => T): (text: string) => T {
   };
 }
 
+/** A plain decimal, as the settings read them (config.ts): "0x50" and "5e1" are typos, not 80 and 50. */
 function number(text: string): number {
-  const value = Number(text.trim());
-  if (text.trim() === '' || !Number.isFinite(value)) throw new Error(`"${text}" is not a number`);
-  return value;
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(text.trim())) throw new Error(`"${text}" is not a decimal number`);
+  return Number(text.trim());
 }
 
 export const positiveNumber = argument((text) => {

@@ -46,6 +46,39 @@ describe('loadConfig', () => {
     expect(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId).toBe(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId);
   });
 
+  it.each([
+    ['MIN_TEMP', '31.9'],
+    ['MIN_TEMP', '-10'],
+    ['MAX_TEMP', '132.5'],
+    ['MAX_TEMP', '200'],
+  ])('refuses %s=%s, outside the legal range 32..132 °F, where an alert could never fire', (key, value) => {
+    const problems = problemsOf(() => loadConfig({ [key]: value }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${key}: .*32.*132`));
+  });
+
+  it('accepts limits on the legal bounds', () => {
+    expect(loadConfig({ MIN_TEMP: '32', MAX_TEMP: '132' }).rules).toEqual({ minTemp: 32, maxTemp: 132 });
+    expect(loadConfig({ MIN_TEMP: '40.5', MAX_TEMP: ' 100 ' }).rules).toEqual({ minTemp: 40.5, maxTemp: 100 });
+  });
+
+  const NUMERIC = ['MIN_TEMP', 'MAX_TEMP', 'SINK_BATCH_SIZE', 'SINK_LINGER_MS', 'SINK_CONCURRENCY', 'MAX_IN_FLIGHT_PER_PARTITION', 'INPUT_PARTITIONS', 'METRICS_PORT', 'ALERTS_METRICS_PORT', 'SHUTDOWN_TIMEOUT_MS', 'READING_MAX_AGE_MS', 'READING_MAX_FUTURE_MS'];
+  it.each(NUMERIC.flatMap((key) => [' ', '0x50', '5e1', '1_000', 'Infinity', '50abc', '+-5'].map((value) => [key, value])))('refuses %s=%j: only a plain decimal number is a number', (key, value) => {
+    const problems = problemsOf(() => loadConfig({ [key]: value }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${key}: must be a`));
+    expect(problems[0]).not.toContain(value.trim() === '' ? '<never>' : value);
+  });
+
+  it('refuses a fraction where a whole number is needed', () => {
+    expect(problemsOf(() => loadConfig({ SINK_BATCH_SIZE: '10.5' }))[0]).toMatch(/^SINK_BATCH_SIZE: must be a whole number/);
+  });
+
+  it('reads the reading-time window, 7 days back and 5 minutes ahead by default', () => {
+    expect(loadConfig({}).readingWindow).toEqual({ maxAgeMs: 7 * 86_400_000, maxFutureMs: 300_000 });
+    expect(loadConfig({ READING_MAX_AGE_MS: '3600000', READING_MAX_FUTURE_MS: '0' }).readingWindow).toEqual({ maxAgeMs: 3_600_000, maxFutureMs: 0 });
+  });
+
   it('reports every bad setting at once', () => {
     expect(problemsOf(() => loadConfig({ LOG_LEVEL: 'x', METRICS_PORT: 'y' }))).toHaveLength(2);
   });
@@ -79,6 +112,22 @@ describe('redactUrl', () => {
   it('masks every password in a text, and nothing else', () => {
     expect(redactUrl('connect mysql://a:b@h/d failed; also http://c:d@e/')).toBe('connect mysql://a:***@h/d failed; also http://c:***@e/');
     expect(redactUrl('http://host:8081/path')).toBe('http://host:8081/path');
+  });
+
+  it.each([
+    ['an empty user', 'mysql://:pw-secret@db:3306/x', 'mysql://:***@db:3306/x'],
+    ['an unescaped @ in the password', 'mysql://u:p@w-secret@db:3306/x', 'mysql://u:***@db:3306/x'],
+    ['a space in the password', 'mysql://u:pw secret@db:3306/x', 'mysql://u:***@db:3306/x'],
+    ['all three, quoted in an error', "connect to 'mysql://:a b@c@db/x' failed", "connect to 'mysql://:***@db/x' failed"],
+    ['two URLs on one line', 'mysql://u:p@q@h/d then http://c:d e@r:1/', 'mysql://u:***@h/d then http://c:***@r:1/'],
+  ])('masks a password with %s', (_, text, masked) => {
+    expect(redactUrl(text)).toBe(masked);
+    expect(redactUrl(text)).not.toMatch(/secret|p@q|a b|d e/);
+  });
+
+  it('leaves URLs without a password alone', () => {
+    expect(redactUrl('mysql://root@localhost:3306/tempstream')).toBe('mysql://root@localhost:3306/tempstream');
+    expect(redactUrl('http://host:8081/path, mail admin@example')).toBe('http://host:8081/path, mail admin@example');
   });
 });
 

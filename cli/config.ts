@@ -5,12 +5,38 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { LEGAL_MAX_F, LEGAL_MIN_F, type ReadingWindow } from '../app/rules/index.js';
 import { ERROR_CLASSES, type ErrorPolicies } from '../topology/index.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * Numbers are read strictly: a plain decimal, spaces around it allowed. Coercion would take " " as 0
+ * and "0x50" as 80, and a typo would become a setting nobody chose.
+ */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const WHOLE = /^\d+$/;
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(WHOLE, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be a whole number from ${min} to ${max}`).max(max, `must be a whole number from ${min} to ${max}`));
+/** A °F alert limit: inside the legal range, or no reading that gets through could ever cross it. */
+const limit = z
+  .string()
+  .trim()
+  .regex(DECIMAL, `must be a number of °F from ${LEGAL_MIN_F} to ${LEGAL_MAX_F}`)
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .min(LEGAL_MIN_F, `must be from ${LEGAL_MIN_F} to ${LEGAL_MAX_F} °F, the legal range: outside it no valid reading can cross it`)
+      .max(LEGAL_MAX_F, `must be from ${LEGAL_MIN_F} to ${LEGAL_MAX_F} °F, the legal range: outside it no valid reading can cross it`),
+  );
+const DAY_MS = 86_400_000;
 const policy = z.enum(['dlq', 'fail']).default('dlq');
 
 function decodesAsUrl(value: string): boolean {
@@ -51,8 +77,8 @@ const schema = z
       .refine(decodesAsUrl, 'is not a valid URL (percent-encode special characters in the user and password, e.g. %40 for @)'),
     MYSQL_SSL: bool.default(false),
     MYSQL_SSL_CA_FILE: z.string().optional(),
-    MIN_TEMP: z.coerce.number().finite().default(45),
-    MAX_TEMP: z.coerce.number().finite().default(110),
+    MIN_TEMP: limit.default(45),
+    MAX_TEMP: limit.default(110),
     SINK_BATCH_SIZE: int(1, 100_000).default(1000),
     SINK_LINGER_MS: int(0, 60_000).default(100),
     SINK_CONCURRENCY: int(1, 16).default(2),
@@ -74,9 +100,13 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')
       .optional(),
+    // How far a reading's time may lie before / after the moment its record was sent (docs: README).
+    READING_MAX_AGE_MS: int(0, 3650 * DAY_MS).default(7 * DAY_MS),
+    READING_MAX_FUTURE_MS: int(0, 3650 * DAY_MS).default(300_000),
   })
   .superRefine((c, ctx) => {
-    if (c.MIN_TEMP >= c.MAX_TEMP) ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
+    // Refinements run even when a field failed, with its raw text: compare only numbers that parsed.
+    if (Number.isFinite(c.MIN_TEMP) && Number.isFinite(c.MAX_TEMP) && c.MIN_TEMP >= c.MAX_TEMP) ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
       ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM' });
     }
@@ -99,6 +129,7 @@ export interface AppConfig {
   readonly schemaRegistry: { url: string; auth?: { username: string; password: string } };
   readonly mysql: { url: string; ssl: false | { ca?: string } };
   readonly rules: { minTemp: number; maxTemp: number };
+  readonly readingWindow: ReadingWindow;
   readonly sink: { batchSize: number; lingerMs: number; concurrency: number };
   readonly maxInFlightPerPartition: number;
   readonly processingGuarantee: 'at_least_once' | 'exactly_once';
@@ -155,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     mysql: { url: c.MYSQL_URL, ssl: c.MYSQL_SSL ? { ca: readCa('MYSQL_SSL_CA_FILE', c.MYSQL_SSL_CA_FILE) } : false },
     rules: { minTemp: c.MIN_TEMP, maxTemp: c.MAX_TEMP },
+    readingWindow: { maxAgeMs: c.READING_MAX_AGE_MS, maxFutureMs: c.READING_MAX_FUTURE_MS },
     sink: { batchSize: c.SINK_BATCH_SIZE, lingerMs: c.SINK_LINGER_MS, concurrency: c.SINK_CONCURRENCY },
     maxInFlightPerPartition: c.MAX_IN_FLIGHT_PER_PARTITION,
     processingGuarantee: c.PROCESSING_GUARANTEE,
@@ -176,6 +208,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     schemaRegistry: { url: redactUrl(config.schemaRegistry.url), auth: config.schemaRegistry.auth ? { username: config.schemaRegistry.auth.username, password: '***' } : undefined },
     mysql: { url: redactUrl(config.mysql.url), ssl: Boolean(config.mysql.ssl) },
     rules: config.rules,
+    readingWindow: config.readingWindow,
     sink: config.sink,
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     processingGuarantee: config.processingGuarantee,
@@ -185,9 +218,15 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
   };
 }
 
-/** Masks the password of every URL in the text (mysql://user:secret@host → mysql://user:***@host). */
+/**
+ * Masks the password of every URL in the text (mysql://user:secret@host → mysql://user:***@host).
+ * The user may be empty and the password may hold spaces and unescaped `@`s (people paste them so):
+ * the password runs to the `@` after which a host follows, and never past `/`, `?` or `#`, which end a
+ * URL's credentials. Masking too much is the safe way to be wrong.
+ */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^/?#\n]*?@(?=[^@\s/?#]*(?:[\s/?#'"),;]|$))/gi;
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
+  return url.replace(URL_PASSWORD, '$1***@');
 }
 
 /** `KAFKA_BROKERS` or, for one item of a list, `KAFKA_BROKERS (item 2)`. */

@@ -38,7 +38,7 @@ describe('error classes', () => {
     expect(new DeserializationError('d', 42, { cause }).schemaId).toBe(42);
     expect(new DeserializationError('d', 42, { cause }).cause).toBe(cause);
     expect(new DeserializationError('d').schemaId).toBeUndefined();
-    expect(new ValidationError('celsius-range', 'too hot')).toMatchObject({ rule: 'celsius-range', message: 'too hot' });
+    expect(new ValidationError('level-range', 'too hot')).toMatchObject({ rule: 'level-range', message: 'too hot' });
     expect(new SinkError('s', true).transient).toBe(true);
     expect(new SinkError('s', false, { cause }).cause).toBe(cause);
   });

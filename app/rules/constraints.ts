@@ -69,3 +69,36 @@ export function unitKnown(): Constraint {
     explain: ({ reading: { unit } }) => `unit ${unit}: the writer used a unit this reader does not know (it knows FAHRENHEIT and CELSIUS)`,
   };
 }
+
+/** How far a reading's time may lie before or after the moment its record was sent. */
+export interface ReadingWindow {
+  readonly maxAgeMs: number;
+  readonly maxFutureMs: number;
+}
+
+/** Seven days back (a device that was offline a while catches up); five minutes ahead (clock skew). */
+export const DEFAULT_READING_WINDOW: ReadingWindow = { maxAgeMs: 7 * 86_400_000, maxFutureMs: 5 * 60_000 };
+
+/**
+ * `reading-time-plausible`: the reading's time lies within the window around the moment its record was
+ * sent. A device that sends epoch seconds instead of milliseconds lands in January 1970, and one with
+ * a wrong clock in another year; both would be stored as facts. Judged against the record's Kafka
+ * timestamp, not the clock of the process, so a backlog or a replay of old records is not refused.
+ */
+export function readingTimePlausible(window: ReadingWindow = DEFAULT_READING_WINDOW): Constraint {
+  const days = (ms: number) => {
+    for (const [unit, size] of [['days', 86_400_000], ['hours', 3_600_000], ['minutes', 60_000], ['seconds', 1000]] as const) if (ms % size === 0 && ms > 0) return `${ms / size} ${unit}`;
+    return `${ms} ms`;
+  };
+  return {
+    kind: 'constraint',
+    name: 'reading-time-plausible',
+    description: `readingTime must be at most ${days(window.maxAgeMs)} before and ${days(window.maxFutureMs)} after the record was sent`,
+    holds: ({ reading: { readingTime }, sentAt }) => sentAt === undefined || (readingTime >= sentAt - window.maxAgeMs && readingTime <= sentAt + window.maxFutureMs),
+    explain: ({ reading: { readingTime }, sentAt }) => {
+      const at = (ms: number) => (isStorableTime(ms) ? new Date(ms).toISOString() : String(ms));
+      const hint = readingTime > 0 && sentAt !== undefined && Math.abs(readingTime * 1000 - sentAt) <= window.maxAgeMs ? ' (it looks like seconds, not milliseconds)' : '';
+      return `readingTime ${readingTime} (${at(readingTime)}) is not within ${days(window.maxAgeMs)} before and ${days(window.maxFutureMs)} after the record was sent (${at(sentAt ?? 0)})${hint}`;
+    },
+  };
+}

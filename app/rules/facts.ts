@@ -5,6 +5,8 @@ export interface ReadingFacts {
   readonly reading: TemperatureReading;
   /** The temperature in degrees Fahrenheit: every limit is stated in °F. NaN when the unit is UNKNOWN. */
   readonly fahrenheit: number;
+  /** Epoch ms its record was sent (its Kafka timestamp), when known: what a reading's time is judged by. */
+  readonly sentAt?: number;
 }
 
 /** Multiplies before dividing: 0 °C and 100 °C come out as exactly 32 °F and 212 °F. */
@@ -22,4 +24,4 @@ export function toFahrenheit(reading: Pick<TemperatureReading, 'temperature' | '
   }
 }
 
-export const factsOf = (reading: TemperatureReading): ReadingFacts => ({ reading, fahrenheit: toFahrenheit(reading) });
+export const factsOf = (reading: TemperatureReading, sentAt?: number): ReadingFacts => ({ reading, fahrenheit: toFahrenheit(reading), sentAt });

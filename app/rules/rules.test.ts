@@ -13,6 +13,7 @@ import {
   findViolation,
   legalRange,
   raiseAlerts,
+  readingTimePlausible,
   readingTimeStorable,
   tempRange,
   type Rule,
@@ -170,5 +171,36 @@ describe('device ids are measured as the table counts them', () => {
     const reading = (deviceId: string) => factsOf({ deviceId, readingTime: Date.UTC(2026, 0, 1), temperature: 70, unit: 'FAHRENHEIT' });
     expect(findViolation(constraints, reading('🌡'.repeat(64)))).toBeUndefined();
     expect(findViolation(constraints, reading('🌡'.repeat(65)))?.rule).toBe('device-id');
+  });
+});
+
+describe('reading-time-plausible', () => {
+  const rule = readingTimePlausible({ maxAgeMs: 7 * 86_400_000, maxFutureMs: 300_000 });
+  const at = (readingTime: number, sentAt: number | undefined) => rule.holds(factsOf({ ...reading(70), readingTime }, sentAt));
+
+  it('accepts a reading up to 7 days before and 5 minutes after its record was sent, bounds included', () => {
+    for (const t of [T0, T0 - 7 * 86_400_000, T0 + 300_000, T0 - 1]) expect(at(t, T0)).toBe(true);
+  });
+
+  it('refuses epoch seconds, a week and a millisecond ago, and beyond 5 minutes ahead', () => {
+    for (const t of [Math.floor(T0 / 1000), T0 - 7 * 86_400_000 - 1, T0 + 300_001, 0]) expect(at(t, T0)).toBe(false);
+  });
+
+  it('holds when the sending time is unknown (a reading judged outside a topology)', () => {
+    expect(at(0, undefined)).toBe(true);
+  });
+
+  it('says what is wrong, and that seconds look like the cause when they do', () => {
+    const explained = rule.explain(factsOf({ ...reading(70), readingTime: Math.floor(T0 / 1000) }, T0));
+    expect(explained).toContain('1970-01-21T');
+    expect(explained).toContain('2026-01-01T00:00:00.000Z');
+    expect(explained).toContain('7 days before and 5 minutes after');
+    expect(explained).toContain('looks like seconds, not milliseconds');
+    expect(rule.explain(factsOf({ ...reading(70), readingTime: T0 + 86_400_000 }, T0))).not.toContain('seconds');
+  });
+
+  it('is in the default rules only when a window is given', () => {
+    expect(defaultRules({ minTemp: 40, maxTemp: 120 }).map((r) => r.name)).not.toContain('reading-time-plausible');
+    expect(defaultRules({ minTemp: 40, maxTemp: 120 }, { maxAgeMs: 1, maxFutureMs: 1 }).map((r) => r.name)).toContain('reading-time-plausible');
   });
 });

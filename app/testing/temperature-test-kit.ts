@@ -8,7 +8,7 @@ import {
 } from '../../topology/index.js';
 import { dlqTopicFor, InMemorySchemaRegistry, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
 import { InMemoryReadingsSink } from '../../sinks/index.js';
-import type { Rule } from '../rules/index.js';
+import type { ReadingWindow, Rule } from '../rules/index.js';
 import { buildTemperatureTopology } from '../topology.js';
 
 /** topology/index.ts does not export the driver's options type. */
@@ -18,6 +18,8 @@ export interface TemperatureTestKitOptions {
   readonly minTemp?: number;
   readonly maxTemp?: number;
   readonly rules?: readonly Rule[];
+  /** Judge reading times against when their records were sent (the driver's clock by default). */
+  readonly readingWindow?: ReadingWindow;
   readonly jsonInput?: boolean;
   readonly driver?: Omit<TestDriverOptions, 'dlqTopic'>;
 }
@@ -54,6 +56,7 @@ export class TemperatureTestKit {
       minTemp: options.minTemp ?? 40,
       maxTemp: options.maxTemp ?? 120,
       rules: options.rules,
+      readingWindow: options.readingWindow,
       mysqlSink: this.sink,
       jsonInput: options.jsonInput,
     });

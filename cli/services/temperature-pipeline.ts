@@ -19,6 +19,7 @@ export function pipelineSettings(config: AppConfig, groupId = config.kafka.group
     groupId,
     minTemp: config.rules.minTemp,
     maxTemp: config.rules.maxTemp,
+    readingWindow: config.readingWindow,
     jsonInput: config.jsonInput,
     sinkBatching: { maxRecords: config.sink.batchSize, lingerMs: config.sink.lingerMs, maxConcurrentWrites: config.sink.concurrency },
     maxInFlightPerPartition: config.maxInFlightPerPartition,

@@ -1,4 +1,12 @@
+import type { ReadingWindow } from '../../app/rules/index.js';
 import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
+
+/**
+ * The scenarios' readings carry fixed 2026 dates while the stack's Kafka stamps them with today, so
+ * they run with a 10-year window each way: wide enough for their dates, and January 1970 (a device
+ * sending epoch seconds) is still refused as `reading-time-plausible`.
+ */
+export const SCENARIO_READING_WINDOW: ReadingWindow = { maxAgeMs: 3650 * 86_400_000, maxFutureMs: 3650 * 86_400_000 };
 
 /** What a scenario configures before the first reading. */
 export interface PipelineConfig {
@@ -44,6 +52,8 @@ export interface PipelineUnderTest {
   sendReading(reading: TemperatureReading): Promise<SentMessage>;
   /** Produces bytes as they are to `temperature-readings`; returns what was sent (with the key the pipeline chose). */
   sendRawBytes(bytes: Buffer): Promise<SentMessage>;
+  /** Produces a JSON value to `temperature-readings-json` (in memory only so far: the stack runner reads no JSON). */
+  sendJson?(value: unknown): Promise<void>;
   /** Every TempRangeAlert produced since the pipeline started. */
   alerts(): Promise<TempRangeAlert[]>;
   /** Every dead letter of `temperature-readings`, with its key and value bytes as the DLQ holds them. */

@@ -17,7 +17,7 @@ import { waitUntil } from '../../test/support/wait.js';
 import { avroRegistrySerde, readDlqHeaders, type AvroRegistrySerde, type KafkaTopologyRunner } from '../../topology/index.js';
 import type avro from 'avsc';
 import type { Admin } from 'kafkajs';
-import type { DeadLetter, PipelineConfig, PipelineFactory, PipelineUnderTest, SentMessage, StoredReading } from './pipeline-under-test.js';
+import { SCENARIO_READING_WINDOW, type DeadLetter, type PipelineConfig, type PipelineFactory, type PipelineUnderTest, type SentMessage, type StoredReading } from './pipeline-under-test.js';
 
 /** The limits the stack's one temperature runner applies; every feature uses these. */
 export const STACK_LIMITS: PipelineConfig = { minTemp: 40, maxTemp: 120 };
@@ -76,7 +76,7 @@ export class StackPipelineHost {
 
       const tag = dataTag();
       const temperatureGroup = `features-temperature-${tag}`;
-      const temperatureSettings: PipelineSettings = { groupId: temperatureGroup, ...STACK_LIMITS, commitIntervalMs: 100, sinkBatching: { lingerMs: 5 } };
+      const temperatureSettings: PipelineSettings = { groupId: temperatureGroup, ...STACK_LIMITS, readingWindow: SCENARIO_READING_WINDOW, commitIntervalMs: 100, sinkBatching: { lingerMs: 5 } };
       const temperature = createTemperatureRunner(clients, temperatureSettings);
       const dlqTopic = readingsDlqTopic(clients, temperatureSettings);
       cleanups.push(() => temperature.runner.stop());

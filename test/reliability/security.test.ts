@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, registerSchemas } from '../../schemas/index.js';
 import { startSecureStack, type SecureStack } from '../../stack/security/secure-stack.js';
 import { waitForGroupAtEnd } from '../support/kafka-probes.js';
+import { WIDE_READING_WINDOW } from '../support/cli-process.js';
 import { uniqueName } from '../support/names.js';
 import { dataTag } from '../support/pipeline-env.js';
 import { waitUntil, within } from '../support/wait.js';
@@ -119,6 +120,7 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     INPUT_PARTITIONS: String(PARTITIONS),
     LOG_LEVEL: 'debug',
     METRICS_PORT: '0',
+    ...WIDE_READING_WINDOW,
     ...overrides,
   });
 

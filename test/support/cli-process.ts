@@ -66,11 +66,17 @@ export class CliProcess {
 
 const started = new Set<CliProcess>();
 
+/**
+ * The tests' readings carry fixed dates (2026 to 2031) while Kafka stamps them with today: the widest
+ * window (10 years each way) keeps them plausible and still refuses January 1970 (epoch seconds).
+ */
+export const WIDE_READING_WINDOW = { READING_MAX_AGE_MS: String(3650 * 86_400_000), READING_MAX_FUTURE_MS: String(3650 * 86_400_000) } as const;
+
 /** Starts `tempstream <args>` with exactly `env` on top of PATH/HOME (nothing else leaks in from the test's environment). */
 export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>>): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', ...WIDE_READING_WINDOW, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const proc = new CliProcess(args, child);

@@ -34,15 +34,15 @@ class MemorySink implements BatchWriter<StreamRecord<string | null, N>> {
   }
 }
 
-/** in -> validate -> split(hot | rest); hot -> mapValues -> to(alerts); the validated stream also -> sink(db). */
+/** in -> validate -> split(hot | rest); hot -> mapValues -> to(flagged); the validated stream also -> sink(db). */
 function sampleTopology() {
   const b = new TopologyBuilder();
-  const valid = b.stream('readings', { key: stringSerde, value: json }, 'read').validate(() => undefined, 'valid');
+  const valid = b.stream('events', { key: stringSerde, value: json }, 'read').validate(() => undefined, 'valid');
   const { hot } = valid
     .split('route')
     .branch('hot', (r) => r.value.n > 30)
     .noDefaultBranch();
-  hot!.mapValues((v) => v, 'alert').to('alerts', { key: stringSerde, value: json }, { name: 'emit-alert' });
+  hot!.mapValues((v) => v, 'flag').to('flagged', { key: stringSerde, value: json }, { name: 'emit-flag' });
   valid.sink(new MemorySink('db'));
   return b.build();
 }
@@ -53,14 +53,14 @@ describe('Topology.describe()', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('Topology');
     expect(lines).toHaveLength(8);
-    expect(text).toContain('source    read (source readings) --> valid');
+    expect(text).toContain('source    read (source events) --> valid');
     expect(text).toContain('processor valid (validate) --> route, db');
     expect(text).toContain('split     route (split into hot) --> route-hot');
-    expect(text).toContain('branch    route-hot (branch hot) --> alert');
-    expect(text).toContain('processor alert (mapValues) --> emit-alert');
-    expect(text).toContain('topic     emit-alert (to alerts)');
+    expect(text).toContain('branch    route-hot (branch hot) --> flag');
+    expect(text).toContain('processor flag (mapValues) --> emit-flag');
+    expect(text).toContain('topic     emit-flag (to flagged)');
     expect(text).toContain('sink      db (sink db)');
-    expect(lines.find((l) => l.includes('emit-alert (to alerts)'))).not.toContain('-->');
+    expect(lines.find((l) => l.includes('emit-flag (to flagged)'))).not.toContain('-->');
   });
 });
 
@@ -69,10 +69,10 @@ describe('Topology.toMermaid()', () => {
     const m = sampleTopology().toMermaid();
     const lines = m.split('\n');
     expect(lines[0]).toBe('flowchart LR');
-    expect(lines).toContain('  n0[("read<br/><small>source readings</small>")]');
+    expect(lines).toContain('  n0[("read<br/><small>source events</small>")]');
     expect(lines).toContain('  n1["valid<br/><small>validate</small>"]');
     expect(lines).toContain('  n2{"route<br/><small>split into hot</small>"}');
-    expect(lines).toContain('  n5[("emit-alert<br/><small>to alerts</small>")]');
+    expect(lines).toContain('  n5[("emit-flag<br/><small>to flagged</small>")]');
     expect(lines).toContain('  n6[["db<br/><small>sink db</small>"]]');
     const edges = lines.filter((l) => l.includes('-->')).map((l) => l.trim());
     expect(edges.sort()).toEqual(['n0 --> n1', 'n1 --> n2', 'n1 --> n6', 'n2 --> n3', 'n3 --> n4', 'n4 --> n5'].sort());
@@ -88,8 +88,8 @@ describe('Topology.toMermaid()', () => {
 describe('TopologyBuilder', () => {
   it('lists input and output topics', () => {
     const t = sampleTopology();
-    expect(t.inputTopics).toEqual(['readings']);
-    expect(t.outputTopics).toEqual(['alerts']);
+    expect(t.inputTopics).toEqual(['events']);
+    expect(t.outputTopics).toEqual(['flagged']);
   });
 
   it('names unnamed nodes after their kind and position', () => {

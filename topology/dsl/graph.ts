@@ -17,7 +17,7 @@ export interface GraphNode {
   readonly id: number;
   readonly name: string;
   readonly kind: NodeKind;
-  /** What the node does, in a few words (`mapValues`, `filter`, `to TempRangeAlert`). */
+  /** What the node does, in a few words (`mapValues`, `filter`, `to out-topic`). */
   readonly detail: string;
   readonly parents: readonly number[];
 }

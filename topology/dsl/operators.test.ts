@@ -25,7 +25,7 @@ interface N {
   n: number;
 }
 
-/** A topology reading `in` (string keys, JSON values), wired by `wire`, run in a test driver. */
+/** A topology consuming `in` (string keys, JSON values), wired by `wire`, run in a test driver. */
 function setup(wire: (s: KStream<string | null, N>) => void, options: TestDriverOptions = {}) {
   const b = new TopologyBuilder();
   wire(b.stream('in', { key: stringSerde, value: json<N>() }, 'src'));

@@ -4,7 +4,7 @@ import type { RawRecord } from '../records.js';
 import { DLQ_HEADERS, readDlqHeaders, toDlqRecord } from './dlq.js';
 
 const raw: RawRecord = {
-  topic: 'readings',
+  topic: 'events',
   partition: 3,
   offset: '12345678901234',
   key: Buffer.from([0x00, 0xff, 0x10]),
@@ -33,7 +33,7 @@ describe('toDlqRecord', () => {
 
   it('adds where the record came from, what failed, where and when', () => {
     const { headers } = toDlqRecord(raw, new SinkError('duplicate key', false), 'postgres', NOW);
-    expect(headers[DLQ_HEADERS.sourceTopic]?.toString()).toBe('readings');
+    expect(headers[DLQ_HEADERS.sourceTopic]?.toString()).toBe('events');
     expect(headers[DLQ_HEADERS.sourcePartition]?.toString()).toBe('3');
     expect(headers[DLQ_HEADERS.sourceOffset]?.toString()).toBe('12345678901234');
     expect(headers[DLQ_HEADERS.errorClass]?.toString()).toBe('sink');
@@ -45,9 +45,9 @@ describe('toDlqRecord', () => {
   });
 
   it('adds the rule of a ValidationError', () => {
-    const { headers } = toDlqRecord(raw, new ValidationError('celsius-range', 'temperature 900 out of range'), 'check', NOW);
+    const { headers } = toDlqRecord(raw, new ValidationError('level-range', 'level 900 out of range'), 'check', NOW);
     expect(headers[DLQ_HEADERS.errorClass]?.toString()).toBe('validation');
-    expect(headers[DLQ_HEADERS.rule]?.toString()).toBe('celsius-range');
+    expect(headers[DLQ_HEADERS.rule]?.toString()).toBe('level-range');
   });
 
   it('adds the schema id it is given', () => {
@@ -73,10 +73,10 @@ describe('toDlqRecord', () => {
 
   it('replaces every DLQ header of a dead letter that fails again, keeping none of the previous failure', () => {
     const previous = toDlqRecord(raw, new ValidationError('old-rule', 'first failure'), 'check', NOW, 9);
-    const replayed: RawRecord = { ...raw, topic: 'readings-dlq', partition: 0, offset: '5', headers: { ...previous.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from('1 bytes'), 'dlq.custom.note': Buffer.from('x') } };
+    const replayed: RawRecord = { ...raw, topic: 'events-dlq', partition: 0, offset: '5', headers: { ...previous.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from('1 bytes'), 'dlq.custom.note': Buffer.from('x') } };
     const { headers } = toDlqRecord(replayed, new SinkError('refused', false), 'store', NOW + 1);
     expect(readDlqHeaders(headers)).toEqual({
-      sourceTopic: 'readings-dlq',
+      sourceTopic: 'events-dlq',
       sourcePartition: '0',
       sourceOffset: '5',
       errorClass: 'sink',
@@ -93,14 +93,14 @@ describe('toDlqRecord', () => {
 
 describe('readDlqHeaders', () => {
   it('round-trips every header toDlqRecord writes', () => {
-    const { headers } = toDlqRecord(raw, new ValidationError('celsius-range', 'too hot'), 'check', NOW, 9);
+    const { headers } = toDlqRecord(raw, new ValidationError('level-range', 'too hot'), 'check', NOW, 9);
     expect(readDlqHeaders(headers)).toEqual({
-      sourceTopic: 'readings',
+      sourceTopic: 'events',
       sourcePartition: '3',
       sourceOffset: '12345678901234',
       errorClass: 'validation',
       errorMessage: 'too hot',
-      rule: 'celsius-range',
+      rule: 'level-range',
       node: 'check',
       schemaId: '9',
       failedAt: '2026-01-02T03:04:05.006Z',

@@ -53,7 +53,7 @@ export interface EngineOptions {
   readonly maxInFlightPerPartition?: number;
   /** Defaults for `sink()` terminals. */
   readonly sinkBatching?: Partial<BatchingOptions>;
-  /** Defaults for `to()` terminals and the DLQ: short linger, since a person may be waiting for an alert. */
+  /** Defaults for `to()` terminals and the DLQ: short linger, since a person may be waiting for the output. */
   readonly topicBatching?: Partial<BatchingOptions>;
   readonly observer?: RuntimeObserver;
   readonly logger?: Logger;

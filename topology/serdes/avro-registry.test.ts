@@ -6,27 +6,27 @@ import { TopologyTestDriver } from '../testing/test-driver.js';
 import { avroRegistrySerde, readWireHeader, writeWire, type AvroRegistryClient } from './avro-registry.js';
 import { stringSerde } from './basic.js';
 
-const READING_V1: avro.Schema = {
+const SAMPLE_V1: avro.Schema = {
   type: 'record',
-  name: 'Reading',
-  namespace: 'iot',
+  name: 'Sample',
+  namespace: 'lab',
   fields: [
-    { name: 'sensorId', type: 'string' },
-    { name: 'celsius', type: 'double' },
+    { name: 'sourceId', type: 'string' },
+    { name: 'level', type: 'double' },
   ],
 };
 /** v2 adds a field with a default: v1 data reads as v2, v2 data reads as v1. */
-const READING_V2: avro.Schema = {
-  ...READING_V1,
-  fields: [...READING_V1.fields, { name: 'humidity', type: 'double', default: -1 }],
+const SAMPLE_V2: avro.Schema = {
+  ...SAMPLE_V1,
+  fields: [...SAMPLE_V1.fields, { name: 'humidity', type: 'double', default: -1 }],
 };
 const INVOICE: avro.Schema = { type: 'record', name: 'Invoice', namespace: 'billing', fields: [{ name: 'amount', type: 'long' }] };
 
-interface ReadingV1 {
-  sensorId: string;
-  celsius: number;
+interface SampleV1 {
+  sourceId: string;
+  level: number;
 }
-interface ReadingV2 extends ReadingV1 {
+interface SampleV2 extends SampleV1 {
   humidity: number;
 }
 
@@ -84,7 +84,7 @@ async function rejectionOf(run: () => unknown): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-const reading: ReadingV1 = { sensorId: 's-1', celsius: 21.5 };
+const sample: SampleV1 = { sourceId: 's-1', level: 21.5 };
 
 /** A serializer may return null in general; this one never should. */
 function present(bytes: Buffer | null): Buffer {
@@ -109,68 +109,68 @@ describe('Confluent wire format', () => {
 
 describe('avroRegistrySerde', () => {
   it('round-trips a value through the id registered under <topic>-value', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1, 'readings-value');
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const bytes = present(await serde.serialize(reading, 'readings'));
+    const registry = new FakeRegistry().register(7, SAMPLE_V1, 'events-value');
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const bytes = present(await serde.serialize(sample, 'events'));
     expect(readWireHeader(bytes).schemaId).toBe(7);
-    expect(await serde.deserialize(bytes, 'readings')).toEqual(reading);
-    expect(serde.name).toBe('avro<iot.Reading>');
+    expect(await serde.deserialize(bytes, 'events')).toEqual(sample);
+    expect(serde.name).toBe('avro<lab.Sample>');
   });
 
   it('looks the writer id up under the subject the option names, once per subject', async () => {
-    const registry = new FakeRegistry().register(3, READING_V1, 'custom.Reading');
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1, subject: () => 'custom.Reading' });
-    await serde.serialize(reading, 'a');
-    const bytes = present(await serde.serialize(reading, 'b'));
+    const registry = new FakeRegistry().register(3, SAMPLE_V1, 'custom.Sample');
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1, subject: () => 'custom.Sample' });
+    await serde.serialize(sample, 'a');
+    const bytes = present(await serde.serialize(sample, 'b'));
     expect(readWireHeader(bytes).schemaId).toBe(3);
     expect(registry.lookupCalls).toBe(1);
   });
 
   it('fetches a writer schema once and reuses it, even for concurrent records', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const bytes = encode(7, READING_V1, reading);
+    const registry = new FakeRegistry().register(7, SAMPLE_V1);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const bytes = encode(7, SAMPLE_V1, sample);
     await Promise.all([serde.deserialize(bytes, 't'), serde.deserialize(bytes, 't')]);
     await serde.deserialize(bytes, 't');
     expect(registry.getSchemaCalls).toBe(1);
   });
 
   it('reads data written with a newer schema that has an extra field', async () => {
-    const registry = new FakeRegistry().register(2, READING_V2);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const value = await serde.deserialize(encode(2, READING_V2, { ...reading, humidity: 40 }), 't');
-    expect(value).toEqual(reading);
+    const registry = new FakeRegistry().register(2, SAMPLE_V2);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const value = await serde.deserialize(encode(2, SAMPLE_V2, { ...sample, humidity: 40 }), 't');
+    expect(value).toEqual(sample);
   });
 
   it('reads data written with an older schema, filling the new field with its default', async () => {
-    const registry = new FakeRegistry().register(1, READING_V1);
-    const serde = avroRegistrySerde<ReadingV2>({ registry, schema: READING_V2 });
-    const value = await serde.deserialize(encode(1, READING_V1, reading), 't');
-    expect(value).toEqual({ ...reading, humidity: -1 });
+    const registry = new FakeRegistry().register(1, SAMPLE_V1);
+    const serde = avroRegistrySerde<SampleV2>({ registry, schema: SAMPLE_V2 });
+    const value = await serde.deserialize(encode(1, SAMPLE_V1, sample), 't');
+    expect(value).toEqual({ ...sample, humidity: -1 });
   });
 
   it('refuses data written with an unrelated schema, naming the schema id', async () => {
     const registry = new FakeRegistry().register(99, INVOICE);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
     const err = await rejectionOf(() => serde.deserialize(encode(99, INVOICE, { amount: 5 }), 't'));
     expect(err).toBeInstanceOf(DeserializationError);
     expect((err as DeserializationError).schemaId).toBe(99);
-    expect(err.message).toMatch(/^schema id 99 \(billing\.Invoice\) cannot be read as iot\.Reading/);
+    expect(err.message).toMatch(/^schema id 99 \(billing\.Invoice\) cannot be read as lab\.Sample/);
   });
 
   it('refuses a schema id whose schema is not Avro', async () => {
     const registry = new FakeRegistry();
     registry.schemas.set(5, { type: 'object', properties: {} }); // a JSON schema
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
     const err = await rejectionOf(() => serde.deserialize(writeWire(5, Buffer.from([0])), 't'));
     expect(err).toBeInstanceOf(DeserializationError);
     expect(err.message).toBe('schema id 5 is not an Avro schema');
   });
 
   it('refuses bytes that are not in the wire format (wrong magic byte, too short)', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const wrongMagic = Buffer.from(encode(7, READING_V1, reading));
+    const registry = new FakeRegistry().register(7, SAMPLE_V1);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const wrongMagic = Buffer.from(encode(7, SAMPLE_V1, sample));
     wrongMagic[0] = 1;
     await expect(decoded(serde, wrongMagic)).rejects.toThrow(DeserializationError);
     await expect(decoded(serde, Buffer.from('garbage'))).rejects.toThrow(/not in Confluent wire format/);
@@ -179,25 +179,25 @@ describe('avroRegistrySerde', () => {
   });
 
   it('refuses a corrupt body for a known schema, naming the schema id', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const truncated = encode(7, READING_V1, reading).subarray(0, 8);
+    const registry = new FakeRegistry().register(7, SAMPLE_V1);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const truncated = encode(7, SAMPLE_V1, sample).subarray(0, 8);
     const err = await rejectionOf(() => serde.deserialize(truncated, 't'));
     expect(err).toBeInstanceOf(DeserializationError);
     expect((err as DeserializationError).schemaId).toBe(7);
     expect(err.message).toMatch(/corrupt Avro body for schema id 7/);
-    const trailing = Buffer.concat([encode(7, READING_V1, reading), Buffer.from([1, 2, 3])]);
+    const trailing = Buffer.concat([encode(7, SAMPLE_V1, sample), Buffer.from([1, 2, 3])]);
     await expect(decoded(serde, trailing)).rejects.toThrow(/corrupt Avro body for schema id 7/);
   });
 
   it('refuses a null value (a tombstone)', async () => {
-    const serde = avroRegistrySerde<ReadingV1>({ registry: new FakeRegistry(), schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry: new FakeRegistry(), schema: SAMPLE_V1 });
     await expect(decoded(serde, null)).rejects.toThrow(DeserializationError);
   });
 
   it('refuses an id the registry does not know with a DeserializationError carrying the id', async () => {
     const registry = new FakeRegistry();
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
     const err = await rejectionOf(() => serde.deserialize(writeWire(404404, Buffer.alloc(4)), 't'));
     expect(err).toBeInstanceOf(DeserializationError);
     expect((err as DeserializationError).schemaId).toBe(404404);
@@ -205,22 +205,22 @@ describe('avroRegistrySerde', () => {
   });
 
   it('reports a registry outage as a TransientError and asks again on the next record', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const bytes = encode(7, READING_V1, reading);
+    const registry = new FakeRegistry().register(7, SAMPLE_V1);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const bytes = encode(7, SAMPLE_V1, sample);
     registry.down = true;
     const err = await rejectionOf(() => serde.deserialize(bytes, 't'));
     expect(err).toBeInstanceOf(TransientError);
     expect(err.message).toMatch(/schema registry unavailable while fetching schema id 7: connect ECONNREFUSED/);
     registry.down = false;
-    expect(await serde.deserialize(bytes, 't')).toEqual(reading);
+    expect(await serde.deserialize(bytes, 't')).toEqual(sample);
     expect(registry.getSchemaCalls).toBe(2);
   });
 
   it.each([400, 401, 403, 422])('refuses a schema id the registry answers %i for as a DeserializationError naming the id and the status', async (status) => {
     const registry = new FakeRegistry();
     registry.answers.set(9, { status });
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
     const err = await rejectionOf(() => serde.deserialize(writeWire(9, Buffer.alloc(4)), 't'));
     expect(err).toBeInstanceOf(DeserializationError);
     expect((err as DeserializationError).schemaId).toBe(9);
@@ -238,19 +238,19 @@ describe('avroRegistrySerde', () => {
     // The registry client reports a connection that got no answer at all as a 400 with this message.
     ['a 400 with no answer (connection refused)', { status: 400, message: 'Confluent_Schema_Registry - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081' }],
   ])('reports %s from the registry as a TransientError, asked again next time', async (_label, answer) => {
-    const registry = new FakeRegistry().register(7, READING_V1);
+    const registry = new FakeRegistry().register(7, SAMPLE_V1);
     registry.answers.set(7, answer);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const bytes = encode(7, READING_V1, reading);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const bytes = encode(7, SAMPLE_V1, sample);
     expect(await rejectionOf(() => serde.deserialize(bytes, 't'))).toBeInstanceOf(TransientError);
     registry.answers.delete(7);
-    expect(await serde.deserialize(bytes, 't')).toEqual(reading);
+    expect(await serde.deserialize(bytes, 't')).toEqual(sample);
     expect(registry.getSchemaCalls).toBe(2);
   });
 
   it('remembers a bounded number of refused schema ids, forgetting the least recently seen first', async () => {
     const registry = new FakeRegistry();
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1, maxRefusedSchemaIds: 3 });
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1, maxRefusedSchemaIds: 3 });
     const refuse = (id: number) => rejectionOf(() => serde.deserialize(writeWire(id, Buffer.alloc(4)), 't'));
     for (const id of [1, 2, 3]) await refuse(id);
     await refuse(1); // seen again: most recent now
@@ -264,41 +264,41 @@ describe('avroRegistrySerde', () => {
   });
 
   it('decodes synchronously, with no promise per record, once the writer schema is loaded', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1);
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const bytes = encode(7, READING_V1, reading);
-    expect(await serde.deserialize(bytes, 't')).toEqual(reading); // loads the schema
-    expect(serde.deserialize(bytes, 't')).toEqual(reading);
+    const registry = new FakeRegistry().register(7, SAMPLE_V1);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const bytes = encode(7, SAMPLE_V1, sample);
+    expect(await serde.deserialize(bytes, 't')).toEqual(sample); // loads the schema
+    expect(serde.deserialize(bytes, 't')).toEqual(sample);
   });
 
   it('refuses to write a value that does not fit the schema, as a ProductionError, without asking the registry', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1, 't-value');
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    const err = await rejectionOf(() => serde.serialize({ sensorId: 's', celsius: 'hot' } as unknown as ReadingV1, 't'));
+    const registry = new FakeRegistry().register(7, SAMPLE_V1, 't-value');
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    const err = await rejectionOf(() => serde.serialize({ sourceId: 's', level: 'hot' } as unknown as SampleV1, 't'));
     expect(err).toBeInstanceOf(ProductionError);
-    expect(err.message).toBe('avro<iot.Reading>: value does not fit the schema: celsius: got "hot"');
+    expect(err.message).toBe('avro<lab.Sample>: value does not fit the schema: level: got "hot"');
     expect(registry.lookupCalls).toBe(0);
   });
 
   it('refuses to write when its schema is not registered under the subject, as a ProductionError', async () => {
-    const serde = avroRegistrySerde<ReadingV1>({ registry: new FakeRegistry(), schema: READING_V1 });
-    const err = await rejectionOf(() => serde.serialize(reading, 'readings'));
+    const serde = avroRegistrySerde<SampleV1>({ registry: new FakeRegistry(), schema: SAMPLE_V1 });
+    const err = await rejectionOf(() => serde.serialize(sample, 'events'));
     expect(err).toBeInstanceOf(ProductionError);
-    expect(err.message).toMatch(/not registered under subject readings-value/);
+    expect(err.message).toMatch(/not registered under subject events-value/);
   });
 
   it('reports a registry outage while writing as a TransientError, and asks again next time', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1, 'readings-value');
+    const registry = new FakeRegistry().register(7, SAMPLE_V1, 'events-value');
     registry.down = true;
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
-    await expect(serde.serialize(reading, 'readings')).rejects.toThrow(TransientError);
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
+    await expect(serde.serialize(sample, 'events')).rejects.toThrow(TransientError);
     registry.down = false;
-    expect(readWireHeader(present(await serde.serialize(reading, 'readings'))).schemaId).toBe(7);
+    expect(readWireHeader(present(await serde.serialize(sample, 'events'))).schemaId).toBe(7);
     expect(registry.lookupCalls).toBe(2);
   });
 
   it('tells the schema id of wire-format bytes, and nothing for other bytes', () => {
-    const serde = avroRegistrySerde<ReadingV1>({ registry: new FakeRegistry(), schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry: new FakeRegistry(), schema: SAMPLE_V1 });
     expect(serde.schemaIdOf(writeWire(12345, Buffer.alloc(0)))).toBe(12345);
     expect(serde.schemaIdOf(null)).toBeUndefined();
     expect(serde.schemaIdOf(Buffer.from([0, 0, 1]))).toBeUndefined();
@@ -308,48 +308,48 @@ describe('avroRegistrySerde', () => {
 
 describe('avroRegistrySerde in a topology', () => {
   const topology = (registry: FakeRegistry) => {
-    const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
+    const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
     const b = new TopologyBuilder();
-    b.stream('readings', { key: stringSerde, value: serde }, 'read').to('copy', { key: stringSerde, value: serde });
+    b.stream('events', { key: stringSerde, value: serde }, 'read').to('copy', { key: stringSerde, value: serde });
     return b.build();
   };
 
   it('dead-letters undecodable bytes with the schema id in the DLQ headers', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1, 'copy-value');
+    const registry = new FakeRegistry().register(7, SAMPLE_V1, 'copy-value');
     const driver = new TopologyTestDriver(topology(registry));
-    await driver.pipeRaw('readings', null, writeWire(31337, Buffer.from([1])));
-    await driver.pipeRaw('readings', null, encode(7, READING_V1, reading).subarray(0, 7));
-    expect(driver.deadLetters('readings').map((d) => d.reason)).toMatchObject([
+    await driver.pipeRaw('events', null, writeWire(31337, Buffer.from([1])));
+    await driver.pipeRaw('events', null, encode(7, SAMPLE_V1, sample).subarray(0, 7));
+    expect(driver.deadLetters('events').map((d) => d.reason)).toMatchObject([
       { errorClass: 'deserialization', schemaId: '31337', errorMessage: 'unknown schema id 31337', node: 'read' },
       { errorClass: 'deserialization', schemaId: '7', node: 'read' },
     ]);
-    expect(driver.committedOffset('readings')).toBe('2');
+    expect(driver.committedOffset('events')).toBe('2');
   });
 
   it('dead-letters a record whose schema id the registry refuses (403) with the reason, and goes on with the partition', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1, 'copy-value');
+    const registry = new FakeRegistry().register(7, SAMPLE_V1, 'copy-value');
     registry.answers.set(13, { status: 403, message: 'Confluent_Schema_Registry - User is denied operation Read on Subject' });
     const driver = new TopologyTestDriver(topology(registry));
-    await driver.pipeRaw('readings', null, writeWire(13, Buffer.from([1])));
-    await driver.pipeRaw('readings', null, encode(7, READING_V1, reading));
-    expect(driver.deadLetters('readings').map((d) => d.reason)).toMatchObject([
+    await driver.pipeRaw('events', null, writeWire(13, Buffer.from([1])));
+    await driver.pipeRaw('events', null, encode(7, SAMPLE_V1, sample));
+    expect(driver.deadLetters('events').map((d) => d.reason)).toMatchObject([
       { errorClass: 'deserialization', schemaId: '13', errorMessage: expect.stringContaining('schema registry refused schema id 13 (status 403)') as unknown, node: 'read' },
     ]);
     expect(driver.messages('copy')).toHaveLength(1);
-    expect(driver.committedOffset('readings')).toBe('2');
+    expect(driver.committedOffset('events')).toBe('2');
   });
 
   it('retries output during a registry outage instead of dead-lettering it', async () => {
-    const registry = new FakeRegistry().register(7, READING_V1, 'copy-value');
+    const registry = new FakeRegistry().register(7, SAMPLE_V1, 'copy-value');
     const driver = new TopologyTestDriver(topology(registry), { autoFlush: false });
-    await driver.pipeRaw('readings', null, encode(7, READING_V1, reading)); // the reader schema is now cached
+    await driver.pipeRaw('events', null, encode(7, SAMPLE_V1, sample)); // the reader schema is now cached
     registry.down = true;
     await driver.advanceTime(5); // topic linger: the write fails and waits
     expect(driver.messages('copy')).toHaveLength(0);
     registry.down = false;
     await driver.advanceTime(10_000);
     expect(driver.messages('copy')).toHaveLength(1);
-    expect(driver.deadLetters('readings')).toEqual([]);
-    expect(driver.committedOffset('readings')).toBe('1');
+    expect(driver.deadLetters('events')).toEqual([]);
+    expect(driver.committedOffset('events')).toBe('1');
   });
 });

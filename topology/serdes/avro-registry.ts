@@ -52,7 +52,7 @@ export interface AvroRegistrySerde<T> extends Serde<T> {
 }
 
 /**
- * Avro through a schema registry. Reading resolves the writer's schema (by id) into ours, so a
+ * Avro through a schema registry. Decoding resolves the writer's schema (by id) into ours, so a
  * record written with a compatible older or newer schema still decodes, and one written with an
  * unrelated schema is refused with a clear reason.
  */

@@ -2,14 +2,17 @@ import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { DeserializationError, ProductionError } from '../errors.js';
 import { avroProblems } from './avro-validation.js';
+import { isoTimesToMillis, TIMESTAMP_MILLIS_LOGICAL_TYPES } from './iso-millis.js';
 import type { Serde } from './serde.js';
 
 /**
  * JSON on the wire, checked against an Avro schema both ways: for producers that cannot speak Avro
- * but must still honour the contract. Defaults from the schema fill missing fields on the way in.
+ * but must still honour the contract. Defaults from the schema fill missing fields on the way in, and
+ * a `timestamp-millis` field also takes a zoned ISO-8601 time (given a schema: a ready avsc Type
+ * has forgotten its logical types unless it was built with them).
  */
 export function jsonAvroSerde<T>(schema: Schema | Type): Serde<T> {
-  const type: Type = avro.Type.isType(schema) ? (schema as Type) : avro.Type.forSchema(schema);
+  const type: Type = avro.Type.isType(schema) ? (schema as Type) : avro.Type.forSchema(schema, { logicalTypes: TIMESTAMP_MILLIS_LOGICAL_TYPES });
   const name = `json<${type.name ?? type.typeName}>`;
   return {
     name,
@@ -26,7 +29,7 @@ export function jsonAvroSerde<T>(schema: Schema | Type): Serde<T> {
       } catch (err) {
         throw new DeserializationError(`${name}: not JSON: ${(err as Error).message}`);
       }
-      const withDefaults = fillDefaults(type, parsed);
+      const withDefaults = isoTimesToMillis(type, fillDefaults(type, parsed));
       const problems = avroProblems(type, withDefaults);
       if (problems.length > 0) throw new DeserializationError(`${name}: does not fit the schema: ${problems.join('; ')}`);
       return withDefaults as T;
