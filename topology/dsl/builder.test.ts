@@ -4,7 +4,7 @@ import type { StreamRecord } from '../records.js';
 import { stringSerde } from '../serdes/basic.js';
 import type { Serde } from '../serdes/serde.js';
 import { TopologyTestDriver } from '../testing/test-driver.js';
-import { TopologyBuilder } from './builder.js';
+import { KStream, TopologyBuilder } from './builder.js';
 
 interface N {
   n: number;
@@ -211,5 +211,20 @@ describe('a stream nothing reads from', () => {
     expect(seen).toEqual(['a']);
     expect(driver.committedOffset('in')).toBe('1');
     driver.close();
+  });
+});
+
+describe('a stream returned from an async function', () => {
+  it('is a value, not a thenable: awaiting it resolves to the stream', async () => {
+    const b = new TopologyBuilder();
+    const readInput = async () => {
+      await Promise.resolve();
+      return b.stream('in', { key: stringSerde, value: stringSerde });
+    };
+    // A stream with a `then` method would be taken for a promise and never settle.
+    const never = new Promise<'unsettled'>((resolve) => setTimeout(() => resolve('unsettled'), 1000));
+    const stream = await Promise.race([readInput(), never]);
+    expect(stream).toBeInstanceOf(KStream);
+    expect(b.build().nodes).toHaveLength(1); // the await added no node
   });
 });

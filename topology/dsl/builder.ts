@@ -85,40 +85,41 @@ export class KStream<K, V> {
     private readonly build: Build<K, V>,
   ) {}
 
-  private then<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
+  /** Not `then`: a stream with a `then` method is a thenable, and an async function returning one never resolves. */
+  private addProcessor<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
     const node = this.builder.addNode('processor', name ?? this.builder.autoName(kind), detail, [this.node.id]);
     const parent = this.build;
     return this.builder.addStream(new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share()))));
   }
 
   map<K2, V2>(fn: (record: StreamRecord<K, V>) => KeyValue<K2, V2>, name?: string): KStream<K2, V2> {
-    return this.then('map', name, 'map', (src, n) => src.pipe(mapRecords(n, fn)));
+    return this.addProcessor('map', name, 'map', (src, n) => src.pipe(mapRecords(n, fn)));
   }
 
   mapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => V2, name?: string): KStream<K, V2> {
-    return this.then('mapValues', name, 'mapValues', (src, n) => src.pipe(mapRecordValues(n, fn)));
+    return this.addProcessor('mapValues', name, 'mapValues', (src, n) => src.pipe(mapRecordValues(n, fn)));
   }
 
   filter(predicate: (record: StreamRecord<K, V>) => boolean, name?: string): KStream<K, V> {
-    return this.then('filter', name, 'filter', (src, n) => src.pipe(filterRecords(n, predicate)));
+    return this.addProcessor('filter', name, 'filter', (src, n) => src.pipe(filterRecords(n, predicate)));
   }
 
   flatMap<K2, V2>(fn: (record: StreamRecord<K, V>) => Iterable<KeyValue<K2, V2>>, name?: string): KStream<K2, V2> {
-    return this.then('flatMap', name, 'flatMap', (src, n) => src.pipe(flatMapRecords(n, fn)));
+    return this.addProcessor('flatMap', name, 'flatMap', (src, n) => src.pipe(flatMapRecords(n, fn)));
   }
 
   flatMapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => Iterable<V2>, name?: string): KStream<K, V2> {
     const each = (r: StreamRecord<K, V>) => [...fn(r.value, r)].map((value) => ({ key: r.key, value }));
-    return this.then('flatMapValues', name, 'flatMapValues', (src, n) => src.pipe(flatMapRecords(n, each)));
+    return this.addProcessor('flatMapValues', name, 'flatMapValues', (src, n) => src.pipe(flatMapRecords(n, each)));
   }
 
   peek(fn: (record: StreamRecord<K, V>) => void, name?: string): KStream<K, V> {
-    return this.then('peek', name, 'peek', (src, n) => src.pipe(peekRecords(n, fn)));
+    return this.addProcessor('peek', name, 'peek', (src, n) => src.pipe(peekRecords(n, fn)));
   }
 
   /** Fails records that break a rule as validation errors (DLQ with the rule's name, by default). */
   validate(check: (record: StreamRecord<K, V>) => Violation | undefined, name?: string): KStream<K, V> {
-    return this.then('validate', name, 'validate', (src, n) => src.pipe(validateRecords(n, check)));
+    return this.addProcessor('validate', name, 'validate', (src, n) => src.pipe(validateRecords(n, check)));
   }
 
   /** Routes each record to the first branch whose predicate matches (Kafka Streams' `split()`). */
