@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchWriter } from '../runtime/batching-sink.js';
+import type { BatchWriter } from './sink-contract.js';
 import type { StreamRecord } from '../records.js';
 import { stringSerde } from '../serdes/basic.js';
 import type { Serde } from '../serdes/serde.js';

@@ -1,7 +1,7 @@
 import { filter, map, share, type Observable } from 'rxjs';
-import type { BatchingOptions, BatchWriter } from '../runtime/batching-sink.js';
+import type { BatchingOptions, BatchWriter } from './sink-contract.js';
 import type { StreamRecord } from '../records.js';
-import type { Deserializer, Serializer } from '../serdes/serde.js';
+import type { Deserializer, SchemaAwareDeserializer, Serializer } from '../serdes/serde.js';
 import type { Envelope, GraphNode, Materializer, NodeKind, SourceSpec, TerminalSpec } from './graph.js';
 import {
   filterRecords,
@@ -29,7 +29,7 @@ export class TopologyBuilder {
   /** Reads one or more topics; records are deserialized with the given serdes before any operator. */
   stream<K, V>(
     topics: string | readonly string[],
-    serdes: { key: Deserializer<K>; value: Deserializer<V> & { schemaIdOf?(bytes: Buffer | null): number | undefined } },
+    serdes: { key: Deserializer<K>; value: SchemaAwareDeserializer<V> },
     name?: string,
   ): KStream<K, V> {
     const list = typeof topics === 'string' ? [topics] : [...topics];

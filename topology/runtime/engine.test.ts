@@ -7,7 +7,7 @@ import { requiredStringSerde, stringSerde } from '../serdes/basic.js';
 import type { Serde } from '../serdes/serde.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { TopologyTestDriver } from '../testing/test-driver.js';
-import type { BatchWriter } from './batching-sink.js';
+import type { BatchWriter } from '../dsl/sink-contract.js';
 import { readDlqHeaders } from './dlq.js';
 import { Engine, type EngineOptions, type OutputProducer, type ProducedMessage } from './engine.js';
 

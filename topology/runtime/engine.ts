@@ -13,13 +13,14 @@ import {
   type ErrorPolicies,
 } from '../errors.js';
 import { positionLabel, type HeaderMap, type RawRecord, type StreamRecord } from '../records.js';
-import { BatchingSink, DEFAULT_BATCHING, type BatchingOptions, type BatchWriter, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
+import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
+import { BatchingSink, DEFAULT_BATCHING, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
 import { CommitTracker } from './commit-tracker.js';
 import { DLQ_HEADERS, toDlqRecord, type DlqRecord } from './dlq.js';
 import { isRecordTooLarge } from './kafka-producer.js';
 import { silentLogger, type Logger } from './logger.js';
-import { RecordTicket, type TicketHooks } from './ticket.js';
+import { RecordTicket, ticketOf, type TicketHooks } from './ticket.js';
 
 /** A message ready for the broker. */
 export interface ProducedMessage {
@@ -133,8 +134,9 @@ export class Engine {
       const sink = this.sinkFor(terminal);
       this.subscriptions.push(
         terminal.stream(m).subscribe((env) => {
-          env.ticket.retain();
-          sink.add(env.record, this.callbacksFor(env.ticket, terminal.node.name));
+          const ticket = ticketOf(env);
+          ticket.retain();
+          sink.add(env.record, this.callbacksFor(ticket, terminal.node.name));
         }),
       );
     }

@@ -2,7 +2,7 @@ import avro from 'avsc';
 import type { Type } from 'avsc';
 import { DeserializationError, ProductionError, TransientError, errorMessage } from '../errors.js';
 import { avroProblems } from './avro-validation.js';
-import type { Serde } from './serde.js';
+import type { SchemaAwareDeserializer, Serde } from './serde.js';
 
 /** Confluent wire format: magic byte 0, a big-endian int32 schema id, then the Avro binary body. */
 export const WIRE_MAGIC = 0;
@@ -39,8 +39,8 @@ export interface AvroRegistrySerdeOptions {
   subject?: (topic: string) => string;
 }
 
-export interface AvroRegistrySerde<T> extends Serde<T> {
-  /** The schema id of the last record this serde decoded, for DLQ headers. */
+export interface AvroRegistrySerde<T> extends Serde<T>, SchemaAwareDeserializer<T> {
+  /** The schema id in a payload's wire header, for DLQ headers. */
   schemaIdOf(bytes: Buffer | null): number | undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { Topology } from '../dsl/topology.js';
 import type { ErrorPolicies } from '../errors.js';
 import type { HeaderMap, RawRecord, SourcePosition } from '../records.js';
-import type { BatchingOptions } from '../runtime/batching-sink.js';
+import type { BatchingOptions } from '../dsl/sink-contract.js';
 import { readDlqHeaders } from '../runtime/dlq.js';
 import { Engine, type OutputProducer, type ProducedMessage, type RuntimeObserver } from '../runtime/engine.js';
 import type { Logger } from '../runtime/logger.js';
