@@ -9,7 +9,8 @@ import { ManualClock } from '../testing/manual-clock.js';
 import { TopologyTestDriver } from '../testing/test-driver.js';
 import type { BatchWriter } from '../dsl/sink-contract.js';
 import { readDlqHeaders } from './dlq.js';
-import { Engine, type EngineOptions, type OutputProducer, type ProducedMessage } from './engine.js';
+import { Engine, type EngineOptions } from './engine.js';
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
 
 interface N {
   n: number;

@@ -12,7 +12,7 @@ import {
   type ErrorClass,
   type ErrorPolicies,
 } from '../errors.js';
-import { positionLabel, type HeaderMap, type RawRecord, type StreamRecord } from '../records.js';
+import { positionLabel, type RawRecord, type StreamRecord } from '../records.js';
 import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
 import { BatchingSink, DEFAULT_BATCHING, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
@@ -20,22 +20,8 @@ import { CommitTracker } from './commit-tracker.js';
 import { DLQ_HEADERS, toDlqRecord, type DlqRecord } from './dlq.js';
 import { isRecordTooLarge } from './kafka-producer.js';
 import { silentLogger, type Logger } from './logger.js';
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
 import { RecordTicket, ticketOf, type TicketHooks } from './ticket.js';
-
-/** A message ready for the broker. */
-export interface ProducedMessage {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers?: HeaderMap;
-  readonly timestamp?: number;
-}
-
-/** Where output and DLQ records go: a Kafka producer, or the test driver's in-memory topics. */
-export interface OutputProducer {
-  /** Resolves once every message is acknowledged (by all in-sync replicas, for Kafka). */
-  send(topic: string, messages: readonly ProducedMessage[]): Promise<void>;
-  isTransient?(error: unknown): boolean;
-}
 
 export interface RuntimeObserver extends SinkObserver {
   received?(topic: string): void;
