@@ -1,6 +1,6 @@
 import type avro from 'avsc';
 import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Topology } from '../topology/index.js';
-import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
+import { dlqTopicFor, TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
 import type { AlertStore } from '../sinks/index.js';
 import { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
@@ -21,19 +21,14 @@ export interface AlertConsumer {
   readonly writer: AlertWriter;
 }
 
-/**
- * TempRangeAlert → store once (temp_range_alert) → notify. Its DLQ (an undecodable alert) is
- * `dlqTopicFor('TempRangeAlert')`, so the runner passes `dlqTopicFor` here too.
- */
+/** TempRangeAlert → store once (temp_range_alert) → notify. An undecodable alert goes to `dlqTopicFor(TOPICS.alerts)`. */
 export function buildAlertConsumerTopology(options: AlertConsumerOptions): AlertConsumer {
   const writer = new AlertWriter(options.store, options.notifier);
   const builder = new TopologyBuilder();
   builder
     .stream<string | null, TempRangeAlert>(
       TOPICS.alerts,
-      { key: stringSerde, value: avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema }) },
-      'read-alerts',
-    )
+      { key: stringSerde, value: avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema }) }, { name: 'read-alerts', dlqTopic: dlqTopicFor(TOPICS.alerts) })
     // One batch at a time whatever SINK_CONCURRENCY says: people are told in order, and an alert
     // delivered twice cannot be in two batches being notified at once.
     .sink(writer, { name: 'store-and-notify', batching: { lingerMs: 20, ...options.batching, maxConcurrentWrites: 1 } });

@@ -5,7 +5,7 @@
 export * from './records.js';
 export * from './errors.js';
 export * from './serdes/index.js';
-export { TopologyBuilder, KStream, BranchedKStream } from './dsl/builder.js';
+export { TopologyBuilder, KStream, BranchedKStream, type SourceOptions } from './dsl/builder.js';
 export { Topology } from './dsl/topology.js';
 export type { KeyValue, Violation } from './dsl/operators.js';
 export type { Envelope, GraphNode } from './dsl/graph.js';

@@ -19,7 +19,7 @@ export interface TemperatureTestKitOptions {
   readonly maxTemp?: number;
   readonly rules?: readonly Rule[];
   readonly jsonInput?: boolean;
-  readonly driver?: Omit<TestDriverOptions, 'dlqTopic'>;
+  readonly driver?: TestDriverOptions;
 }
 
 export interface DeadLetterView {
@@ -56,7 +56,7 @@ export class TemperatureTestKit {
       mysqlSink: this.sink,
       jsonInput: options.jsonInput,
     });
-    this.driver = new TopologyTestDriver(topology, { ...options.driver, dlqTopic: dlqTopicFor });
+    this.driver = new TopologyTestDriver(topology, options.driver);
     clock = () => this.driver.clock.now();
     this.readingSerde = avroRegistrySerde<TemperatureReading>({ registry: this.registry, schema: temperatureReadingSchema as avro.Schema });
     this.alertSerde = avroRegistrySerde<TempRangeAlert>({ registry: this.registry, schema: tempRangeAlertSchema as avro.Schema });

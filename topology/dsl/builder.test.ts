@@ -37,7 +37,7 @@ class MemorySink implements BatchWriter<StreamRecord<string | null, N>> {
 /** in -> validate -> split(hot | rest); hot -> mapValues -> to(alerts); the validated stream also -> sink(db). */
 function sampleTopology() {
   const b = new TopologyBuilder();
-  const valid = b.stream('readings', { key: stringSerde, value: json }, 'read').validate(() => undefined, 'valid');
+  const valid = b.stream('readings', { key: stringSerde, value: json }, { name: 'read' }).validate(() => undefined, 'valid');
   const { hot } = valid
     .split('route')
     .branch('hot', (r) => r.value.n > 30)
@@ -80,7 +80,7 @@ describe('Topology.toMermaid()', () => {
 
   it('keeps square brackets out of labels, where Mermaid would read them as shapes', () => {
     const b = new TopologyBuilder();
-    b.stream('t', { key: stringSerde, value: json }, 'odd[name]').to('out', { key: stringSerde, value: json });
+    b.stream('t', { key: stringSerde, value: json }, { name: 'odd[name]' }).to('out', { key: stringSerde, value: json });
     expect(b.build().toMermaid()).toContain('n0[("oddname<br/>');
   });
 });
@@ -110,7 +110,7 @@ describe('TopologyBuilder', () => {
 
   it('refuses a sink name that clashes with a node name', () => {
     const b = new TopologyBuilder();
-    const s = b.stream('in', { key: stringSerde, value: json }, 'db');
+    const s = b.stream('in', { key: stringSerde, value: json }, { name: 'db' });
     expect(() => s.sink(new MemorySink('db'))).toThrow(/used twice/);
   });
 

@@ -18,6 +18,12 @@ import { Topology } from './topology.js';
 
 type Build<K, V> = (m: Materializer) => Observable<Envelope<K, V>>;
 
+export interface SourceOptions {
+  readonly name?: string;
+  /** Where records that fail go, with the reason in headers. Default `<topic>-dlq`, one per topic. */
+  readonly dlqTopic?: string;
+}
+
 /** Describes a topology, as Kafka Streams' `StreamsBuilder` does; `build()` freezes it. */
 export class TopologyBuilder {
   private readonly nodes: GraphNode[] = [];
@@ -30,7 +36,7 @@ export class TopologyBuilder {
   stream<K, V>(
     topics: string | readonly string[],
     serdes: { key: Deserializer<K>; value: SchemaAwareDeserializer<V> },
-    name?: string,
+    options: SourceOptions = {},
   ): KStream<K, V> {
     const list = typeof topics === 'string' ? [topics] : [...topics];
     if (list.length === 0) throw new Error('stream() needs at least one topic');
@@ -38,8 +44,8 @@ export class TopologyBuilder {
       if (this.sources.some((s) => s.topics.includes(t))) throw new Error(`topic ${t} is already read by another source`);
       if (list.indexOf(t) !== i) throw new Error(`topic ${t} is listed twice`);
     }
-    const node = this.addNode('source', name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
-    this.sources.push({ node, topics: list, keySerde: serdes.key, valueSerde: serdes.value });
+    const node = this.addNode('source', options.name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
+    this.sources.push({ node, topics: list, keySerde: serdes.key, valueSerde: serdes.value, dlqTopic: options.dlqTopic });
     return this.addStream(new KStream<K, V>(this, node, (m) => m.source(node) as Observable<Envelope<K, V>>));
   }
 

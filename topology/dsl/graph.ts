@@ -35,6 +35,8 @@ export interface SourceSpec {
   readonly topics: readonly string[];
   readonly keySerde: Deserializer<unknown>;
   readonly valueSerde: SchemaAwareDeserializer<unknown>;
+  /** Declared with the source; `Topology.dlqTopicOf` applies the default. */
+  readonly dlqTopic?: string;
 }
 
 /** Where records leave the topology. */

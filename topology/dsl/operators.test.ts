@@ -28,7 +28,7 @@ interface N {
 /** A topology reading `in` (string keys, JSON values), wired by `wire`, run in a test driver. */
 function setup(wire: (s: KStream<string | null, N>) => void, options: TestDriverOptions = {}) {
   const b = new TopologyBuilder();
-  wire(b.stream('in', { key: stringSerde, value: json<N>() }, 'src'));
+  wire(b.stream('in', { key: stringSerde, value: json<N>() }, { name: 'src' }));
   const driver = new TopologyTestDriver(b.build(), options);
   const input = driver.inputTopic('in', stringSerde, json<N>());
   const output = <V>(topic = 'out') => driver.outputTopic(topic, stringSerde, json<V>());

@@ -126,7 +126,7 @@ function engineFor(wire: (b: TopologyBuilder) => void, options: Partial<EngineOp
   return { engine, clock, producer, committed };
 }
 
-const source = (b: TopologyBuilder) => b.stream('in', { key: requiredStringSerde, value: json }, 'src');
+const source = (b: TopologyBuilder) => b.stream('in', { key: requiredStringSerde, value: json }, { name: 'src' });
 
 describe('Engine error policy fail', () => {
   it('stops with a fatal error and never commits the failed record, while later records are still handled', async () => {
@@ -206,11 +206,14 @@ describe('Engine sink failures', () => {
     expect(engine.failed).toBeUndefined();
   });
 
-  it('uses the dlqTopic option to name DLQ topics', async () => {
-    const { engine, producer } = engineFor((b) => source(b).to('out', { key: stringSerde, value: json }), { dlqTopic: (t) => `dead.${t}` });
+  it('sends dead letters to the DLQ topic declared on the source', async () => {
+    const { engine, producer } = engineFor((b) =>
+      b.stream('in', { key: requiredStringSerde, value: json }, { name: 'src', dlqTopic: 'dead.in' }).to('out', { key: stringSerde, value: json }),
+    );
     await engine.process(raw('in', 'a', 'not json'));
     await engine.flush();
     expect(producer.messages('dead.in')).toHaveLength(1);
+    expect(producer.messages('in-dlq')).toEqual([]);
   });
 });
 
@@ -247,7 +250,7 @@ describe('Engine production', () => {
 describe('Engine deserialization', () => {
   it('dead-letters bytes the serde cannot read, with the schema id the serde reports', async () => {
     const withIds: Serde<N> & { schemaIdOf(bytes: Buffer | null): number | undefined } = { ...json, schemaIdOf: () => 17 };
-    const { engine, producer, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: withIds }, 'src').to('out', { key: stringSerde, value: json }));
+    const { engine, producer, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: withIds }, { name: 'src' }).to('out', { key: stringSerde, value: json }));
     await engine.process(raw('in', 'a', '{oops'));
     await engine.flush();
     const [dead] = producer.messages('in-dlq');

@@ -34,8 +34,6 @@ export interface EngineOptions {
   readonly producer: OutputProducer;
   readonly clock?: Clock;
   readonly errorPolicies?: Partial<ErrorPolicies>;
-  /** DLQ topic for records read from `sourceTopic`. Default `<sourceTopic>-dlq`. */
-  readonly dlqTopic?: (sourceTopic: string) => string;
   /** Cap on records read and not yet fully handled, per partition: the memory bound and the backpressure. */
   readonly maxInFlightPerPartition?: number;
   /** Defaults for `sink()` terminals. */
@@ -69,7 +67,6 @@ export class Engine {
   private failure: FatalTopologyError | undefined;
   private readonly failureListeners: ((error: FatalTopologyError) => void)[] = [];
   private readonly hooks: TicketHooks;
-  private readonly dlqTopicOf: (sourceTopic: string) => string;
 
   constructor(
     readonly topology: Topology,
@@ -81,7 +78,6 @@ export class Engine {
     this.observer = options.observer ?? {};
     this.maxInFlight = options.maxInFlightPerPartition ?? 2000;
     this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.onFailed(t, e, n) };
-    this.dlqTopicOf = options.dlqTopic ?? ((t: string) => `${t}-dlq`);
     this.dlq = this.makeSink(new DlqWriter(options.producer), { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching });
     this.materialize();
   }
@@ -270,7 +266,7 @@ export class Engine {
       return;
     }
     const schemaId = this.sources.get(ticket.raw.topic)?.spec.valueSerde.schemaIdOf?.(ticket.raw.value);
-    const topic = this.dlqTopicOf(ticket.raw.topic);
+    const topic = this.topology.dlqTopicOf(ticket.raw.topic);
     this.logger.warn({ position, node, errorClass: error.errorClass, err: error.message, dlq: topic }, 'record sent to the DLQ');
     this.observer.deadLettered?.(error.errorClass, node);
     ticket.retain();

@@ -256,7 +256,7 @@ describe('avroRegistrySerde in a topology', () => {
   const topology = (registry: FakeRegistry) => {
     const serde = avroRegistrySerde<ReadingV1>({ registry, schema: READING_V1 });
     const b = new TopologyBuilder();
-    b.stream('readings', { key: stringSerde, value: serde }, 'read').to('copy', { key: stringSerde, value: serde });
+    b.stream('readings', { key: stringSerde, value: serde }, { name: 'read' }).to('copy', { key: stringSerde, value: serde });
     return b.build();
   };
 

@@ -11,7 +11,6 @@ import { ManualClock } from './manual-clock.js';
 
 export interface TestDriverOptions {
   readonly errorPolicies?: Partial<ErrorPolicies>;
-  readonly dlqTopic?: (sourceTopic: string) => string;
   readonly sinkBatching?: Partial<BatchingOptions>;
   readonly topicBatching?: Partial<BatchingOptions>;
   readonly maxInFlightPerPartition?: number;
@@ -61,7 +60,6 @@ export class TopologyTestDriver {
       producer,
       clock: this.clock,
       errorPolicies: options.errorPolicies,
-      dlqTopic: options.dlqTopic,
       sinkBatching: options.sinkBatching,
       topicBatching: options.topicBatching,
       maxInFlightPerPartition: options.maxInFlightPerPartition,
@@ -120,8 +118,8 @@ export class TopologyTestDriver {
     return this.topics.get(topic) ?? [];
   }
 
-  /** The DLQ records for a source topic, with their headers decoded. */
-  deadLetters(sourceTopic: string, dlqTopic = `${sourceTopic}-dlq`) {
+  /** The DLQ records for a source topic (in the DLQ topic its source declared, unless given), with their headers decoded. */
+  deadLetters(sourceTopic: string, dlqTopic = this.engine.topology.dlqTopicOf(sourceTopic)) {
     return this.messages(dlqTopic).map((m) => ({ key: m.key, value: m.value, reason: readDlqHeaders(m.headers ?? {}) }));
   }
 
