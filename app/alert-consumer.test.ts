@@ -1,8 +1,10 @@
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { avroRegistrySerde, stringSerde, TopologyTestDriver, type BatchingOptions, type Logger } from '../topology/index.js';
-import { InMemorySchemaRegistry, TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
-import { InMemoryAlertStore } from '../sinks/index.js';
+import { avroRegistrySerde, stringSerde, type BatchingOptions, type Logger } from '../topology/index.js';
+import { TopologyTestDriver } from '../topology/testing/index.js';
+import { InMemorySchemaRegistry } from '../schemas/testing/index.js';
+import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
+import { InMemoryAlertStore } from '../sinks/testing/index.js';
 import { buildAlertConsumerTopology } from './alert-consumer.js';
 import { logNotifier, type Notifier } from './notifiers/index.js';
 

@@ -20,12 +20,9 @@ export type { OutputProducer, ProducedMessage } from './runtime/output-producer.
 export { DLQ_HEADERS, readDlqHeaders, toDlqRecord } from './runtime/dlq.js';
 export { systemClock, type Clock } from './runtime/clock.js';
 export { silentLogger, type Logger } from './runtime/logger.js';
-export { TopologyTestDriver } from './testing/test-driver.js';
-export { ManualClock } from './testing/manual-clock.js';
 export { KafkaTopologyRunner } from './runtime/kafka-runner.js';
 export type { KafkaRunnerOptions, RunnerState } from './runtime/kafka-runner.js';
 export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-producer.js';
 export { toRawRecord } from './runtime/kafka-message.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
-export type { TestDriverOptions } from './testing/test-driver.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';

@@ -2,12 +2,13 @@ import type avro from 'avsc';
 import {
   avroRegistrySerde,
   stringSerde,
-  TopologyTestDriver,
   type AvroRegistrySerde,
   type SourcePosition,
 } from '../../topology/index.js';
-import { dlqTopicFor, InMemorySchemaRegistry, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
-import { InMemoryReadingsSink } from '../../sinks/index.js';
+import { TopologyTestDriver } from '../../topology/testing/index.js';
+import { InMemorySchemaRegistry } from '../../schemas/testing/index.js';
+import { dlqTopicFor, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
+import { InMemoryReadingsSink } from '../../sinks/testing/index.js';
 import type { Rule } from '../rules/index.js';
 import { buildTemperatureTopology } from '../topology.js';
 
