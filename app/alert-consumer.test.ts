@@ -1,8 +1,10 @@
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { avroRegistrySerde, stringSerde, TopologyTestDriver, type BatchingOptions, type Logger } from '../topology/index.js';
-import { dlqTopicFor, InMemorySchemaRegistry, TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
-import { InMemoryAlertStore } from '../sinks/index.js';
+import { avroRegistrySerde, stringSerde, type BatchingOptions, type Logger } from '../topology/index.js';
+import { TopologyTestDriver } from '../topology/testing/index.js';
+import { InMemorySchemaRegistry } from '../schemas/testing/index.js';
+import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
+import { InMemoryAlertStore } from '../sinks/testing/index.js';
 import { buildAlertConsumerTopology } from './alert-consumer.js';
 import { fanOut, logNotifier, NotifyError, WebhookError, type Notifier } from './notifiers/index.js';
 
@@ -30,7 +32,7 @@ function setup(notifier: Notifier, autoFlush = true, sinkBatching?: Partial<Batc
   const registry = InMemorySchemaRegistry.withPipelineSchemas();
   const store = new InMemoryAlertStore();
   const consumer = buildAlertConsumerTopology({ registry, store, notifier, logger, maxNotifyAttempts: 3 });
-  const driver = new TopologyTestDriver(consumer.topology, { dlqTopic: dlqTopicFor, autoFlush, sinkBatching });
+  const driver = new TopologyTestDriver(consumer.topology, { autoFlush, sinkBatching });
   const serde = avroRegistrySerde<TempRangeAlert>({ registry, schema: tempRangeAlertSchema as avro.Schema });
   const input = driver.inputTopic(TOPICS.alerts, stringSerde, serde);
   return { store, consumer, driver, send: (a: TempRangeAlert) => input.pipe(a.reading.deviceId, a) };

@@ -1,6 +1,6 @@
 import type avro from 'avsc';
 import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Logger, type Topology } from '../topology/index.js';
-import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
+import { dlqTopicFor, TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
 import { alertRowProblems, type AlertStore } from '../sinks/index.js';
 import { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
@@ -29,9 +29,8 @@ export interface AlertConsumer {
 export const STORABLE_ALERT_RULE = 'storable-alert';
 
 /**
- * TempRangeAlert → check it can be stored → store once (temp_range_alert) → notify. Its DLQ (an
- * undecodable or unstorable alert) is `dlqTopicFor('TempRangeAlert')`, so the runner passes
- * `dlqTopicFor` here too.
+ * TempRangeAlert → check it can be stored → store once (temp_range_alert) → notify. An undecodable or
+ * unstorable alert goes to `dlqTopicFor(TOPICS.alerts)`.
  */
 export function buildAlertConsumerTopology(options: AlertConsumerOptions): AlertConsumer {
   const writer = new AlertWriter(options.store, options.notifier, { maxNotifyAttempts: options.maxNotifyAttempts, logger: options.logger });
@@ -40,7 +39,7 @@ export function buildAlertConsumerTopology(options: AlertConsumerOptions): Alert
     .stream<string | null, TempRangeAlert>(
       TOPICS.alerts,
       { key: stringSerde, value: avroRegistrySerde<TempRangeAlert>({ registry: options.registry, schema: tempRangeAlertSchema as avro.Schema }) },
-      'read-alerts',
+      { name: 'read-alerts', dlqTopic: dlqTopicFor(TOPICS.alerts) },
     )
     // Any producer can write the topic: an alert the table refuses must not fail its batch forever.
     .validate((record) => {

@@ -97,7 +97,6 @@ export function temperatureTopology(registry: AvroRegistryClient, settings: Pipe
 /** Engine settings of both topologies: the one mapping from pipeline settings to the runtime. */
 export function engineSettings(settings: RunnerSettings, clients: Pick<PipelineClients, 'logger' | 'observer'>): Omit<EngineOptions, 'producer'> {
   return {
-    dlqTopic: dlqTopicFor,
     errorPolicies: settings.errorPolicies,
     maxInFlightPerPartition: settings.maxInFlightPerPartition,
     sinkBatching: settings.sinkBatching,

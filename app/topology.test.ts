@@ -1,8 +1,9 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { stringSerde, writeWire } from '../topology/index.js';
-import { dlqTopicFor, InMemorySchemaRegistry, pipelineTopics, TOPICS, temperatureReadingSchema, valueSubjectFor, type TemperatureReading } from '../schemas/index.js';
-import { InMemoryReadingsSink } from '../sinks/index.js';
+import { InMemorySchemaRegistry } from '../schemas/testing/index.js';
+import { dlqTopicFor, pipelineTopics, TOPICS, temperatureReadingSchema, valueSubjectFor, type TemperatureReading } from '../schemas/index.js';
+import { InMemoryReadingsSink } from '../sinks/testing/index.js';
 import { defaultRules, deviceLimits } from './rules/index.js';
 import { buildTemperatureTopology } from './topology.js';
 import { TemperatureTestKit } from './testing/temperature-test-kit.js';

@@ -11,7 +11,7 @@ import {
   type StreamRecord,
   type Topology,
 } from '../topology/index.js';
-import { TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../schemas/index.js';
+import { dlqTopicFor, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../schemas/index.js';
 import { toTempRangeAlert } from './alert-record.js';
 import { alertRulesOf, checkLimits, checkRuleList, constraintsOf, defaultRules, factsOf, findViolation, raiseAlerts, type ReadingWindow, type Rule } from './rules/index.js';
 
@@ -44,7 +44,7 @@ export interface TemperatureTopologyOptions {
  *   → check constraints (a broken one: DLQ with the rule's name, not stored)
  *   → every valid reading to the MySQL sink
  *   → alert rules → TempRangeAlert (Avro), keyed by device id
- * The runner must pass `dlqTopicFor` as the engine's `dlqTopic`.
+ * Undecodable or invalid readings go to each input's own DLQ (`dlqTopicFor`), declared on its source.
  */
 export function buildTemperatureTopology(options: TemperatureTopologyOptions): Topology {
   checkLimits(options, 'buildTemperatureTopology');
@@ -56,7 +56,7 @@ export function buildTemperatureTopology(options: TemperatureTopologyOptions): T
 
   const wire = (label: string, topic: string, valueSerde: Deserializer<TemperatureReading>) => {
     const valid = builder
-      .stream<string | null, TemperatureReading>(topic, { key: stringSerde, value: valueSerde }, `read-${label}`)
+      .stream<string | null, TemperatureReading>(topic, { key: stringSerde, value: valueSerde }, { name: `read-${label}`, dlqTopic: dlqTopicFor(topic) })
       .validate((record) => findViolation(constraints, factsOf(record.value, record.timestamp)), `check-constraints-${label}`);
     valid.sink(options.mysqlSink, { name: `store-readings-${label}`, batching: options.batching });
     // Kafka Streams' split(): readings that raise an alert take the out-of-range branch; the rest

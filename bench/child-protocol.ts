@@ -1,6 +1,6 @@
 /** What the bench parent and its topology child say to each other over the IPC channel. */
 import type { ReadingsSinkCounters } from '../sinks/index.js';
-import type { UserDefaults } from './context.js';
+import type { UserDefaults } from './user-defaults.js';
 
 /** Where the child runs, and the settings `tempstream start` would use (UserDefaults). */
 export interface TopologyChildConfig extends UserDefaults {

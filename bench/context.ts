@@ -6,39 +6,11 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { prepareInfrastructure } from '../app/index.js';
-import { loadConfig } from '../cli/config.js';
 import { registerSchemas, TOPICS } from '../schemas/index.js';
 import { createKnex } from '../sinks/index.js';
 import { startStack, type RunningStack, type StackSettings } from '../stack/harness.js';
 import type { ChildRuntime } from './topology-process.js';
-
-/**
- * The settings `tempstream start` would run with in this environment: its defaults, or
- * MIN_TEMP, MAX_TEMP, SINK_BATCH_SIZE, SINK_LINGER_MS, SINK_CONCURRENCY, MAX_IN_FLIGHT_PER_PARTITION when set, so a
- * tuning can be measured exactly as a user would apply it.
- */
-export interface UserDefaults {
-  readonly minTemp: number;
-  readonly maxTemp: number;
-  readonly sinkBatchSize: number;
-  readonly sinkLingerMs: number;
-  readonly sinkConcurrency: number;
-  readonly maxInFlightPerPartition: number;
-  readonly shutdownTimeoutMs: number;
-}
-
-export function userDefaults(env: NodeJS.ProcessEnv = process.env): UserDefaults {
-  const config = loadConfig(env);
-  return {
-    minTemp: config.rules.minTemp,
-    maxTemp: config.rules.maxTemp,
-    sinkBatchSize: config.sink.batchSize,
-    sinkLingerMs: config.sink.lingerMs,
-    sinkConcurrency: config.sink.concurrency,
-    maxInFlightPerPartition: config.maxInFlightPerPartition,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-  };
-}
+import { userDefaults, type UserDefaults } from './user-defaults.js';
 
 export interface BenchContext {
   readonly stack: RunningStack;

@@ -8,4 +8,3 @@ export { temperatureReadingSchema, tempRangeAlertSchema, TOPIC_SCHEMAS, type Top
 export type { RecordSchema, FieldSchema } from './schema-types.js';
 export { registerSchemas, SchemaIncompatibleError, SchemaRegistryHttpError, REGISTERED_COMPATIBILITY } from './registry.js';
 export type { RegisterSchemasOptions, RegistrationOutcome, RegistrationResult, RegistryConnection } from './registry.js';
-export { InMemorySchemaRegistry } from './testing/in-memory-registry.js';

@@ -23,7 +23,7 @@ const DLQ_TOPICS: Readonly<Record<string, string>> = {
   [TOPICS.alerts]: 'TempRangeAlert-dlq',
 };
 
-/** Pass this as the engine's `dlqTopic` option. Unknown topics fall back to the engine's own convention. */
+/** Declared on each source of the app's topologies (`dlqTopic`). Unknown topics fall back to the engine's own convention. */
 export const dlqTopicFor = (sourceTopic: string): string => DLQ_TOPICS[sourceTopic] ?? `${sourceTopic}-dlq`;
 
 /** Topic-name strategy, as the Confluent serializers default to. */

@@ -55,7 +55,7 @@ const npx = 'npx';
 const cucumberEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim() };
 
 run('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-run('lint', npx, ['eslint', '.']);
+run('lint', 'npm', ['run', 'lint']);
 run('unit', npx, ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/unit.json')}`], vitestCounts('reports/unit.json'));
 run('features', npx, ['cucumber-js', '--format', 'summary', '--format', `json:${fresh('reports/features.json')}`], cucumberCounts('reports/features.json'), cucumberEnv);
 if (!skipIntegration) {

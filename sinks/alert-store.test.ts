@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TempRangeAlert } from '../schemas/index.js';
-import { InMemoryAlertStore } from './alert-store.js';
+import { InMemoryAlertStore } from './testing/in-memory-alert-store.js';
 import { MysqlAlertStore } from './mysql-alert-store.js';
 import { fakeKnex, insertResult } from './testing/fake-knex.js';
 

@@ -2,11 +2,10 @@
 export { createKnex, type CreateKnexOptions } from './knex.js';
 export { migrate, rollbackAll, migrationSource, MIGRATIONS, MIGRATIONS_TABLE, type CodeMigration } from './migrations/index.js';
 export { MysqlReadingsSink, type MysqlReadingsSinkOptions } from './mysql-readings-sink.js';
-export { InMemoryReadingsSink } from './in-memory-readings-sink.js';
 export type { ReadingsSinkCounters } from './readings-sink-counters.js';
 export { isTransientMysqlError } from './mysql-errors.js';
 export { TEMPERATURE_TABLE, TEMPERATURE_COLUMNS, MAX_DEVICE_ID_LENGTH, temperatureRowProblems, toTemperatureRow, type TemperatureRow } from './temperature-row.js';
 export { ALERT_TABLE, ALERT_COLUMNS, NOTIFY_STATUS, alertRowProblems, toAlertRow, alertKeyOf, alertIdentity, type AlertRow, type AlertKey } from './alert-row.js';
-export { InMemoryAlertStore, type AlertStore, type NotifyFailure } from './alert-store.js';
+export type { AlertStore, NotifyFailure } from './alert-store.js';
 export { MysqlAlertStore } from './mysql-alert-store.js';
 export { toMysqlDatetime, fromMysqlDatetime, isStorableTime } from './mysql-datetime.js';

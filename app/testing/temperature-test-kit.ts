@@ -2,12 +2,13 @@ import type avro from 'avsc';
 import {
   avroRegistrySerde,
   stringSerde,
-  TopologyTestDriver,
   type AvroRegistrySerde,
   type SourcePosition,
 } from '../../topology/index.js';
-import { dlqTopicFor, InMemorySchemaRegistry, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
-import { InMemoryReadingsSink } from '../../sinks/index.js';
+import { TopologyTestDriver } from '../../topology/testing/index.js';
+import { InMemorySchemaRegistry } from '../../schemas/testing/index.js';
+import { dlqTopicFor, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';
+import { InMemoryReadingsSink } from '../../sinks/testing/index.js';
 import type { ReadingWindow, Rule } from '../rules/index.js';
 import { buildTemperatureTopology } from '../topology.js';
 
@@ -21,7 +22,7 @@ export interface TemperatureTestKitOptions {
   /** Judge reading times against when their records were sent (the driver's clock by default). */
   readonly readingWindow?: ReadingWindow;
   readonly jsonInput?: boolean;
-  readonly driver?: Omit<TestDriverOptions, 'dlqTopic'>;
+  readonly driver?: TestDriverOptions;
 }
 
 export interface DeadLetterView {
@@ -60,7 +61,7 @@ export class TemperatureTestKit {
       mysqlSink: this.sink,
       jsonInput: options.jsonInput,
     });
-    this.driver = new TopologyTestDriver(topology, { ...options.driver, dlqTopic: dlqTopicFor });
+    this.driver = new TopologyTestDriver(topology, options.driver);
     clock = () => this.driver.clock.now();
     this.readingSerde = avroRegistrySerde<TemperatureReading>({ registry: this.registry, schema: temperatureReadingSchema as avro.Schema });
     this.alertSerde = avroRegistrySerde<TempRangeAlert>({ registry: this.registry, schema: tempRangeAlertSchema as avro.Schema });

@@ -1,6 +1,6 @@
 /** `tempstream describe [--mermaid]`: the temperature topology and its rules, built without connecting anywhere. */
 import type { Command } from 'commander';
-import { defaultRules, dlqTopicFor, type ReadingsWriter } from '../../app/index.js';
+import { defaultRules, type ReadingsWriter } from '../../app/index.js';
 import type { AvroRegistryClient, Topology } from '../../topology/index.js';
 import type { AppConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
@@ -30,7 +30,7 @@ export function registerDescribeCommand(program: Command, deps: CliDeps): void {
       io.out(`${topology.describe()}\n\n`);
       io.out(`Input topics:  ${topology.inputTopics.join(', ')}\n`);
       io.out(`Output topics: ${topology.outputTopics.join(', ')}\n`);
-      io.out(`Dead letters:  ${topology.inputTopics.map((t) => `${t} → ${dlqTopicFor(t)}`).join(', ')}\n\n`);
+      io.out(`Dead letters:  ${topology.inputTopics.map((t) => `${t} → ${topology.dlqTopicOf(t)}`).join(', ')}\n\n`);
       io.out('Rules:\n');
       for (const rule of defaultRules(config.rules)) io.out(`  ${rule.kind.padEnd(10)} ${rule.name.padEnd(12)} ${rule.description}\n`);
     });

@@ -1,7 +1,8 @@
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { alertRulesOf, constraintsOf, defaultRules, factsOf, findViolation, raiseAlerts, toFahrenheit } from '../../app/index.js';
-import { InMemorySchemaRegistry, temperatureReadingSchema, TOPICS, type TemperatureReading } from '../../schemas/index.js';
+import { InMemorySchemaRegistry } from '../../schemas/testing/index.js';
+import { temperatureReadingSchema, TOPICS, type TemperatureReading } from '../../schemas/index.js';
 import { avroRegistrySerde, jsonAvroSerde } from '../../topology/index.js';
 import { SimulatedFleet, type FleetOptions, type SimulatedReading } from './fleet.js';
 import { seededRandom } from './random.js';

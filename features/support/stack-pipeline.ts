@@ -7,7 +7,7 @@
  * and raw-message keys end in its own `~<tag>`, and its queries keep only what carries that tag (and
  * strip it again before handing results to the steps).
  */
-import { createAlertRunner, createTemperatureRunner, engineSettings, prepareInfrastructure, type Notifier, type PipelineSettings } from '../../app/index.js';
+import { createAlertRunner, createTemperatureRunner, prepareInfrastructure, type Notifier, type PipelineSettings } from '../../app/index.js';
 import { registerSchemas, tempRangeAlertSchema, TOPICS, type TempRangeAlert } from '../../schemas/index.js';
 import { fromMysqlDatetime, type MysqlReadingsSink } from '../../sinks/index.js';
 import { startStack, type RunningStack } from '../../stack/harness.js';
@@ -27,16 +27,6 @@ export const STACK_LIMITS: PipelineConfig = { minTemp: 40, maxTemp: 120 };
  * stuck pipeline fails with our message (what was awaited, what was seen), not a bare timeout.
  */
 const QUERY_BUDGET_MS = 4_000;
-
-/**
- * Where the temperature runner sends the readings' dead letters, read from the same settings it runs
- * with (app/pipeline.ts engineSettings), so that a wrong DLQ topic there shows in the scenarios.
- */
-function readingsDlqTopic(clients: StackClients, settings: PipelineSettings): string {
-  const dlqTopicOf = engineSettings(settings, clients).dlqTopic;
-  // Unset, the engine falls back to its own convention (topology/runtime/engine.ts).
-  return dlqTopicOf ? dlqTopicOf(TOPICS.readings) : `${TOPICS.readings}-dlq`;
-}
 
 /** Everything one cucumber run shares on the stack. */
 export class StackPipelineHost {
@@ -78,7 +68,9 @@ export class StackPipelineHost {
       const temperatureGroup = `features-temperature-${tag}`;
       const temperatureSettings: PipelineSettings = { groupId: temperatureGroup, ...STACK_LIMITS, readingWindow: SCENARIO_READING_WINDOW, commitIntervalMs: 100, sinkBatching: { lingerMs: 5 } };
       const temperature = createTemperatureRunner(clients, temperatureSettings);
-      const dlqTopic = readingsDlqTopic(clients, temperatureSettings);
+      // Where the running topology sends the readings' dead letters (declared on its source), so that a
+      // wrong DLQ topic there shows in the scenarios.
+      const dlqTopic = temperature.runner.topology.dlqTopicOf(TOPICS.readings);
       cleanups.push(() => temperature.runner.stop());
       await temperature.runner.start();
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchWriter } from '../runtime/batching-sink.js';
+import type { BatchWriter } from './sink-contract.js';
 import type { StreamRecord } from '../records.js';
 import { stringSerde } from '../serdes/basic.js';
 import type { Serde } from '../serdes/serde.js';
 import { TopologyTestDriver } from '../testing/test-driver.js';
-import { TopologyBuilder } from './builder.js';
+import { KStream, TopologyBuilder } from './builder.js';
 
 interface N {
   n: number;
@@ -37,7 +37,7 @@ class MemorySink implements BatchWriter<StreamRecord<string | null, N>> {
 /** in -> validate -> split(hot | rest); hot -> mapValues -> to(flagged); the validated stream also -> sink(db). */
 function sampleTopology() {
   const b = new TopologyBuilder();
-  const valid = b.stream('events', { key: stringSerde, value: json }, 'read').validate(() => undefined, 'valid');
+  const valid = b.stream('events', { key: stringSerde, value: json }, { name: 'read' }).validate(() => undefined, 'valid');
   const { hot } = valid
     .split('route')
     .branch('hot', (r) => r.value.n > 30)
@@ -80,7 +80,7 @@ describe('Topology.toMermaid()', () => {
 
   it('keeps square brackets out of labels, where Mermaid would read them as shapes', () => {
     const b = new TopologyBuilder();
-    b.stream('t', { key: stringSerde, value: json }, 'odd[name]').to('out', { key: stringSerde, value: json });
+    b.stream('t', { key: stringSerde, value: json }, { name: 'odd[name]' }).to('out', { key: stringSerde, value: json });
     expect(b.build().toMermaid()).toContain('n0[("oddname<br/>');
   });
 });
@@ -110,7 +110,7 @@ describe('TopologyBuilder', () => {
 
   it('refuses a sink name that clashes with a node name', () => {
     const b = new TopologyBuilder();
-    const s = b.stream('in', { key: stringSerde, value: json }, 'db');
+    const s = b.stream('in', { key: stringSerde, value: json }, { name: 'db' });
     expect(() => s.sink(new MemorySink('db'))).toThrow(/used twice/);
   });
 
@@ -211,5 +211,20 @@ describe('a stream nothing reads from', () => {
     expect(seen).toEqual(['a']);
     expect(driver.committedOffset('in')).toBe('1');
     driver.close();
+  });
+});
+
+describe('a stream returned from an async function', () => {
+  it('is a value, not a thenable: awaiting it resolves to the stream', async () => {
+    const b = new TopologyBuilder();
+    const readInput = async () => {
+      await Promise.resolve();
+      return b.stream('in', { key: stringSerde, value: stringSerde });
+    };
+    // A stream with a `then` method would be taken for a promise and never settle.
+    const never = new Promise<'unsettled'>((resolve) => setTimeout(() => resolve('unsettled'), 1000));
+    const stream = await Promise.race([readInput(), never]);
+    expect(stream).toBeInstanceOf(KStream);
+    expect(b.build().nodes).toHaveLength(1); // the await added no node
   });
 });

@@ -1,7 +1,7 @@
 import { filter, map, share, type Observable } from 'rxjs';
-import type { BatchingOptions, BatchWriter } from '../runtime/batching-sink.js';
+import type { BatchingOptions, BatchWriter } from './sink-contract.js';
 import type { StreamRecord } from '../records.js';
-import type { Deserializer, Serializer } from '../serdes/serde.js';
+import type { Deserializer, SchemaAwareDeserializer, Serializer } from '../serdes/serde.js';
 import type { Envelope, GraphNode, Materializer, NodeKind, SourceSpec, TerminalSpec } from './graph.js';
 import {
   filterRecords,
@@ -18,6 +18,12 @@ import { Topology } from './topology.js';
 
 type Build<K, V> = (m: Materializer) => Observable<Envelope<K, V>>;
 
+export interface SourceOptions {
+  readonly name?: string;
+  /** Where records that fail go, with the reason in headers. Default `<topic>-dlq`, one per topic. */
+  readonly dlqTopic?: string;
+}
+
 /** Describes a topology, as Kafka Streams' `StreamsBuilder` does; `build()` freezes it. */
 export class TopologyBuilder {
   private readonly nodes: GraphNode[] = [];
@@ -29,8 +35,8 @@ export class TopologyBuilder {
   /** Reads one or more topics; records are deserialized with the given serdes before any operator. */
   stream<K, V>(
     topics: string | readonly string[],
-    serdes: { key: Deserializer<K>; value: Deserializer<V> & { schemaIdOf?(bytes: Buffer | null): number | undefined } },
-    name?: string,
+    serdes: { key: Deserializer<K>; value: SchemaAwareDeserializer<V> },
+    options: SourceOptions = {},
   ): KStream<K, V> {
     const list = typeof topics === 'string' ? [topics] : [...topics];
     if (list.length === 0) throw new Error('stream() needs at least one topic');
@@ -38,8 +44,8 @@ export class TopologyBuilder {
       if (this.sources.some((s) => s.topics.includes(t))) throw new Error(`topic ${t} is already read by another source`);
       if (list.indexOf(t) !== i) throw new Error(`topic ${t} is listed twice`);
     }
-    const node = this.addNode('source', name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
-    this.sources.push({ node, topics: list, keySerde: serdes.key, valueSerde: serdes.value });
+    const node = this.addNode('source', options.name ?? `source-${list.join(',')}`, `source ${list.join(', ')}`, []);
+    this.sources.push({ node, topics: list, keySerde: serdes.key, valueSerde: serdes.value, dlqTopic: options.dlqTopic });
     return this.addStream(new KStream<K, V>(this, node, (m) => m.source(node) as Observable<Envelope<K, V>>));
   }
 
@@ -85,40 +91,41 @@ export class KStream<K, V> {
     private readonly build: Build<K, V>,
   ) {}
 
-  private then<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
+  /** Not `then`: a stream with a `then` method is a thenable, and an async function returning one never resolves. */
+  private addProcessor<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
     const node = this.builder.addNode('processor', name ?? this.builder.autoName(kind), detail, [this.node.id]);
     const parent = this.build;
     return this.builder.addStream(new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share()))));
   }
 
   map<K2, V2>(fn: (record: StreamRecord<K, V>) => KeyValue<K2, V2>, name?: string): KStream<K2, V2> {
-    return this.then('map', name, 'map', (src, n) => src.pipe(mapRecords(n, fn)));
+    return this.addProcessor('map', name, 'map', (src, n) => src.pipe(mapRecords(n, fn)));
   }
 
   mapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => V2, name?: string): KStream<K, V2> {
-    return this.then('mapValues', name, 'mapValues', (src, n) => src.pipe(mapRecordValues(n, fn)));
+    return this.addProcessor('mapValues', name, 'mapValues', (src, n) => src.pipe(mapRecordValues(n, fn)));
   }
 
   filter(predicate: (record: StreamRecord<K, V>) => boolean, name?: string): KStream<K, V> {
-    return this.then('filter', name, 'filter', (src, n) => src.pipe(filterRecords(n, predicate)));
+    return this.addProcessor('filter', name, 'filter', (src, n) => src.pipe(filterRecords(n, predicate)));
   }
 
   flatMap<K2, V2>(fn: (record: StreamRecord<K, V>) => Iterable<KeyValue<K2, V2>>, name?: string): KStream<K2, V2> {
-    return this.then('flatMap', name, 'flatMap', (src, n) => src.pipe(flatMapRecords(n, fn)));
+    return this.addProcessor('flatMap', name, 'flatMap', (src, n) => src.pipe(flatMapRecords(n, fn)));
   }
 
   flatMapValues<V2>(fn: (value: V, record: StreamRecord<K, V>) => Iterable<V2>, name?: string): KStream<K, V2> {
     const each = (r: StreamRecord<K, V>) => [...fn(r.value, r)].map((value) => ({ key: r.key, value }));
-    return this.then('flatMapValues', name, 'flatMapValues', (src, n) => src.pipe(flatMapRecords(n, each)));
+    return this.addProcessor('flatMapValues', name, 'flatMapValues', (src, n) => src.pipe(flatMapRecords(n, each)));
   }
 
   peek(fn: (record: StreamRecord<K, V>) => void, name?: string): KStream<K, V> {
-    return this.then('peek', name, 'peek', (src, n) => src.pipe(peekRecords(n, fn)));
+    return this.addProcessor('peek', name, 'peek', (src, n) => src.pipe(peekRecords(n, fn)));
   }
 
   /** Fails records that break a rule as validation errors (DLQ with the rule's name, by default). */
   validate(check: (record: StreamRecord<K, V>) => Violation | undefined, name?: string): KStream<K, V> {
-    return this.then('validate', name, 'validate', (src, n) => src.pipe(validateRecords(n, check)));
+    return this.addProcessor('validate', name, 'validate', (src, n) => src.pipe(validateRecords(n, check)));
   }
 
   /** Routes each record to the first branch whose predicate matches (Kafka Streams' `split()`). */

@@ -1,13 +1,21 @@
 import type { Observable } from 'rxjs';
-import type { BatchingOptions, BatchWriter } from '../runtime/batching-sink.js';
-import type { RecordTicket } from '../runtime/ticket.js';
+import type { BatchingOptions, BatchWriter } from './sink-contract.js';
+import type { TopologyError } from '../errors.js';
 import type { StreamRecord } from '../records.js';
-import type { Deserializer, Serializer } from '../serdes/serde.js';
+import type { Deserializer, SchemaAwareDeserializer, Serializer } from '../serdes/serde.js';
+
+/**
+ * All an operator may do to the input record an envelope came from: report that it failed at a node.
+ * The runtime decides what follows (the DLQ or a stop, by policy); its ticket implements this.
+ */
+export interface FailureReporter {
+  fail(error: TopologyError, node: string): void;
+}
 
 /** A record on its way through the operators, with the ticket of the input record it came from. */
 export interface Envelope<K, V> {
   readonly record: StreamRecord<K, V>;
-  readonly ticket: RecordTicket;
+  readonly ticket: FailureReporter;
 }
 
 export type NodeKind = 'source' | 'processor' | 'split' | 'branch' | 'topic' | 'sink';
@@ -26,7 +34,9 @@ export interface SourceSpec {
   readonly node: GraphNode;
   readonly topics: readonly string[];
   readonly keySerde: Deserializer<unknown>;
-  readonly valueSerde: Deserializer<unknown> & { schemaIdOf?(bytes: Buffer | null): number | undefined };
+  readonly valueSerde: SchemaAwareDeserializer<unknown>;
+  /** Declared with the source; `Topology.dlqTopicOf` applies the default. */
+  readonly dlqTopic?: string;
 }
 
 /** Where records leave the topology. */

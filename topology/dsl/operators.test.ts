@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchWriter } from '../runtime/batching-sink.js';
+import type { BatchWriter } from './sink-contract.js';
 import type { HeaderMap, StreamRecord } from '../records.js';
 import { stringSerde } from '../serdes/basic.js';
 import type { Serde } from '../serdes/serde.js';
@@ -28,7 +28,7 @@ interface N {
 /** A topology consuming `in` (string keys, JSON values), wired by `wire`, run in a test driver. */
 function setup(wire: (s: KStream<string | null, N>) => void, options: TestDriverOptions = {}) {
   const b = new TopologyBuilder();
-  wire(b.stream('in', { key: stringSerde, value: json<N>() }, 'src'));
+  wire(b.stream('in', { key: stringSerde, value: json<N>() }, { name: 'src' }));
   const driver = new TopologyTestDriver(b.build(), options);
   const input = driver.inputTopic('in', stringSerde, json<N>());
   const output = <V>(topic = 'out') => driver.outputTopic(topic, stringSerde, json<V>());

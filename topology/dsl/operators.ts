@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { classify, ValidationError } from '../errors.js';
 import type { HeaderMap, StreamRecord } from '../records.js';
 import type { Envelope } from './graph.js';
@@ -7,37 +7,49 @@ import type { Envelope } from './graph.js';
  * The DSL's operators, each a pure RxJS operator over envelopes. A throw in user code does not end
  * the stream: the record's ticket is failed (to the DLQ, by policy) and the next record goes on.
  */
+
+/**
+ * The one subscribe/error/complete shape of every operator: `onSubscribe` runs once per subscription
+ * (for per-subscription state) and returns what to do with each envelope; errors and completion pass through.
+ */
+function envelopeOperator<In, Out>(onSubscribe: (subscriber: Subscriber<Out>) => (env: In) => void): OperatorFunction<In, Out> {
+  return (source) =>
+    new Observable<Out>((subscriber) =>
+      source.subscribe({
+        next: onSubscribe(subscriber),
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
+
 function recordOperator<K, V, K2, V2>(
   node: string,
   step: (env: Envelope<K, V>, emit: (record: StreamRecord<K2, V2>) => void) => void,
 ): OperatorFunction<Envelope<K, V>, Envelope<K2, V2>> {
-  return (source) =>
-    new Observable<Envelope<K2, V2>>((subscriber) => {
-      // One buffer and one emit per subscription, not per record: this runs for every record at every node.
-      const out: StreamRecord<K2, V2>[] = [];
-      const emit = (record: StreamRecord<K2, V2>) => void out.push(record);
-      return source.subscribe({
-        next(env) {
-          out.length = 0;
-          try {
-            step(env, emit);
-          } catch (err) {
-            env.ticket.fail(classify(err), node);
-            return;
-          }
-          // Emitted outside the try: a downstream failure belongs to the downstream node. Taken out of
-          // the buffer first, since a graph is acyclic but its operators may be subscribed more than once.
-          if (out.length === 1) {
-            const record = out.pop()!;
-            subscriber.next({ record, ticket: env.ticket });
-          } else {
-            for (const record of out.splice(0)) subscriber.next({ record, ticket: env.ticket });
-          }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return envelopeOperator<Envelope<K, V>, Envelope<K2, V2>>((subscriber) => {
+    // One buffer and one emit per subscription, not per record: this runs for every record at every node.
+    const out: StreamRecord<K2, V2>[] = [];
+    const emit = (record: StreamRecord<K2, V2>) => void out.push(record);
+    return (env) => {
+      out.length = 0;
+      // try/catch inline, not a helper taking a closure: this runs for every record at every node.
+      try {
+        step(env, emit);
+      } catch (err) {
+        env.ticket.fail(classify(err), node);
+        return;
+      }
+      // Emitted outside the try: a downstream failure belongs to the downstream node. Taken out of
+      // the buffer first, since a graph is acyclic but its operators may be subscribed more than once.
+      if (out.length === 1) {
+        const record = out.pop()!;
+        subscriber.next({ record, ticket: env.ticket });
+      } else {
+        for (const record of out.splice(0)) subscriber.next({ record, ticket: env.ticket });
+      }
+    };
+  });
 }
 
 export interface KeyValue<K, V> {
@@ -100,23 +112,19 @@ export interface RoutedEnvelope<K, V> extends Envelope<K, V> {
  * first match wins), `predicates.length` for the default branch; drops it when none matches and there
  * is no default.
  */
-export const routeRecords =
-  <K, V>(node: string, predicates: readonly ((r: StreamRecord<K, V>) => boolean)[], hasDefault: boolean): OperatorFunction<Envelope<K, V>, RoutedEnvelope<K, V>> =>
-  (source) =>
-    new Observable<RoutedEnvelope<K, V>>((subscriber) =>
-      source.subscribe({
-        next(env) {
-          let index: number;
-          try {
-            index = predicates.findIndex((p) => p(env.record));
-          } catch (err) {
-            env.ticket.fail(classify(err), node);
-            return;
-          }
-          const branch = index >= 0 ? index : hasDefault ? predicates.length : -1;
-          if (branch >= 0) subscriber.next({ record: env.record, ticket: env.ticket, branch });
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    );
+export const routeRecords = <K, V>(
+  node: string,
+  predicates: readonly ((r: StreamRecord<K, V>) => boolean)[],
+  hasDefault: boolean,
+): OperatorFunction<Envelope<K, V>, RoutedEnvelope<K, V>> =>
+  envelopeOperator<Envelope<K, V>, RoutedEnvelope<K, V>>((subscriber) => (env) => {
+    let index: number;
+    try {
+      index = predicates.findIndex((p) => p(env.record));
+    } catch (err) {
+      env.ticket.fail(classify(err), node);
+      return;
+    }
+    const branch = index >= 0 ? index : hasDefault ? predicates.length : -1;
+    if (branch >= 0) subscriber.next({ record: env.record, ticket: env.ticket, branch });
+  });

@@ -15,6 +15,11 @@ export class Topology {
     return this.sources.flatMap((s) => s.topics);
   }
 
+  /** Where the dead letters of records read from `sourceTopic` go: as declared on its source, or `<topic>-dlq`. */
+  dlqTopicOf(sourceTopic: string): string {
+    return this.sources.find((s) => s.topics.includes(sourceTopic))?.dlqTopic ?? `${sourceTopic}-dlq`;
+  }
+
   get outputTopics(): string[] {
     return this.terminals.flatMap((t) => (t.kind === 'topic' ? [t.topic] : []));
   }

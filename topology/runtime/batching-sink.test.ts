@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProductionError, SinkError, TransientError, ValidationError, type TopologyError } from '../errors.js';
 import { ManualClock } from '../testing/manual-clock.js';
-import { BatchingSink, DEFAULT_BATCHING, defaultIsTransient, type BatchOutcome, type BatchingOptions, type BatchWriter, type SinkObserver } from './batching-sink.js';
+import type { BatchingOptions, BatchOutcome, BatchWriter } from '../dsl/sink-contract.js';
+import { BatchingSink, DEFAULT_BATCHING, defaultIsTransient, type SinkObserver } from './batching-sink.js';
 
 /** Lets promise chains started by the sink run to their end (no real timers involved). */
 const settle = async () => {

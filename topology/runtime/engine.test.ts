@@ -7,9 +7,10 @@ import { requiredStringSerde, stringSerde } from '../serdes/basic.js';
 import type { Serde } from '../serdes/serde.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { TopologyTestDriver } from '../testing/test-driver.js';
-import type { BatchWriter } from './batching-sink.js';
+import type { BatchWriter } from '../dsl/sink-contract.js';
 import { readDlqHeaders } from './dlq.js';
-import { Engine, type EngineOptions, type OutputProducer, type ProducedMessage } from './engine.js';
+import { Engine, type EngineOptions } from './engine.js';
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
 
 interface N {
   n: number;
@@ -125,7 +126,7 @@ function engineFor(wire: (b: TopologyBuilder) => void, options: Partial<EngineOp
   return { engine, clock, producer, committed };
 }
 
-const source = (b: TopologyBuilder) => b.stream('in', { key: requiredStringSerde, value: json }, 'src');
+const source = (b: TopologyBuilder) => b.stream('in', { key: requiredStringSerde, value: json }, { name: 'src' });
 
 describe('Engine error policy fail', () => {
   it('stops with a fatal error and never commits the failed record, while later records are still handled', async () => {
@@ -205,11 +206,14 @@ describe('Engine sink failures', () => {
     expect(engine.failed).toBeUndefined();
   });
 
-  it('uses the dlqTopic option to name DLQ topics', async () => {
-    const { engine, producer } = engineFor((b) => source(b).to('out', { key: stringSerde, value: json }), { dlqTopic: (t) => `dead.${t}` });
+  it('sends dead letters to the DLQ topic declared on the source', async () => {
+    const { engine, producer } = engineFor((b) =>
+      b.stream('in', { key: requiredStringSerde, value: json }, { name: 'src', dlqTopic: 'dead.in' }).to('out', { key: stringSerde, value: json }),
+    );
     await engine.process(raw('in', 'a', 'not json'));
     await engine.flush();
     expect(producer.messages('dead.in')).toHaveLength(1);
+    expect(producer.messages('in-dlq')).toEqual([]);
   });
 });
 
@@ -246,7 +250,7 @@ describe('Engine production', () => {
 describe('Engine deserialization', () => {
   it('dead-letters bytes the serde cannot read, with the schema id the serde reports', async () => {
     const withIds: Serde<N> & { schemaIdOf(bytes: Buffer | null): number | undefined } = { ...json, schemaIdOf: () => 17 };
-    const { engine, producer, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: withIds }, 'src').to('out', { key: stringSerde, value: json }));
+    const { engine, producer, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: withIds }, { name: 'src' }).to('out', { key: stringSerde, value: json }));
     await engine.process(raw('in', 'a', '{oops'));
     await engine.flush();
     const [dead] = producer.messages('in-dlq');
@@ -521,7 +525,7 @@ describe('Engine drain waits without spinning', () => {
   it('flushes a handful of times, not in a loop, while a record waits on a slow dependency, and writes it once it comes', async () => {
     const { serde, release } = slowSerde();
     const sink = new GatedWriter('db');
-    const { engine, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(sink), {
+    const { engine, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, { name: 'src' }).sink(sink), {
       sinkBatching: { maxRecords: 100, lingerMs: 10_000 },
     });
     const flush = vi.spyOn(engine, 'flush');
@@ -540,7 +544,7 @@ describe('Engine drain waits without spinning', () => {
 
   it('stops flushing once it timed out', async () => {
     const { serde } = slowSerde();
-    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(new GatedWriter('db')));
+    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, { name: 'src' }).sink(new GatedWriter('db')));
     const flush = vi.spyOn(engine, 'flush');
     void engine.process(raw('in', 'a', { n: 1 }));
     await expect(engine.drain(20)).resolves.toBe(false);
@@ -552,7 +556,7 @@ describe('Engine drain waits without spinning', () => {
 
   it('returns false as soon as the engine closes, and flushes no more', async () => {
     const { serde } = slowSerde();
-    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, 'src').sink(new GatedWriter('db')));
+    const { engine } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: serde }, { name: 'src' }).sink(new GatedWriter('db')));
     const flush = vi.spyOn(engine, 'flush');
     void engine.process(raw('in', 'a', { n: 1 }));
     const drained = engine.drain(60_000);

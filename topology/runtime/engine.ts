@@ -12,29 +12,16 @@ import {
   type ErrorClass,
   type ErrorPolicies,
 } from '../errors.js';
-import { positionLabel, type HeaderMap, type RawRecord, type StreamRecord } from '../records.js';
-import { BatchingSink, DEFAULT_BATCHING, type BatchingOptions, type BatchWriter, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
+import { positionLabel, type RawRecord, type StreamRecord } from '../records.js';
+import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
+import { BatchingSink, DEFAULT_BATCHING, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
 import { CommitTracker } from './commit-tracker.js';
 import { DLQ_HEADERS, toDlqRecord, type DlqRecord } from './dlq.js';
 import { isRecordTooLarge } from './kafka-producer.js';
 import { silentLogger, type Logger } from './logger.js';
-import { RecordTicket, type TicketHooks } from './ticket.js';
-
-/** A message ready for the broker. */
-export interface ProducedMessage {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers?: HeaderMap;
-  readonly timestamp?: number;
-}
-
-/** Where output and DLQ records go: a Kafka producer, or the test driver's in-memory topics. */
-export interface OutputProducer {
-  /** Resolves once every message is acknowledged (by all in-sync replicas, for Kafka). */
-  send(topic: string, messages: readonly ProducedMessage[]): Promise<void>;
-  isTransient?(error: unknown): boolean;
-}
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
+import { RecordTicket, ticketOf, type TicketHooks } from './ticket.js';
 
 export interface RuntimeObserver extends SinkObserver {
   received?(topic: string): void;
@@ -47,8 +34,6 @@ export interface EngineOptions {
   readonly producer: OutputProducer;
   readonly clock?: Clock;
   readonly errorPolicies?: Partial<ErrorPolicies>;
-  /** DLQ topic for records read from `sourceTopic`. Default `<sourceTopic>-dlq`. */
-  readonly dlqTopic?: (sourceTopic: string) => string;
   /** Cap on records read and not yet fully handled, per partition: the memory bound and the backpressure. */
   readonly maxInFlightPerPartition?: number;
   /** Defaults for `sink()` terminals. */
@@ -84,7 +69,6 @@ export class Engine {
   private failure: FatalTopologyError | undefined;
   private readonly failureListeners: ((error: FatalTopologyError) => void)[] = [];
   private readonly hooks: TicketHooks;
-  private readonly dlqTopicOf: (sourceTopic: string) => string;
 
   constructor(
     readonly topology: Topology,
@@ -96,7 +80,6 @@ export class Engine {
     this.observer = options.observer ?? {};
     this.maxInFlight = options.maxInFlightPerPartition ?? 2000;
     this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.onFailed(t, e, n) };
-    this.dlqTopicOf = options.dlqTopic ?? ((t: string) => `${t}-dlq`);
     this.dlq = this.makeSink(new DlqWriter(options.producer), { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching });
     this.materialize();
   }
@@ -135,8 +118,9 @@ export class Engine {
       const sink = this.sinkFor(terminal);
       this.subscriptions.push(
         terminal.stream(m).subscribe((env) => {
-          env.ticket.retain();
-          sink.add(env.record, this.callbacksFor(env.ticket, terminal.node.name));
+          const ticket = ticketOf(env);
+          ticket.retain();
+          sink.add(env.record, this.callbacksFor(ticket, terminal.node.name));
           this.progressed();
         }),
       );
@@ -288,7 +272,7 @@ export class Engine {
       return;
     }
     const schemaId = this.sources.get(ticket.raw.topic)?.spec.valueSerde.schemaIdOf?.(ticket.raw.value);
-    const topic = this.dlqTopicOf(ticket.raw.topic);
+    const topic = this.topology.dlqTopicOf(ticket.raw.topic);
     this.logger.warn({ position, node, errorClass: error.errorClass, err: error.message, dlq: topic }, 'record sent to the DLQ');
     this.observer.deadLettered?.(error.errorClass, node);
     ticket.retain();

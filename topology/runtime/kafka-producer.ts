@@ -1,5 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
-import type { OutputProducer, ProducedMessage } from './engine.js';
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
 
 /** Kafka errors that are the record's own fault: retrying the same bytes cannot help. */
 const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TIMESTAMP']);

@@ -1,7 +1,7 @@
 import type { Producer, Transaction } from 'kafkajs';
 import { errorMessage } from '../errors.js';
 import type { OffsetToCommit } from './commit-tracker.js';
-import type { OutputProducer, ProducedMessage } from './engine.js';
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
 import { isTransientKafkaError, toKafkaMessages } from './kafka-producer.js';
 
 /**

@@ -1,3 +1,4 @@
+import type { Envelope, FailureReporter } from '../dsl/graph.js';
 import type { TopologyError } from '../errors.js';
 import type { RawRecord } from '../records.js';
 
@@ -13,7 +14,7 @@ export interface TicketHooks {
  * every output it reaches (a sink, a topic, the DLQ) adds one until acknowledged. At zero the record
  * is fully handled. Children of a flatMap share their parent's ticket.
  */
-export class RecordTicket {
+export class RecordTicket implements FailureReporter {
   private pending = 1;
   private failure: TopologyError | undefined;
 
@@ -46,4 +47,10 @@ export class RecordTicket {
   get failed(): TopologyError | undefined {
     return this.failure;
   }
+}
+
+/** The ticket behind an envelope: operators see only its failure side, the runtime all of it. */
+export function ticketOf(envelope: Envelope<unknown, unknown>): RecordTicket {
+  if (envelope.ticket instanceof RecordTicket) return envelope.ticket;
+  throw new Error('an envelope reached a terminal without the runtime ticket it started with');
 }

@@ -310,7 +310,7 @@ describe('avroRegistrySerde in a topology', () => {
   const topology = (registry: FakeRegistry) => {
     const serde = avroRegistrySerde<SampleV1>({ registry, schema: SAMPLE_V1 });
     const b = new TopologyBuilder();
-    b.stream('events', { key: stringSerde, value: serde }, 'read').to('copy', { key: stringSerde, value: serde });
+    b.stream('events', { key: stringSerde, value: serde }, { name: 'read' }).to('copy', { key: stringSerde, value: serde });
     return b.build();
   };
 

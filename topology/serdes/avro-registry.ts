@@ -3,7 +3,7 @@ import type { Type } from 'avsc';
 import { DeserializationError, ProductionError, TransientError, errorMessage } from '../errors.js';
 import { avroProblems } from './avro-validation.js';
 import { LruMap } from './lru-map.js';
-import type { Serde } from './serde.js';
+import type { SchemaAwareDeserializer, Serde } from './serde.js';
 
 /** Confluent wire format: magic byte 0, a big-endian int32 schema id, then the Avro binary body. */
 export const WIRE_MAGIC = 0;
@@ -46,8 +46,8 @@ export interface AvroRegistrySerdeOptions {
   maxRefusedSchemaIds?: number;
 }
 
-export interface AvroRegistrySerde<T> extends Serde<T> {
-  /** The schema id of the last record this serde decoded, for DLQ headers. */
+export interface AvroRegistrySerde<T> extends Serde<T>, SchemaAwareDeserializer<T> {
+  /** The schema id in a payload's wire header, for DLQ headers. */
   schemaIdOf(bytes: Buffer | null): number | undefined;
 }
 

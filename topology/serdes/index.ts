@@ -1,4 +1,4 @@
-export type { Serde, Serializer, Deserializer } from './serde.js';
+export type { Serde, Serializer, Deserializer, SchemaAwareDeserializer } from './serde.js';
 export { stringSerde, bytesSerde, requiredStringSerde } from './basic.js';
 export { jsonAvroSerde } from './json-avro.js';
 export { avroRegistrySerde, readWireHeader, writeWire, WIRE_MAGIC } from './avro-registry.js';

@@ -12,4 +12,9 @@ export interface Deserializer<T> {
   deserialize(bytes: Buffer | null, topic: string): T | Promise<T>;
 }
 
+/** A deserializer that can tell which registered schema a payload was written with, for DLQ headers. */
+export interface SchemaAwareDeserializer<T> extends Deserializer<T> {
+  schemaIdOf?(bytes: Buffer | null): number | undefined;
+}
+
 export interface Serde<T> extends Serializer<T>, Deserializer<T> {}

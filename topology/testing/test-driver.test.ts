@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TopologyBuilder, TopologyTestDriver, ValidationError, requiredStringSerde, stringSerde, type BatchWriter, type StreamRecord } from '../index.js';
+import { TopologyTestDriver } from './index.js';
+import { TopologyBuilder, ValidationError, requiredStringSerde, stringSerde, type BatchWriter, type StreamRecord } from '../index.js';
 
 const jsonSerde = <T>() => ({
   name: 'json',

@@ -1,16 +1,16 @@
 import type { Topology } from '../dsl/topology.js';
 import type { ErrorPolicies } from '../errors.js';
 import type { HeaderMap, RawRecord, SourcePosition } from '../records.js';
-import type { BatchingOptions } from '../runtime/batching-sink.js';
+import type { BatchingOptions } from '../dsl/sink-contract.js';
 import { readDlqHeaders } from '../runtime/dlq.js';
-import { Engine, type OutputProducer, type ProducedMessage, type RuntimeObserver } from '../runtime/engine.js';
+import { Engine, type RuntimeObserver } from '../runtime/engine.js';
+import type { OutputProducer, ProducedMessage } from '../runtime/output-producer.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Deserializer, Serializer } from '../serdes/serde.js';
 import { ManualClock } from './manual-clock.js';
 
 export interface TestDriverOptions {
   readonly errorPolicies?: Partial<ErrorPolicies>;
-  readonly dlqTopic?: (sourceTopic: string) => string;
   readonly sinkBatching?: Partial<BatchingOptions>;
   readonly topicBatching?: Partial<BatchingOptions>;
   readonly maxInFlightPerPartition?: number;
@@ -60,7 +60,6 @@ export class TopologyTestDriver {
       producer,
       clock: this.clock,
       errorPolicies: options.errorPolicies,
-      dlqTopic: options.dlqTopic,
       sinkBatching: options.sinkBatching,
       topicBatching: options.topicBatching,
       maxInFlightPerPartition: options.maxInFlightPerPartition,
@@ -119,8 +118,8 @@ export class TopologyTestDriver {
     return this.topics.get(topic) ?? [];
   }
 
-  /** The DLQ records for a source topic, with their headers decoded. */
-  deadLetters(sourceTopic: string, dlqTopic = `${sourceTopic}-dlq`) {
+  /** The DLQ records for a source topic (in the DLQ topic its source declared, unless given), with their headers decoded. */
+  deadLetters(sourceTopic: string, dlqTopic = this.engine.topology.dlqTopicOf(sourceTopic)) {
     return this.messages(dlqTopic).map((m) => ({ key: m.key, value: m.value, reason: readDlqHeaders(m.headers ?? {}) }));
   }
 

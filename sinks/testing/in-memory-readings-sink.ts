@@ -1,9 +1,9 @@
-import type { TemperatureReading } from '../schemas/index.js';
-import type { BatchOutcome, BatchWriter, StreamRecord, TopologyError } from '../topology/index.js';
-import { conflictError, sameValues } from './conflicting-readings.js';
-import { ReadingsTally, type ReadingsSinkCounters } from './readings-sink-counters.js';
-import { splitStorable } from './split-storable.js';
-import { temperatureRowIdentity, type TemperatureRow } from './temperature-row.js';
+import type { TemperatureReading } from '../../schemas/index.js';
+import type { BatchOutcome, BatchWriter, StreamRecord, TopologyError } from '../../topology/index.js';
+import { conflictError, sameValues } from '../conflicting-readings.js';
+import { ReadingsTally, type ReadingsSinkCounters } from '../readings-sink-counters.js';
+import { splitStorable } from '../split-storable.js';
+import { temperatureRowIdentity, type TemperatureRow } from '../temperature-row.js';
 
 /**
  * Table `temperature` in memory, for tests and the default cucumber world: the same row mapping, the

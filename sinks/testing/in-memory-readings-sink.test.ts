@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TemperatureReading } from '../schemas/index.js';
-import { ValidationError, type StreamRecord } from '../topology/index.js';
+import type { TemperatureReading } from '../../schemas/index.js';
+import { ValidationError, type StreamRecord } from '../../topology/index.js';
 import { InMemoryReadingsSink } from './in-memory-readings-sink.js';
 
 const record = (deviceId: string, readingTime: number, temperature = 70): StreamRecord<string | null, TemperatureReading> => ({

@@ -1,0 +1,18 @@
+import type { HeaderMap } from '../records.js';
+
+/** The engine's output port: the Kafka adapters and the test driver implement it, the engine only calls it. */
+
+/** A message ready for the broker. */
+export interface ProducedMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: HeaderMap;
+  readonly timestamp?: number;
+}
+
+/** Where output and DLQ records go: a Kafka producer, or the test driver's in-memory topics. */
+export interface OutputProducer {
+  /** Resolves once every message is acknowledged (by all in-sync replicas, for Kafka). */
+  send(topic: string, messages: readonly ProducedMessage[]): Promise<void>;
+  isTransient?(error: unknown): boolean;
+}
