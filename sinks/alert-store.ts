@@ -1,5 +1,5 @@
 import type { TempRangeAlert } from '../schemas/index.js';
-import { alertIdentity, alertKeyOf, MAX_NOTIFY_ERROR_LENGTH, cutToCharacters } from './alert-row.js';
+import { alertIdentity, alertKeyOf } from './alert-row.js';
 
 /**
  * Where alerts are kept, and which of them a person has been told about. Notifying after the store
