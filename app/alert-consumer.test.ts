@@ -139,7 +139,10 @@ describe('alert consumer', () => {
 
   it('retries a transient failure a bounded number of times, then records it as failed and goes on', async () => {
     let calls = 0;
-    const down: Notifier = { name: 'webhook', notify: (a) => (a.reading.deviceId === 'a' ? (calls++, Promise.reject(new WebhookError('webhook unreachable', true))) : Promise.resolve()) };
+    const down: Notifier = {
+      name: 'webhook',
+      notify: (a) => (a.reading.deviceId === 'a' ? (calls++, Promise.reject(new WebhookError('webhook unreachable', true))) : Promise.resolve()),
+    };
     const { store, consumer, driver, send } = setup(down, false);
     await send(alert('a', '1'));
     await driver.advanceTime(20);
@@ -159,7 +162,10 @@ describe('alert consumer', () => {
   it('does not repeat a notifier of a fan-out that already delivered the alert while another is retried', async () => {
     const { logger, lines } = recordingLogger();
     let webhookCalls = 0;
-    const flakyWebhook: Notifier = { name: 'webhook', notify: () => (++webhookCalls < 3 ? Promise.reject(new WebhookError('webhook answered 503', true)) : Promise.resolve()) };
+    const flakyWebhook: Notifier = {
+      name: 'webhook',
+      notify: () => (++webhookCalls < 3 ? Promise.reject(new WebhookError('webhook answered 503', true)) : Promise.resolve()),
+    };
     const { store, driver, send } = setup(fanOut(logNotifier(logger), flakyWebhook), false);
     await send(alert('a'));
     await driver.advanceTime(20);

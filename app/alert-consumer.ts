@@ -1,5 +1,13 @@
 import type avro from 'avsc';
-import { avroRegistrySerde, stringSerde, TopologyBuilder, type AvroRegistryClient, type BatchingOptions, type Logger, type Topology } from '../topology/index.js';
+import {
+  avroRegistrySerde,
+  stringSerde,
+  TopologyBuilder,
+  type AvroRegistryClient,
+  type BatchingOptions,
+  type Logger,
+  type Topology,
+} from '../topology/index.js';
 import { dlqTopicFor, TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
 import { alertRowProblems, type AlertStore } from '../sinks/index.js';
 import { AlertWriter } from './alert-writer.js';

@@ -33,7 +33,9 @@ describe('alertMessage', () => {
   });
 
   it('names other rules by their name', () => {
-    expect(alertMessage(alert({ rule: 'device-limit', bound: 45 }))).toBe('device oven-7 read 125.5°F at 2026-01-01T10:00:00.000Z, above the upper device-limit limit 45°F');
+    expect(alertMessage(alert({ rule: 'device-limit', bound: 45 }))).toBe(
+      'device oven-7 read 125.5°F at 2026-01-01T10:00:00.000Z, above the upper device-limit limit 45°F',
+    );
   });
 
   it('rounds to two decimals', () => {

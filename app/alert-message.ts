@@ -12,7 +12,9 @@ export const formatDegrees = (n: number): string => String(Math.round(n * 100) /
 export function alertMessage(alert: TempRangeAlert, freeText: (text: string) => string = (text) => text): string {
   const { deviceId, readingTime, temperature, unit } = alert.reading;
   const value =
-    unit === 'CELSIUS' ? `${formatDegrees(temperature)}°C (${formatDegrees(alert.temperatureFahrenheit)}°F)` : `${formatDegrees(alert.temperatureFahrenheit)}°F`;
+    unit === 'CELSIUS'
+      ? `${formatDegrees(temperature)}°C (${formatDegrees(alert.temperatureFahrenheit)}°F)`
+      : `${formatDegrees(alert.temperatureFahrenheit)}°F`;
   const side = alert.direction === 'HIGH' ? 'above' : 'below';
   return `device ${freeText(deviceId)} read ${value} at ${new Date(readingTime).toISOString()}, ${side} ${limitName(alert, freeText)} ${formatDegrees(alert.bound)}°F`;
 }

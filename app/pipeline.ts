@@ -71,7 +71,10 @@ export function pipelineTopicSpecs(options: { jsonInput?: boolean; partitions?: 
 }
 
 /** Creates missing topics and runs the migrations. */
-export async function prepareInfrastructure(clients: PipelineClients, options: { jsonInput?: boolean; partitions?: number }): Promise<{ createdTopics: string[]; migrations: string[] }> {
+export async function prepareInfrastructure(
+  clients: PipelineClients,
+  options: { jsonInput?: boolean; partitions?: number },
+): Promise<{ createdTopics: string[]; migrations: string[] }> {
   const createdTopics = await ensureTopics(clients.kafka, pipelineTopicSpecs(options));
   const migrations = await migrate(clients.knex);
   return { createdTopics, migrations };
@@ -106,7 +109,11 @@ export function engineSettings(settings: RunnerSettings, clients: Pick<PipelineC
 }
 
 /** Runs `topology` on Kafka with the pipeline's settings. */
-export function pipelineRunner(topology: Topology, clients: Pick<PipelineClients, 'kafka' | 'logger' | 'observer'>, settings: RunnerSettings): KafkaTopologyRunner {
+export function pipelineRunner(
+  topology: Topology,
+  clients: Pick<PipelineClients, 'kafka' | 'logger' | 'observer'>,
+  settings: RunnerSettings,
+): KafkaTopologyRunner {
   return new KafkaTopologyRunner(topology, {
     ...engineSettings(settings, clients),
     kafka: clients.kafka,
@@ -131,7 +138,11 @@ export function createTemperatureRunner(
 }
 
 /** The alert consumer on Kafka: TempRangeAlert in, one row and one notification per alert. */
-export function createAlertRunner(clients: PipelineClients, settings: RunnerSettings, notifier: Notifier): { runner: KafkaTopologyRunner; consumer: AlertConsumer; writer: AlertWriter } {
+export function createAlertRunner(
+  clients: PipelineClients,
+  settings: RunnerSettings,
+  notifier: Notifier,
+): { runner: KafkaTopologyRunner; consumer: AlertConsumer; writer: AlertWriter } {
   const consumer = buildAlertConsumerTopology({ registry: clients.registry, store: new MysqlAlertStore(clients.knex), notifier, logger: clients.logger });
   return { runner: pipelineRunner(consumer.topology, clients, settings), consumer, writer: consumer.writer };
 }

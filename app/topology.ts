@@ -13,7 +13,18 @@ import {
 } from '../topology/index.js';
 import { dlqTopicFor, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../schemas/index.js';
 import { toTempRangeAlert } from './alert-record.js';
-import { alertRulesOf, checkLimits, checkRuleList, constraintsOf, defaultRules, factsOf, findViolation, raiseAlerts, type ReadingWindow, type Rule } from './rules/index.js';
+import {
+  alertRulesOf,
+  checkLimits,
+  checkRuleList,
+  constraintsOf,
+  defaultRules,
+  factsOf,
+  findViolation,
+  raiseAlerts,
+  type ReadingWindow,
+  type Rule,
+} from './rules/index.js';
 
 export { dlqTopicFor, TOPICS } from '../schemas/index.js';
 

@@ -49,7 +49,13 @@ export async function runSeedWay(ctx: BenchContext, budget: { seconds: number; r
         firstAt ??= performance.now();
         const reading = await serde.deserialize(message.value, topic);
         if (reading.temperature >= LEGAL_MIN_F && reading.temperature <= LEGAL_MAX_F) {
-          await insertOne(knex, { key: null, value: reading, headers: {}, timestamp: Number(message.timestamp), source: { topic, partition, offset: message.offset } });
+          await insertOne(knex, {
+            key: null,
+            value: reading,
+            headers: {},
+            timestamp: Number(message.timestamp),
+            source: { topic, partition, offset: message.offset },
+          });
         }
         await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
         handled++;
@@ -66,7 +72,13 @@ export async function runSeedWay(ctx: BenchContext, budget: { seconds: number; r
     await knex.destroy();
   }
   const seconds = (lastAt - (firstAt ?? lastAt)) / 1000;
-  const result: Throughput = { name: "seed's way", records: handled, seconds, perSecond: handled / seconds, note: `extrapolated from ${handled} readings in ${seconds.toFixed(1)} s` };
+  const result: Throughput = {
+    name: "seed's way",
+    records: handled,
+    seconds,
+    perSecond: handled / seconds,
+    note: `extrapolated from ${handled} readings in ${seconds.toFixed(1)} s`,
+  };
   log(`seed's way: ${handled} readings in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s (one at a time: decode, INSERT, commit)`);
   return result;
 }
@@ -106,12 +118,21 @@ export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) =
         await payload.heartbeat();
       },
     });
-    await Promise.race([finished, sleep(Math.max(300_000, records)).then(() => Promise.reject(new Error(`consume ceiling: ${decoded} of ${records} in time`)))]);
+    await Promise.race([
+      finished,
+      sleep(Math.max(300_000, records)).then(() => Promise.reject(new Error(`consume ceiling: ${decoded} of ${records} in time`))),
+    ]);
   } finally {
     await consumer.disconnect();
   }
   const seconds = (endedAt - started) / 1000;
-  const result: Throughput = { name: 'consume ceiling', records, seconds, perSecond: records / seconds, note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()' };
+  const result: Throughput = {
+    name: 'consume ceiling',
+    records,
+    seconds,
+    perSecond: records / seconds,
+    note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()',
+  };
   log(`consume ceiling: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
   return result;
 }
@@ -130,7 +151,13 @@ export async function runSinkCeiling(ctx: BenchContext, records: number, log: (l
   for (let i = 0; i < records; i++) {
     const { reading, kind } = backlogReading(i, limits);
     if (kind === 'illegal') continue;
-    batch.push({ key: reading.deviceId, value: reading, headers: {}, timestamp: reading.readingTime, source: { topic: TOPICS.readings, partition: i % ctx.partitions, offset: String(i) } });
+    batch.push({
+      key: reading.deviceId,
+      value: reading,
+      headers: {},
+      timestamp: reading.readingTime,
+      source: { topic: TOPICS.readings, partition: i % ctx.partitions, offset: String(i) },
+    });
     if (batch.length === batchSize) {
       batches.push(batch);
       batch = [];
@@ -151,7 +178,13 @@ export async function runSinkCeiling(ctx: BenchContext, records: number, log: (l
   const seconds = (performance.now() - started) / 1000;
   const stored = await countRows(ctx.settings, mysqlUrl);
   if (stored !== rows) throw new Error(`sink ceiling: ${stored} rows stored, expected ${rows}`);
-  const result: Throughput = { name: 'sink ceiling', records: rows, seconds, perSecond: rows / seconds, note: `MysqlReadingsSink, ${batchSize} rows per transaction, ${concurrency} at once, no Kafka` };
+  const result: Throughput = {
+    name: 'sink ceiling',
+    records: rows,
+    seconds,
+    perSecond: rows / seconds,
+    note: `MysqlReadingsSink, ${batchSize} rows per transaction, ${concurrency} at once, no Kafka`,
+  };
   log(`sink ceiling: ${rows} rows in ${batches.length} transactions in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
   return result;
 }

@@ -36,7 +36,12 @@ export interface EndToEndResult {
   readonly pid: number;
 }
 
-export async function runEndToEnd(ctx: BenchContext, expected: ExpectedCounts | undefined, options: { cpuProfDir?: string }, log: (line: string) => void): Promise<EndToEndResult> {
+export async function runEndToEnd(
+  ctx: BenchContext,
+  expected: ExpectedCounts | undefined,
+  options: { cpuProfDir?: string },
+  log: (line: string) => void,
+): Promise<EndToEndResult> {
   const mysqlUrl = await ctx.freshDatabase('bench_topology');
   const groupId = ctx.freshGroup('topology');
   const ends = await endOffsets(ctx.admin, TOPICS.readings);
@@ -57,7 +62,10 @@ export async function runEndToEnd(ctx: BenchContext, expected: ExpectedCounts | 
       if (Date.now() - lastReport >= 2000) {
         lastReport = Date.now();
         const s = child.childSamples.at(-1);
-        if (s) log(`  topology: ${s.sink.stored} rows stored, ${s.inFlight} in flight, RSS ${mb(s.rssBytes / 1024)}, heap used ${mb(s.heapUsedBytes / 1024)} of ${mb(s.heapTotalBytes / 1024)}, external ${mb(s.externalBytes / 1024)}`);
+        if (s)
+          log(
+            `  topology: ${s.sink.stored} rows stored, ${s.inFlight} in flight, RSS ${mb(s.rssBytes / 1024)}, heap used ${mb(s.heapUsedBytes / 1024)} of ${mb(s.heapTotalBytes / 1024)}, external ${mb(s.externalBytes / 1024)}`,
+          );
       }
       await sleep(100);
     }
@@ -106,12 +114,17 @@ export async function runEndToEnd(ctx: BenchContext, expected: ExpectedCounts | 
   log(`  topology child: ${describeLoopAndGc(result.loopAndGc)}`);
   log(`  CPU from fork to the last commit: ${describeCpu(cpu, result.spawnSeconds, cpus().length)}`);
   for (const [name, f] of Object.entries(stopped.flushes)) {
-    log(`  ${name}: ${f.batches} batches, ${(f.records / f.batches).toFixed(0)} records and ${(f.ms / f.batches).toFixed(1)} ms each; writing ${(100 * (sinkBusy[name] ?? 0)).toFixed(0)} % of the run`);
+    log(
+      `  ${name}: ${f.batches} batches, ${(f.records / f.batches).toFixed(0)} records and ${(f.ms / f.batches).toFixed(1)} ms each; writing ${(100 * (sinkBusy[name] ?? 0)).toFixed(0)} % of the run`,
+    );
   }
   return result;
 }
 
-export function childConfig(ctx: BenchContext, run: { mysqlUrl: string; groupId: string; slowSinkMs: number; shutdownTimeoutMs?: number }): TopologyChildConfig {
+export function childConfig(
+  ctx: BenchContext,
+  run: { mysqlUrl: string; groupId: string; slowSinkMs: number; shutdownTimeoutMs?: number },
+): TopologyChildConfig {
   return {
     ...ctx.defaults,
     brokers: ctx.settings.kafkaBrokers,

@@ -36,7 +36,11 @@ const TICK_MS = 5;
 /** Live readings use their own index range so their mix is independent of the backlog's. */
 const LIVE_INDEX_BASE = 1_000_000_000;
 
-export async function runLatency(ctx: BenchContext, options: { rate: number; seconds: number; cpuProfDir?: string }, log: (line: string) => void): Promise<LatencyResult> {
+export async function runLatency(
+  ctx: BenchContext,
+  options: { rate: number; seconds: number; cpuProfDir?: string },
+  log: (line: string) => void,
+): Promise<LatencyResult> {
   const mysqlUrl = await ctx.freshDatabase('bench_latency');
   const groupId = ctx.freshGroup('latency');
   // Caught up from the first moment: the new group starts at the end of the backlog.
@@ -66,7 +70,10 @@ export async function runLatency(ctx: BenchContext, options: { rate: number; sec
             const kind = kindOf(index);
             if (kind === 'alert') alerts++;
             const deviceId = deviceIdOf(index, prefix);
-            messages.push({ key: deviceId, value: encode({ deviceId, readingTime: now, temperature: temperatureOf(index, kind, limits), unit: 'FAHRENHEIT' }) });
+            messages.push({
+              key: deviceId,
+              value: encode({ deviceId, readingTime: now, temperature: temperatureOf(index, kind, limits), unit: 'FAHRENHEIT' }),
+            });
           }
           await send(producer, messages);
           sent += due;

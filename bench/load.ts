@@ -45,7 +45,11 @@ export async function loadBacklog(ctx: BenchContext, records: number, log: (line
       while (next < records) {
         const from = next;
         next = Math.min(records, next + CHUNK);
-        await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [{ topic: TOPICS.readings, messages: messages.slice(from, next) }] });
+        await producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [{ topic: TOPICS.readings, messages: messages.slice(from, next) }],
+        });
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
@@ -56,6 +60,8 @@ export async function loadBacklog(ctx: BenchContext, records: number, log: (line
   const loaded = (await topicSize(ctx.admin, TOPICS.readings)) - before;
   if (loaded !== records) throw new Error(`loaded ${loaded} records, expected ${records}`);
   const perSecond = records / seconds;
-  log(`load: ${records} readings encoded in ${encodeSeconds.toFixed(1)} s, produced in ${seconds.toFixed(1)} s = ${Math.round(perSecond)}/s; expect ${expected.rows} rows, ${expected.alerts} alerts, ${expected.dlq} DLQ`);
+  log(
+    `load: ${records} readings encoded in ${encodeSeconds.toFixed(1)} s, produced in ${seconds.toFixed(1)} s = ${Math.round(perSecond)}/s; expect ${expected.rows} rows, ${expected.alerts} alerts, ${expected.dlq} DLQ`,
+  );
   return { records, encodeSeconds, seconds, perSecond, expected };
 }

@@ -48,7 +48,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const results: Results = {};
 let machine: MachineInfo | undefined;
 try {
-  log(`options: ${JSON.stringify({ ...options, only: [...options.only] })}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `options: ${JSON.stringify({ ...options, only: [...options.only] })}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const needsChild = (['topology', 'latency', 'memory'] as const).some((p) => options.only.has(p));
   let runtime = tsxRuntime();
   if (needsChild && !options.tsxChild) {
@@ -62,7 +66,9 @@ try {
   machine.mariadb = await serverVersion(c);
   machine.pipeline = `${Object.entries(c.defaults)
     .map(([k, v]) => `${k} ${String(v)}`)
-    .join(', ')}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}${options.childNodeArgs.length > 0 ? ` with ${options.childNodeArgs.join(' ')}` : ''}`;
+    .join(
+      ', ',
+    )}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}${options.childNodeArgs.length > 0 ? ` with ${options.childNodeArgs.join(' ')}` : ''}`;
   log(`pipeline settings (tempstream start's, from cli/config.ts and the environment): ${JSON.stringify(c.defaults)}`);
   const { only } = options;
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
@@ -89,7 +95,10 @@ try {
   if (results.memory) console.log(`memory under a backlog, per 10 s:\n\n${formatMemoryWindows(results.memory)}\n`);
   console.log(`targets:\n${formatTargets(results)}\n`);
   if (options.cpuProfDir) {
-    for (const [phase, pid] of [['end to end', results.topology?.pid], ['latency (warm-up and live window)', results.latency?.pid]] as const) {
+    for (const [phase, pid] of [
+      ['end to end', results.topology?.pid],
+      ['latency (warm-up and live window)', results.latency?.pid],
+    ] as const) {
       if (pid === undefined) continue;
       const file = profileOf(options.cpuProfDir, pid);
       console.log(`\ntopology child, ${phase}: ${file ? formatSummary(summarizeProfile(file)) : `no profile of pid ${pid} in ${options.cpuProfDir}`}`);

@@ -51,7 +51,9 @@ export async function runMemory(ctx: BenchContext, options: { seconds: number; s
       if (s) samples.push(s);
       if (second % WINDOW_SECONDS === 0) {
         const c = child.childSamples.at(-1);
-        log(`  memory: ${second} s RSS ${mb(s?.rssKb ?? NaN)} (peak ${mb(s?.hwmKb ?? NaN)}), ${c?.inFlight ?? '?'} in flight, ${c?.sink.stored ?? '?'} rows stored`);
+        log(
+          `  memory: ${second} s RSS ${mb(s?.rssKb ?? NaN)} (peak ${mb(s?.hwmKb ?? NaN)}), ${c?.inFlight ?? '?'} in flight, ${c?.sink.stored ?? '?'} rows stored`,
+        );
       }
     }
   } finally {

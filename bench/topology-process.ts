@@ -46,7 +46,11 @@ export interface ChildRuntime {
   readonly execArgv: readonly string[];
 }
 
-export const tsxRuntime = (): ChildRuntime => ({ name: 'tsx', script: fileURLToPath(new URL('./topology-child.ts', import.meta.url)), execArgv: ['--import', 'tsx'] });
+export const tsxRuntime = (): ChildRuntime => ({
+  name: 'tsx',
+  script: fileURLToPath(new URL('./topology-child.ts', import.meta.url)),
+  execArgv: ['--import', 'tsx'],
+});
 
 const live = new Set<TopologyProcess>();
 

@@ -7,7 +7,7 @@ import type { AppConfig } from './config.js';
 export function createKafka(config: AppConfig, logger: Logger, clientIdSuffix = ''): Kafka {
   const { kafka } = config;
   const sasl: SASLOptions | undefined = kafka.sasl
-    ? ({ mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password })
+    ? { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password }
     : undefined;
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({

@@ -39,11 +39,13 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(new RegExp(`^${setting.replace(/[()]/g, '\\$&')}: `));
   });
 
-  it('derives each group\'s transactional id from the group and INSTANCE_ID, stable across restarts of the instance', () => {
+  it("derives each group's transactional id from the group and INSTANCE_ID, stable across restarts of the instance", () => {
     const config = loadConfig({ KAFKA_GROUP_ID: 'grp', INSTANCE_ID: 'pod-1' });
     expect(pipelineSettings(config).transactionalId).toBe('grp-pod-1');
     expect(pipelineSettings(config, 'other').transactionalId).toBe('other-pod-1');
-    expect(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId).toBe(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId);
+    expect(pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId).toBe(
+      pipelineSettings(loadConfig({ KAFKA_GROUP_ID: 'grp' })).transactionalId,
+    );
   });
 
   it.each([
@@ -62,13 +64,29 @@ describe('loadConfig', () => {
     expect(loadConfig({ MIN_TEMP: '40.5', MAX_TEMP: ' 100 ' }).rules).toEqual({ minTemp: 40.5, maxTemp: 100 });
   });
 
-  const NUMERIC = ['MIN_TEMP', 'MAX_TEMP', 'SINK_BATCH_SIZE', 'SINK_LINGER_MS', 'SINK_CONCURRENCY', 'MAX_IN_FLIGHT_PER_PARTITION', 'INPUT_PARTITIONS', 'METRICS_PORT', 'ALERTS_METRICS_PORT', 'SHUTDOWN_TIMEOUT_MS', 'READING_MAX_AGE_MS', 'READING_MAX_FUTURE_MS'];
-  it.each(NUMERIC.flatMap((key) => [' ', '0x50', '5e1', '1_000', 'Infinity', '50abc', '+-5'].map((value) => [key, value])))('refuses %s=%j: only a plain decimal number is a number', (key, value) => {
-    const problems = problemsOf(() => loadConfig({ [key]: value }));
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(new RegExp(`^${key}: must be a`));
-    expect(problems[0]).not.toContain(value.trim() === '' ? '<never>' : value);
-  });
+  const NUMERIC = [
+    'MIN_TEMP',
+    'MAX_TEMP',
+    'SINK_BATCH_SIZE',
+    'SINK_LINGER_MS',
+    'SINK_CONCURRENCY',
+    'MAX_IN_FLIGHT_PER_PARTITION',
+    'INPUT_PARTITIONS',
+    'METRICS_PORT',
+    'ALERTS_METRICS_PORT',
+    'SHUTDOWN_TIMEOUT_MS',
+    'READING_MAX_AGE_MS',
+    'READING_MAX_FUTURE_MS',
+  ];
+  it.each(NUMERIC.flatMap((key) => [' ', '0x50', '5e1', '1_000', 'Infinity', '50abc', '+-5'].map((value) => [key, value])))(
+    'refuses %s=%j: only a plain decimal number is a number',
+    (key, value) => {
+      const problems = problemsOf(() => loadConfig({ [key]: value }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${key}: must be a`));
+      expect(problems[0]).not.toContain(value.trim() === '' ? '<never>' : value);
+    },
+  );
 
   it('refuses a fraction where a whole number is needed', () => {
     expect(problemsOf(() => loadConfig({ SINK_BATCH_SIZE: '10.5' }))[0]).toMatch(/^SINK_BATCH_SIZE: must be a whole number/);

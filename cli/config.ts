@@ -8,9 +8,7 @@ import { z } from 'zod';
 import { LEGAL_MAX_F, LEGAL_MIN_F, type ReadingWindow } from '../app/rules/index.js';
 import { ERROR_CLASSES, type ErrorPolicies } from '../topology/index.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 /**
  * Numbers are read strictly: a plain decimal, spaces around it allowed. Coercion would take " " as 0
  * and "0x50" as 80, and a typo would become a setting nobody chose.
@@ -56,7 +54,12 @@ const schema = z
     KAFKA_BROKERS: z
       .string()
       .default('localhost:9092')
-      .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
     KAFKA_CLIENT_ID: z.string().min(1).default('tempstream'),
     KAFKA_GROUP_ID: z.string().min(1).default('tempstream-topology'),
@@ -106,12 +109,21 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     // Refinements run even when a field failed, with its raw text: compare only numbers that parsed.
-    if (Number.isFinite(c.MIN_TEMP) && Number.isFinite(c.MAX_TEMP) && c.MIN_TEMP >= c.MAX_TEMP) ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
+    if (Number.isFinite(c.MIN_TEMP) && Number.isFinite(c.MAX_TEMP) && c.MIN_TEMP >= c.MAX_TEMP)
+      ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
-      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_USERNAME'],
+        message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM',
+      });
     }
     if (Boolean(c.SCHEMA_REGISTRY_USERNAME) !== Boolean(c.SCHEMA_REGISTRY_PASSWORD)) {
-      ctx.addIssue({ code: 'custom', path: ['SCHEMA_REGISTRY_PASSWORD'], message: 'give both SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SCHEMA_REGISTRY_PASSWORD'],
+        message: 'give both SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or neither',
+      });
     }
   });
 
@@ -204,8 +216,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 /** The configuration with every secret masked, for logs and `--help` output. */
 export function describeConfig(config: AppConfig): Record<string, unknown> {
   return {
-    kafka: { ...config.kafka, sasl: config.kafka.sasl ? { mechanism: config.kafka.sasl.mechanism, username: config.kafka.sasl.username, password: '***' } : undefined, ssl: Boolean(config.kafka.ssl) },
-    schemaRegistry: { url: redactUrl(config.schemaRegistry.url), auth: config.schemaRegistry.auth ? { username: config.schemaRegistry.auth.username, password: '***' } : undefined },
+    kafka: {
+      ...config.kafka,
+      sasl: config.kafka.sasl ? { mechanism: config.kafka.sasl.mechanism, username: config.kafka.sasl.username, password: '***' } : undefined,
+      ssl: Boolean(config.kafka.ssl),
+    },
+    schemaRegistry: {
+      url: redactUrl(config.schemaRegistry.url),
+      auth: config.schemaRegistry.auth ? { username: config.schemaRegistry.auth.username, password: '***' } : undefined,
+    },
     mysql: { url: redactUrl(config.mysql.url), ssl: Boolean(config.mysql.ssl) },
     rules: config.rules,
     readingWindow: config.readingWindow,

@@ -20,7 +20,9 @@ describe('failureOf', () => {
 
 describe('during', () => {
   it('says what was being done when a step fails, without passwords', async () => {
-    await expect(during('migrating MySQL', () => Promise.reject(new Error('mysql://u:secret@h refused')))).rejects.toThrow(new ExitError('migrating MySQL: mysql://u:***@h refused'));
+    await expect(during('migrating MySQL', () => Promise.reject(new Error('mysql://u:secret@h refused')))).rejects.toThrow(
+      new ExitError('migrating MySQL: mysql://u:***@h refused'),
+    );
   });
 
   it('lets usage and configuration errors through as they are', async () => {

@@ -30,7 +30,8 @@ export function createLogger(level: LevelWithSilent, options: LoggerOptions = {}
   const pretty = options.pretty ?? (terminal && !process.env.CI);
   const base = { level, redact: { paths: REDACT_PATHS, censor: '***' }, base: { pid: process.pid } };
   if (options.destination) return pino(base, options.destination as unknown as pino.DestinationStream);
-  if (pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  if (pretty)
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
   return pino(base, pino.destination({ dest: fd, sync: true }));
 }
 

@@ -22,14 +22,46 @@ const ROW_OUTCOMES = { stored: 'stored', alreadyPresent: 'already_present', conf
 export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix });
-  const received = new Counter({ name: `${prefix}records_received_total`, help: 'Records read from input topics', labelNames: ['topic'], registers: [registry] });
-  const handled = new Counter({ name: `${prefix}records_handled_total`, help: 'Input records fully handled (stored, produced or dead-lettered)', labelNames: ['topic'], registers: [registry] });
-  const produced = new Counter({ name: `${prefix}records_produced_total`, help: 'Records produced to output topics', labelNames: ['topic'], registers: [registry] });
+  const received = new Counter({
+    name: `${prefix}records_received_total`,
+    help: 'Records read from input topics',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const handled = new Counter({
+    name: `${prefix}records_handled_total`,
+    help: 'Input records fully handled (stored, produced or dead-lettered)',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const produced = new Counter({
+    name: `${prefix}records_produced_total`,
+    help: 'Records produced to output topics',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
   const dead = new Counter({ name: `${prefix}dead_letters_total`, help: 'Records sent to a DLQ', labelNames: ['error_class', 'node'], registers: [registry] });
-  const batchSize = new Histogram({ name: `${prefix}sink_batch_records`, help: 'Records per sink flush', labelNames: ['sink'], buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers: [registry] });
-  const flushSeconds = new Histogram({ name: `${prefix}sink_flush_seconds`, help: 'Time to write one batch, retries included', labelNames: ['sink'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] });
+  const batchSize = new Histogram({
+    name: `${prefix}sink_batch_records`,
+    help: 'Records per sink flush',
+    labelNames: ['sink'],
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [registry],
+  });
+  const flushSeconds = new Histogram({
+    name: `${prefix}sink_flush_seconds`,
+    help: 'Time to write one batch, retries included',
+    labelNames: ['sink'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
   const retries = new Counter({ name: `${prefix}sink_retries_total`, help: 'Transient sink failures retried', labelNames: ['sink'], registers: [registry] });
-  const isolated = new Counter({ name: `${prefix}sink_isolated_total`, help: 'Records a sink refused for good after its batch was split', labelNames: ['sink'], registers: [registry] });
+  const isolated = new Counter({
+    name: `${prefix}sink_isolated_total`,
+    help: 'Records a sink refused for good after its batch was split',
+    labelNames: ['sink'],
+    registers: [registry],
+  });
   let readInFlight: () => number = () => 0;
   let readLag: () => Promise<{ topic: string; partition: number; lag: number }[]> = () => Promise.resolve([]);
   let readSink: () => ReadingsSinkCounters | undefined = () => undefined;
@@ -51,7 +83,12 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
     registers: [registry],
     collect: catchUp,
   });
-  const transactions = new Counter({ name: `${prefix}readings_transactions_total`, help: 'Committed transactions of the readings sink', registers: [registry], collect: catchUp });
+  const transactions = new Counter({
+    name: `${prefix}readings_transactions_total`,
+    help: 'Committed transactions of the readings sink',
+    registers: [registry],
+    collect: catchUp,
+  });
   let readAlerts: () => AlertCounters | undefined = () => undefined;
   let alertsSeen: AlertCounters = { notified: 0, notifyFailures: 0, failedForGood: 0 };
   const catchUpAlerts = (): void => {

@@ -69,7 +69,14 @@ describe('registerSchemas', () => {
     const registry = fakeRegistry();
     const results = await registerSchemas({ url: 'http://registry:8081/', fetch: registry.fetch });
     expect(results).toEqual([
-      { topic: 'temperature-readings', subject: 'temperature-readings-value', schemaName: 'io.tempstream.TemperatureReading', outcome: 'registered', id: 1, version: 1 },
+      {
+        topic: 'temperature-readings',
+        subject: 'temperature-readings-value',
+        schemaName: 'io.tempstream.TemperatureReading',
+        outcome: 'registered',
+        id: 1,
+        version: 1,
+      },
       { topic: 'TempRangeAlert', subject: 'TempRangeAlert-value', schemaName: 'io.tempstream.TempRangeAlert', outcome: 'registered', id: 2, version: 1 },
     ]);
     expect(Object.fromEntries(registry.config)).toEqual({ 'temperature-readings-value': 'BACKWARD', 'TempRangeAlert-value': 'BACKWARD' });

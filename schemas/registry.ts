@@ -41,7 +41,10 @@ export class SchemaIncompatibleError extends Error {
   constructor(readonly results: readonly RegistrationResult[]) {
     super(
       `schema registry refuses: ${results
-        .map((r) => `${r.subject} (${r.schemaName}) is not ${REGISTERED_COMPATIBILITY}-compatible with its latest version: ${(r.incompatibilities ?? []).join('; ') || 'no reason given'}`)
+        .map(
+          (r) =>
+            `${r.subject} (${r.schemaName}) is not ${REGISTERED_COMPATIBILITY}-compatible with its latest version: ${(r.incompatibilities ?? []).join('; ') || 'no reason given'}`,
+        )
         .join(' | ')}`,
     );
     this.name = 'SchemaIncompatibleError';
@@ -82,11 +85,9 @@ async function planRegistration(http: RegistryHttp, topic: string, schemaText: s
   const existing = await lookUp(http, subject, schemaText);
   if (existing) return { ...plan, existing };
   // 404: the subject has no version yet, so there is nothing to be incompatible with.
-  const check = await http.call<{ is_compatible?: boolean; messages?: unknown }>(
-    'POST',
-    `/compatibility${subjectPath(subject)}/versions/latest?verbose=true`,
-    { schema: schemaText },
-  );
+  const check = await http.call<{ is_compatible?: boolean; messages?: unknown }>('POST', `/compatibility${subjectPath(subject)}/versions/latest?verbose=true`, {
+    schema: schemaText,
+  });
   if (check === undefined || check.is_compatible === true) return plan;
   const messages = Array.isArray(check.messages) ? check.messages.map(String) : [];
   return { ...plan, incompatibilities: messages };

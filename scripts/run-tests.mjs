@@ -38,26 +38,43 @@ function cucumberCounts(file) {
   return () => {
     if (!existsSync(file)) return undefined;
     const features = JSON.parse(readFileSync(file, 'utf8'));
-    let passed = 0, failed = 0, skipped = 0;
-    for (const f of features) for (const s of f.elements ?? []) {
-      if (s.type !== 'scenario') continue;
-      const statuses = (s.steps ?? []).map((st) => st.result?.status);
-      if (statuses.some((x) => x === 'failed' || x === 'undefined' || x === 'ambiguous' || x === 'pending')) failed++;
-      else if (statuses.every((x) => x === 'passed')) passed++;
-      else skipped++;
-    }
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
+    for (const f of features)
+      for (const s of f.elements ?? []) {
+        if (s.type !== 'scenario') continue;
+        const statuses = (s.steps ?? []).map((st) => st.result?.status);
+        if (statuses.some((x) => x === 'failed' || x === 'undefined' || x === 'ambiguous' || x === 'pending')) failed++;
+        else if (statuses.every((x) => x === 'passed')) passed++;
+        else skipped++;
+      }
     return { passed, failed, skipped };
   };
 }
 
-const fresh = (file) => { rmSync(file, { force: true }); return file; };
+const fresh = (file) => {
+  rmSync(file, { force: true });
+  return file;
+};
 const npx = 'npx';
 const cucumberEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim() };
 
 run('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 run('lint', 'npm', ['run', 'lint']);
-run('unit', npx, ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/unit.json')}`], vitestCounts('reports/unit.json'));
-run('features', npx, ['cucumber-js', '--format', 'summary', '--format', `json:${fresh('reports/features.json')}`], cucumberCounts('reports/features.json'), cucumberEnv);
+run(
+  'unit',
+  npx,
+  ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/unit.json')}`],
+  vitestCounts('reports/unit.json'),
+);
+run(
+  'features',
+  npx,
+  ['cucumber-js', '--format', 'summary', '--format', `json:${fresh('reports/features.json')}`],
+  cucumberCounts('reports/features.json'),
+  cucumberEnv,
+);
 if (!skipIntegration) {
   // Docker and images, once for both integration stages (stack/prepare.sh prints NAME=value lines).
   if (process.env.TEMPSTREAM_STACK_PREPARED !== '1') {
@@ -69,15 +86,38 @@ if (!skipIntegration) {
       if (m) process.env[m[1]] = m[2];
     }
   }
-  run('integration', npx, ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/integration.json')}`], vitestCounts('reports/integration.json'));
+  run(
+    'integration',
+    npx,
+    ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/integration.json')}`],
+    vitestCounts('reports/integration.json'),
+  );
   // The fault suite in its reduced form (RELIABILITY_MODE=full for the whole one: docs/reliability.md).
-  run('reliability (reduced)', npx, ['vitest', 'run', '--project', 'reliability', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/reliability.json')}`], vitestCounts('reports/reliability.json'));
-  run('features @integration', npx, ['cucumber-js', '--profile', 'integration', '--format', 'summary', '--format', `json:${fresh('reports/features-integration.json')}`], cucumberCounts('reports/features-integration.json'), cucumberEnv);
+  run(
+    'reliability (reduced)',
+    npx,
+    ['vitest', 'run', '--project', 'reliability', '--reporter=default', '--reporter=json', `--outputFile.json=${fresh('reports/reliability.json')}`],
+    vitestCounts('reports/reliability.json'),
+  );
+  run(
+    'features @integration',
+    npx,
+    ['cucumber-js', '--profile', 'integration', '--format', 'summary', '--format', `json:${fresh('reports/features-integration.json')}`],
+    cucumberCounts('reports/features-integration.json'),
+    cucumberEnv,
+  );
 }
 
-const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), {
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+});
 console.log('\nstage                      passed  failed  skipped  seconds');
-for (const r of results) console.log(`${r.stage.padEnd(26)} ${String(r.passed).padStart(6)} ${String(r.failed).padStart(7)} ${String(r.skipped).padStart(8)} ${r.seconds.toFixed(1).padStart(8)}`);
+for (const r of results)
+  console.log(
+    `${r.stage.padEnd(26)} ${String(r.passed).padStart(6)} ${String(r.failed).padStart(7)} ${String(r.skipped).padStart(8)} ${r.seconds.toFixed(1).padStart(8)}`,
+  );
 if (process.env.CI && total.skipped > 0) {
   console.log(`${total.skipped} skipped test(s): CI allows none`);
   total.failed += total.skipped;

@@ -105,10 +105,12 @@ export function alertRowProblems(alert: TempRangeAlert): string[] {
   }
   if (alert.rule.length === 0 || !hasAtMostCharacters(alert.rule, MAX_RULE_LENGTH)) problems.push(`rule must be 1 to ${MAX_RULE_LENGTH} characters`);
   if (alert.direction !== 'HIGH' && alert.direction !== 'LOW') problems.push(`direction ${String(alert.direction)} is neither HIGH nor LOW`);
-  if (alert.sourceTopic.length === 0 || !hasAtMostCharacters(alert.sourceTopic, MAX_TOPIC_LENGTH)) problems.push(`sourceTopic must be 1 to ${MAX_TOPIC_LENGTH} characters`);
+  if (alert.sourceTopic.length === 0 || !hasAtMostCharacters(alert.sourceTopic, MAX_TOPIC_LENGTH))
+    problems.push(`sourceTopic must be 1 to ${MAX_TOPIC_LENGTH} characters`);
   if (!Number.isInteger(alert.sourcePartition) || alert.sourcePartition < 0 || alert.sourcePartition > MAX_PARTITION) {
     problems.push(`sourcePartition ${alert.sourcePartition} is not a Kafka partition`);
   }
-  if (!/^\d{1,19}$/.test(alert.sourceOffset) || BigInt(alert.sourceOffset) > MAX_OFFSET) problems.push(`sourceOffset ${JSON.stringify(alert.sourceOffset.slice(0, 40))} is not a Kafka offset`);
+  if (!/^\d{1,19}$/.test(alert.sourceOffset) || BigInt(alert.sourceOffset) > MAX_OFFSET)
+    problems.push(`sourceOffset ${JSON.stringify(alert.sourceOffset.slice(0, 40))} is not a Kafka offset`);
   return problems;
 }

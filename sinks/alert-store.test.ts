@@ -20,7 +20,9 @@ const alert = (deviceId: string, sourceOffset = '1', direction: TempRangeAlert['
 describe('InMemoryAlertStore', () => {
   it('stores one alert per (device, reading time, rule, direction) and returns those not notified yet', async () => {
     const store = new InMemoryAlertStore();
-    expect((await store.record([alert('a', '1'), alert('a', '2'), alert('a', '3', 'LOW'), alert('b')])).map((a) => [a.reading.deviceId, a.sourceOffset])).toEqual([
+    expect(
+      (await store.record([alert('a', '1'), alert('a', '2'), alert('a', '3', 'LOW'), alert('b')])).map((a) => [a.reading.deviceId, a.sourceOffset]),
+    ).toEqual([
       ['a', '1'],
       ['a', '3'],
       ['b', '1'],
@@ -68,7 +70,9 @@ describe('MysqlAlertStore', () => {
   it('marks notified alerts with the time, only where not marked yet', async () => {
     const db = fakeKnex(() => insertResult(1));
     await new MysqlAlertStore(db.knex, () => Date.UTC(2026, 0, 2)).markNotified([alert('a')]);
-    expect(db.calls[0]!.sql).toMatch(/^UPDATE `temp_range_alert` SET notified_at = \?, notify_status = \? WHERE notified_at IS NULL AND notify_status IS NULL AND \(`device_id`/);
+    expect(db.calls[0]!.sql).toMatch(
+      /^UPDATE `temp_range_alert` SET notified_at = \?, notify_status = \? WHERE notified_at IS NULL AND notify_status IS NULL AND \(`device_id`/,
+    );
     expect(db.calls[0]!.bindings).toEqual(['2026-01-02 00:00:00.000', 'notified', 'a', '2026-01-01 10:00:00.000', 'temp-range', 'HIGH']);
   });
 

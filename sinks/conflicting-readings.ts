@@ -23,7 +23,8 @@ const KEYS_PER_STATEMENT = 500;
 
 type StoredValues = Pick<TemperatureRow, 'device_id' | 'reading_time' | 'temperature' | 'unit'>;
 
-export const sameValues = (a: Pick<TemperatureRow, 'temperature' | 'unit'>, b: Pick<TemperatureRow, 'temperature' | 'unit'>): boolean => a.temperature === b.temperature && a.unit === b.unit;
+export const sameValues = (a: Pick<TemperatureRow, 'temperature' | 'unit'>, b: Pick<TemperatureRow, 'temperature' | 'unit'>): boolean =>
+  a.temperature === b.temperature && a.unit === b.unit;
 
 /** The dead letter's reason for `row`, which found `kept` in the table under its key. */
 export const conflictError = (row: TemperatureRow, kept: Pick<TemperatureRow, 'temperature' | 'unit'>): ValidationError =>
@@ -33,7 +34,12 @@ export const conflictError = (row: TemperatureRow, kept: Pick<TemperatureRow, 't
   );
 
 /** The rows of `table` with the keys of `keys`, by identity. `lock`: a shared lock, held to the transaction's end. */
-async function storedValues(trx: Knex.Transaction, table: string, keys: readonly Pick<TemperatureRow, 'device_id' | 'reading_time'>[], lock: boolean): Promise<Map<string, StoredValues>> {
+async function storedValues(
+  trx: Knex.Transaction,
+  table: string,
+  keys: readonly Pick<TemperatureRow, 'device_id' | 'reading_time'>[],
+  lock: boolean,
+): Promise<Map<string, StoredValues>> {
   const stored = new Map<string, StoredValues>();
   for (const part of chunk(keys, KEYS_PER_STATEMENT)) {
     const match = tupleIn(['device_id', 'reading_time'], part);
@@ -44,7 +50,12 @@ async function storedValues(trx: Knex.Transaction, table: string, keys: readonly
     const rows: unknown = Array.isArray(result) ? result[0] : undefined;
     if (!Array.isArray(rows)) throw new Error('unexpected result from the MySQL driver: expected rows');
     for (const r of rows as Record<string, unknown>[]) {
-      const row: StoredValues = { device_id: String(r.device_id), reading_time: String(r.reading_time), temperature: Number(r.temperature), unit: String(r.unit) };
+      const row: StoredValues = {
+        device_id: String(r.device_id),
+        reading_time: String(r.reading_time),
+        temperature: Number(r.temperature),
+        unit: String(r.unit),
+      };
       stored.set(temperatureRowIdentity(row), row);
     }
   }
@@ -67,7 +78,11 @@ export async function findConflicts(trx: Knex.Transaction, table: string, rows: 
 }
 
 /** Deletes the alerts of these keys that the stored row contradicts; returns how many. */
-export async function deleteContradictedAlerts(trx: Knex.Transaction, table: string, keys: readonly Pick<TemperatureRow, 'device_id' | 'reading_time'>[]): Promise<number> {
+export async function deleteContradictedAlerts(
+  trx: Knex.Transaction,
+  table: string,
+  keys: readonly Pick<TemperatureRow, 'device_id' | 'reading_time'>[],
+): Promise<number> {
   let deleted = 0;
   for (const part of chunk(keys, KEYS_PER_STATEMENT)) {
     const bindings = part.flatMap((k) => [k.device_id, k.reading_time]);

@@ -4,8 +4,25 @@ export { migrate, rollbackAll, migrationSource, MIGRATIONS, MIGRATIONS_TABLE, ty
 export { MysqlReadingsSink, type MysqlReadingsSinkOptions } from './mysql-readings-sink.js';
 export type { ReadingsSinkCounters } from './readings-sink-counters.js';
 export { isTransientMysqlError } from './mysql-errors.js';
-export { TEMPERATURE_TABLE, TEMPERATURE_COLUMNS, MAX_DEVICE_ID_LENGTH, temperatureRowProblems, toTemperatureRow, type TemperatureRow } from './temperature-row.js';
-export { ALERT_TABLE, ALERT_COLUMNS, NOTIFY_STATUS, alertRowProblems, toAlertRow, alertKeyOf, alertIdentity, type AlertRow, type AlertKey } from './alert-row.js';
+export {
+  TEMPERATURE_TABLE,
+  TEMPERATURE_COLUMNS,
+  MAX_DEVICE_ID_LENGTH,
+  temperatureRowProblems,
+  toTemperatureRow,
+  type TemperatureRow,
+} from './temperature-row.js';
+export {
+  ALERT_TABLE,
+  ALERT_COLUMNS,
+  NOTIFY_STATUS,
+  alertRowProblems,
+  toAlertRow,
+  alertKeyOf,
+  alertIdentity,
+  type AlertRow,
+  type AlertKey,
+} from './alert-row.js';
 export type { AlertStore, NotifyFailure } from './alert-store.js';
 export { MysqlAlertStore } from './mysql-alert-store.js';
 export { toMysqlDatetime, fromMysqlDatetime, isStorableTime } from './mysql-datetime.js';

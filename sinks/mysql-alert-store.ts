@@ -1,6 +1,17 @@
 import type { Knex } from 'knex';
 import type { TempRangeAlert } from '../schemas/index.js';
-import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, cutToCharacters, MAX_NOTIFY_ERROR_LENGTH, NOTIFY_STATUS, toAlertRow, type AlertKey } from './alert-row.js';
+import {
+  ALERT_COLUMNS,
+  ALERT_KEY_COLUMNS,
+  ALERT_TABLE,
+  alertIdentity,
+  alertKeyOf,
+  cutToCharacters,
+  MAX_NOTIFY_ERROR_LENGTH,
+  NOTIFY_STATUS,
+  toAlertRow,
+  type AlertKey,
+} from './alert-row.js';
 import { uniqueByIdentity, type AlertStore, type NotifyFailure } from './alert-store.js';
 import { agreeingAlerts } from './conflicting-readings.js';
 import { insertIgnoreCounting } from './insert-ignore.js';
@@ -34,7 +45,12 @@ export class MysqlAlertStore implements AlertStore {
     return this.knex.transaction(async (trx) => {
       const agreeing = await agreeingAlerts(trx, unique);
       if (agreeing.length === 0) return [];
-      await insertIgnoreCounting(trx, this.table, ALERT_COLUMNS, agreeing.map((a) => toAlertRow(a, createdAt)));
+      await insertIgnoreCounting(
+        trx,
+        this.table,
+        ALERT_COLUMNS,
+        agreeing.map((a) => toAlertRow(a, createdAt)),
+      );
       const waiting = new Set<string>();
       for (const keys of chunk(agreeing.map(alertKeyOf), KEYS_PER_STATEMENT)) {
         const match = tupleIn(ALERT_KEY_COLUMNS, keys);

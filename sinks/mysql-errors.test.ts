@@ -33,12 +33,9 @@ describe('isTransientMysqlError', () => {
     'ER_DUP_ENTRY',
     // An inlined NaN or Infinity reads as a column name: a bad value, not a table being migrated.
     'ER_BAD_FIELD_ERROR',
-  ])(
-    'does not retry %s: the data is refused',
-    (code) => {
-      expect(isTransientMysqlError(driverError(code))).toBe(false);
-    },
-  );
+  ])('does not retry %s: the data is refused', (code) => {
+    expect(isTransientMysqlError(driverError(code))).toBe(false);
+  });
 
   it('retries a knex pool timeout', () => {
     const timeout = Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' });

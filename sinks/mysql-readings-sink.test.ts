@@ -57,7 +57,9 @@ describe('MysqlReadingsSink', () => {
   });
 
   it('rolls back and fails permanently when MySQL would change a value (warnings beyond duplicates)', async () => {
-    const db = fakeKnex((sql) => (sql === 'SHOW WARNINGS' ? [[{ Level: 'Warning', Code: 1265, Message: "Data truncated for column 'source_topic' at row 1" }]] : insertResult(1, 1)));
+    const db = fakeKnex((sql) =>
+      sql === 'SHOW WARNINGS' ? [[{ Level: 'Warning', Code: 1265, Message: "Data truncated for column 'source_topic' at row 1" }]] : insertResult(1, 1),
+    );
     const sink = new MysqlReadingsSink(db.knex);
     const failing = sink.write([record('a')]);
     await expect(failing).rejects.toThrow("Data truncated for column 'source_topic'");

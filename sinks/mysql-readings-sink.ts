@@ -47,7 +47,12 @@ export class MysqlReadingsSink implements BatchWriter<StreamRecord<string | null
         const count = await insertIgnoreCounting(trx, this.table, TEMPERATURE_COLUMNS, rows);
         // Only a skipped row can conflict: the common batch, all new, costs no lookup.
         const conflicts = count.alreadyPresent > 0 ? await findConflicts(trx, this.table, rows) : new Map<number, TopologyError>();
-        if (conflicts.size > 0) await deleteContradictedAlerts(trx, this.table, [...conflicts.keys()].map((i) => rows[i]!));
+        if (conflicts.size > 0)
+          await deleteContradictedAlerts(
+            trx,
+            this.table,
+            [...conflicts.keys()].map((i) => rows[i]!),
+          );
         return { count, conflicts };
       });
       // Counted only once committed: a rolled-back attempt is retried and must not count twice.

@@ -44,7 +44,8 @@ export const hasAtMostCharacters = (text: string, max: number): boolean => text.
  */
 export function temperatureRowProblems(reading: TemperatureReading): string[] {
   const problems: string[] = [];
-  if (reading.deviceId.length === 0 || !hasAtMostCharacters(reading.deviceId, MAX_DEVICE_ID_LENGTH)) problems.push(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
+  if (reading.deviceId.length === 0 || !hasAtMostCharacters(reading.deviceId, MAX_DEVICE_ID_LENGTH))
+    problems.push(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
   if (!isStorableTime(reading.readingTime)) problems.push(`readingTime ${reading.readingTime} is not a storable time`);
   if (!Number.isFinite(reading.temperature)) problems.push(`temperature ${reading.temperature} is not a finite number`);
   if (!isMeasuredUnit(reading.unit)) problems.push(`unit ${String(reading.unit)} is unknown`);

@@ -27,7 +27,11 @@ export abstract class TopologyError extends Error {
 /** The bytes could not be turned into a value: not the wire format, unknown schema id, corrupt payload. */
 export class DeserializationError extends TopologyError {
   readonly errorClass = 'deserialization';
-  constructor(message: string, readonly schemaId?: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly schemaId?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -35,7 +39,10 @@ export class DeserializationError extends TopologyError {
 /** The value decoded but breaks a declared rule. `rule` names the rule, for the DLQ and for people. */
 export class ValidationError extends TopologyError {
   readonly errorClass = 'validation';
-  constructor(readonly rule: string, message: string) {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -48,7 +55,11 @@ export class ProcessingError extends TopologyError {
 /** A sink refused a record for good (the batch was split until this record stood alone). */
 export class SinkError extends TopologyError {
   readonly errorClass = 'sink';
-  constructor(message: string, readonly transient: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -106,16 +106,21 @@ const failureOf = (notifying: Promise<void>): Promise<WebhookError> =>
   );
 
 describe('webhookNotifier against a local HTTP server', () => {
-  it.each([301, 302, 303, 307, 308])('does not follow a %i redirect (it would re-POST the alert anywhere): a permanent failure that says so', async (status) => {
-    const elsewhere = await receiver((_req, res) => res.end('ok'));
-    const hook = await receiver((_req, res) => res.writeHead(status, { Location: `${elsewhere.url}/stolen` }).end());
-    const failure = await webhookNotifier({ url: `${hook.url}/hook`, retries: 3, ...noWait }).notify(alert, 'x').catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(WebhookError);
-    expect(failure).toMatchObject({ permanent: true, retryable: false });
-    expect((failure as Error).message).toMatch(new RegExp(`answered ${status}, a redirect, which is not followed`));
-    expect(hook.received).toHaveLength(1);
-    expect(elsewhere.received).toHaveLength(0);
-  });
+  it.each([301, 302, 303, 307, 308])(
+    'does not follow a %i redirect (it would re-POST the alert anywhere): a permanent failure that says so',
+    async (status) => {
+      const elsewhere = await receiver((_req, res) => res.end('ok'));
+      const hook = await receiver((_req, res) => res.writeHead(status, { Location: `${elsewhere.url}/stolen` }).end());
+      const failure = await webhookNotifier({ url: `${hook.url}/hook`, retries: 3, ...noWait })
+        .notify(alert, 'x')
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(WebhookError);
+      expect(failure).toMatchObject({ permanent: true, retryable: false });
+      expect((failure as Error).message).toMatch(new RegExp(`answered ${status}, a redirect, which is not followed`));
+      expect(hook.received).toHaveLength(1);
+      expect(elsewhere.received).toHaveLength(0);
+    },
+  );
 
   it('reads a response body only up to a bound: an endless body does not hold the notification', async () => {
     let closed = false;
@@ -204,14 +209,20 @@ describe('fanOut', () => {
     const ok: Notifier = { name: 'ok', notify: () => (told.push('ok'), Promise.resolve()) };
     const gone: Notifier = { name: 'gone', notify: () => (told.push('gone'), Promise.reject(new WebhookError('answered 410', false))) };
     const busy: Notifier = { name: 'busy', notify: () => (told.push('busy'), Promise.reject(new WebhookError('answered 503', true))) };
-    const first = await fanOut(ok, gone, busy).notify(alert, 'line').catch((e: unknown) => e);
+    const first = await fanOut(ok, gone, busy)
+      .notify(alert, 'line')
+      .catch((e: unknown) => e);
     expect(first).toBeInstanceOf(NotifyError);
     expect(first).toMatchObject({ permanent: false, settled: ['ok', 'gone'] });
     told.length = 0;
-    const again = await fanOut(ok, gone, busy).notify(alert, 'line', { skip: new Set(['ok', 'gone']) }).catch((e: unknown) => e);
+    const again = await fanOut(ok, gone, busy)
+      .notify(alert, 'line', { skip: new Set(['ok', 'gone']) })
+      .catch((e: unknown) => e);
     expect(told).toEqual(['busy']);
     expect(again).toMatchObject({ permanent: false, settled: ['ok', 'gone'], message: 'notifying failed: busy: answered 503' });
-    const lastOnly = await fanOut(ok, gone).notify(alert, 'line', { skip: new Set(['ok']) }).catch((e: unknown) => e);
+    const lastOnly = await fanOut(ok, gone)
+      .notify(alert, 'line', { skip: new Set(['ok']) })
+      .catch((e: unknown) => e);
     expect(lastOnly).toMatchObject({ permanent: true, settled: ['ok', 'gone'] });
   });
 

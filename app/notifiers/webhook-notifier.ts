@@ -74,7 +74,10 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
     if (response.ok) return;
     const status = response.status;
     if (status >= 300 && status < 400) {
-      throw new WebhookError(`${where} answered ${status}, a redirect, which is not followed (it would re-send the alert elsewhere): configure the URL it points to`, false);
+      throw new WebhookError(
+        `${where} answered ${status}, a redirect, which is not followed (it would re-send the alert elsewhere): configure the URL it points to`,
+        false,
+      );
     }
     const excerpt = answer.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT_CHARS);
     throw new WebhookError(redact(`${where} answered ${status}${excerpt ? `: ${excerpt}` : ''}`), status === 408 || status === 429 || status >= 500);
@@ -106,15 +109,14 @@ function parseWebhookUrl(text: string): { url: URL } | { problem: string } {
     return { problem: 'the webhook URL is not a URL (expected http:// or https://...)' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `the webhook URL must be http:// or https://, not ${url.protocol}` };
-  if (url.username !== '' || url.password !== '') return { problem: 'the webhook URL carries credentials (user:password@), which fetch refuses: send them in an Authorization header' };
+  if (url.username !== '' || url.password !== '')
+    return { problem: 'the webhook URL carries credentials (user:password@), which fetch refuses: send them in an Authorization header' };
   return { url };
 }
 
 /** Removes from a message every part of the URL that may be secret: its path and query (tokens). */
 function redactor(url: URL): (text: string) => string {
-  const secrets = [url.href, `${url.pathname}${url.search}`, url.pathname, url.search]
-    .filter((part) => part.length > 1)
-    .sort((a, b) => b.length - a.length);
+  const secrets = [url.href, `${url.pathname}${url.search}`, url.pathname, url.search].filter((part) => part.length > 1).sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((out, secret) => out.split(secret).join('/…'), text);
 }
 

@@ -22,7 +22,8 @@ export function legalRange(range: { minF?: number; maxF?: number } = {}): Constr
     holds: ({ reading, fahrenheit }) => !isMeasuredUnit(reading.unit) || (fahrenheit >= minF && fahrenheit <= maxF),
     explain: ({ reading, fahrenheit }) => {
       const shown = reading.unit === 'CELSIUS' ? `${reading.temperature}°C (${fahrenheit}°F)` : `${reading.temperature}°F`;
-      if (!Number.isFinite(reading.temperature)) return `temperature ${reading.temperature} is not a number a sensor can report (legal: ${minF}°F to ${maxF}°F)`;
+      if (!Number.isFinite(reading.temperature))
+        return `temperature ${reading.temperature} is not a number a sensor can report (legal: ${minF}°F to ${maxF}°F)`;
       return `temperature ${shown} is outside the legal range ${minF}°F to ${maxF}°F`;
     },
   };
@@ -38,7 +39,8 @@ export function deviceIdWellFormed(): Constraint {
     name: 'device-id',
     description: `deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters, with no surrounding spaces`,
     holds: ({ reading: { deviceId } }) => deviceId.length > 0 && hasAtMostCharacters(deviceId, MAX_DEVICE_ID_LENGTH) && deviceId.trim() === deviceId,
-    explain: ({ reading: { deviceId } }) => `deviceId ${JSON.stringify(deviceId.slice(0, 80))} is not 1 to ${MAX_DEVICE_ID_LENGTH} characters without surrounding spaces`,
+    explain: ({ reading: { deviceId } }) =>
+      `deviceId ${JSON.stringify(deviceId.slice(0, 80))} is not 1 to ${MAX_DEVICE_ID_LENGTH} characters without surrounding spaces`,
   };
 }
 
@@ -87,17 +89,25 @@ export const DEFAULT_READING_WINDOW: ReadingWindow = { maxAgeMs: 7 * 86_400_000,
  */
 export function readingTimePlausible(window: ReadingWindow = DEFAULT_READING_WINDOW): Constraint {
   const days = (ms: number) => {
-    for (const [unit, size] of [['days', 86_400_000], ['hours', 3_600_000], ['minutes', 60_000], ['seconds', 1000]] as const) if (ms % size === 0 && ms > 0) return `${ms / size} ${unit}`;
+    for (const [unit, size] of [
+      ['days', 86_400_000],
+      ['hours', 3_600_000],
+      ['minutes', 60_000],
+      ['seconds', 1000],
+    ] as const)
+      if (ms % size === 0 && ms > 0) return `${ms / size} ${unit}`;
     return `${ms} ms`;
   };
   return {
     kind: 'constraint',
     name: 'reading-time-plausible',
     description: `readingTime must be at most ${days(window.maxAgeMs)} before and ${days(window.maxFutureMs)} after the record was sent`,
-    holds: ({ reading: { readingTime }, sentAt }) => sentAt === undefined || (readingTime >= sentAt - window.maxAgeMs && readingTime <= sentAt + window.maxFutureMs),
+    holds: ({ reading: { readingTime }, sentAt }) =>
+      sentAt === undefined || (readingTime >= sentAt - window.maxAgeMs && readingTime <= sentAt + window.maxFutureMs),
     explain: ({ reading: { readingTime }, sentAt }) => {
       const at = (ms: number) => (isStorableTime(ms) ? new Date(ms).toISOString() : String(ms));
-      const hint = readingTime > 0 && sentAt !== undefined && Math.abs(readingTime * 1000 - sentAt) <= window.maxAgeMs ? ' (it looks like seconds, not milliseconds)' : '';
+      const hint =
+        readingTime > 0 && sentAt !== undefined && Math.abs(readingTime * 1000 - sentAt) <= window.maxAgeMs ? ' (it looks like seconds, not milliseconds)' : '';
       return `readingTime ${readingTime} (${at(readingTime)}) is not within ${days(window.maxAgeMs)} before and ${days(window.maxFutureMs)} after the record was sent (${at(sentAt ?? 0)})${hint}`;
     },
   };

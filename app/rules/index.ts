@@ -7,7 +7,17 @@ export type { Rule, Constraint, AlertRule, Finding, RaisedAlert } from './rule.j
 export type { ReadingFacts } from './facts.js';
 export type { Limits } from './limits.js';
 export { factsOf, toFahrenheit, celsiusToFahrenheit } from './facts.js';
-export { legalRange, deviceIdWellFormed, readingTimeStorable, readingTimePlausible, unitKnown, DEFAULT_READING_WINDOW, LEGAL_MIN_F, LEGAL_MAX_F, type ReadingWindow } from './constraints.js';
+export {
+  legalRange,
+  deviceIdWellFormed,
+  readingTimeStorable,
+  readingTimePlausible,
+  unitKnown,
+  DEFAULT_READING_WINDOW,
+  LEGAL_MIN_F,
+  LEGAL_MAX_F,
+  type ReadingWindow,
+} from './constraints.js';
 export { tempRange, deviceLimits } from './alert-rules.js';
 export { checkLimits, crossing } from './limits.js';
 export { findViolation, raiseAlerts, constraintsOf, alertRulesOf, checkRuleList } from './evaluate.js';

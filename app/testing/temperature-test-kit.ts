@@ -1,10 +1,5 @@
 import type avro from 'avsc';
-import {
-  avroRegistrySerde,
-  stringSerde,
-  type AvroRegistrySerde,
-  type SourcePosition,
-} from '../../topology/index.js';
+import { avroRegistrySerde, stringSerde, type AvroRegistrySerde, type SourcePosition } from '../../topology/index.js';
 import { TopologyTestDriver } from '../../topology/testing/index.js';
 import { InMemorySchemaRegistry } from '../../schemas/testing/index.js';
 import { dlqTopicFor, TOPICS, temperatureReadingSchema, tempRangeAlertSchema, type TemperatureReading, type TempRangeAlert } from '../../schemas/index.js';

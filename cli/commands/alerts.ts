@@ -74,7 +74,8 @@ function webhookUrl(text: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--webhook: expected an http:// or https:// URL, not ${url.protocol}`);
   // fetch refuses such URLs; every alert would fail. Not echoed: they are secrets.
-  if (url.username !== '' || url.password !== '') throw new UsageError('--webhook: the URL carries credentials (user:password@), which are not supported; use a URL with a token instead');
+  if (url.username !== '' || url.password !== '')
+    throw new UsageError('--webhook: the URL carries credentials (user:password@), which are not supported; use a URL with a token instead');
   return url;
 }
 

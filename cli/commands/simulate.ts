@@ -46,10 +46,14 @@ export function registerSimulateCommand(program: Command, deps: CliDeps): void {
       const fleet = fleetFor(flags, config, seed);
       const topic = flags.json === true ? TOPICS.readingsJson : TOPICS.readings;
       const kafka = createKafka(config, logger);
-      await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger, { jsonInput: flags.json === true || config.jsonInput }));
+      await during(`creating topics on ${kafkaAt(config)}`, () =>
+        ensurePipelineTopics(kafka, config, logger, { jsonInput: flags.json === true || config.jsonInput }),
+      );
       const producer = await during(`connecting to ${kafkaAt(config)}`, () => connectReadingProducer(kafka, topic));
       const stop = stopSignal(logger);
-      io.err(`simulating ${flags.devices} device(s) at ${flags.rate} readings/s to ${topic} (${flags.json === true ? 'JSON' : 'Avro'}), seed ${seed}; ${flags.duration ? `for ${flags.duration} s` : 'Ctrl-C to stop'}\n`);
+      io.err(
+        `simulating ${flags.devices} device(s) at ${flags.rate} readings/s to ${topic} (${flags.json === true ? 'JSON' : 'Avro'}), seed ${seed}; ${flags.duration ? `for ${flags.duration} s` : 'Ctrl-C to stop'}\n`,
+      );
       const simulator = new Simulator({
         fleet,
         encode: readingEncoder(flags.json === true ? 'json' : 'avro', topic, createRegistry(config)),
@@ -70,9 +74,21 @@ export function registerSimulateCommand(program: Command, deps: CliDeps): void {
     });
 }
 
-export function fleetFor(flags: Pick<SimulateFlags, 'devices' | 'anomalyRate' | 'illegalRate'>, config: AppConfig, seed: number, now?: () => number): SimulatedFleet {
+export function fleetFor(
+  flags: Pick<SimulateFlags, 'devices' | 'anomalyRate' | 'illegalRate'>,
+  config: AppConfig,
+  seed: number,
+  now?: () => number,
+): SimulatedFleet {
   try {
-    return new SimulatedFleet({ devices: flags.devices, anomalyRate: flags.anomalyRate, illegalRate: flags.illegalRate, limits: config.rules, random: seededRandom(seed), now });
+    return new SimulatedFleet({
+      devices: flags.devices,
+      anomalyRate: flags.anomalyRate,
+      illegalRate: flags.illegalRate,
+      limits: config.rules,
+      random: seededRandom(seed),
+      now,
+    });
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;

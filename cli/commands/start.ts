@@ -36,7 +36,11 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
       // The heap limit shapes peak RSS: V8 lets garbage grow toward it (see docs/benchmarks.md).
       const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
       logger.info({ config: describeConfig(config), heapLimitMb }, 'starting tempstream');
-      if (heapLimitMb > 1024) logger.warn({ heapLimitMb }, 'V8 heap limit left at its default: RSS may grow to 500+ MB before garbage is collected; set NODE_OPTIONS=--max-old-space-size=256 as the image does');
+      if (heapLimitMb > 1024)
+        logger.warn(
+          { heapLimitMb },
+          'V8 heap limit left at its default: RSS may grow to 500+ MB before garbage is collected; set NODE_OPTIONS=--max-old-space-size=256 as the image does',
+        );
       const kafka = createKafka(config, logger);
       await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
       const knex = openDatabase(config, logger);
@@ -47,7 +51,9 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
         const metrics = createTopologyMetrics();
         metrics.setReadingsSink(() => sink.counters);
         const runner = temperatureRunner(config, { kafka, topology, logger, observer: metrics.observer });
-        const ops = await during('starting the ops endpoints', () => serveOps({ port: config.metricsPort, metrics, runner, kafka, groupId: config.kafka.groupId, logger }));
+        const ops = await during('starting the ops endpoints', () =>
+          serveOps({ port: config.metricsPort, metrics, runner, kafka, groupId: config.kafka.groupId, logger }),
+        );
         const disposeSignals = onStopSignal(() => void runner.stop(), logger);
         try {
           await during(`starting the topology on ${kafkaAt(config)}`, () =>

@@ -60,7 +60,9 @@ export async function runDemo(run: DemoRun): Promise<{ consistent: boolean }> {
   const kafka = createKafka(config, logger);
   const registry = createRegistry(config);
 
-  const registered = await during(`registering schemas with ${registryAt(config)}`, () => registerSchemas({ url: config.schemaRegistry.url, auth: config.schemaRegistry.auth }));
+  const registered = await during(`registering schemas with ${registryAt(config)}`, () =>
+    registerSchemas({ url: config.schemaRegistry.url, auth: config.schemaRegistry.auth }),
+  );
   print(`Schemas: ${registered.map((r) => `${r.subject} v${r.version ?? '?'} (${r.outcome})`).join(', ')}`);
   await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
   const knex = openDatabase(config, logger);
@@ -84,7 +86,10 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
   const halt = new AbortController();
   run.signal.addEventListener('abort', () => halt.abort(), { once: true });
   let failure: Error | undefined;
-  for (const [name, runner] of [['topology', topology], ['alert consumer', alerts.runner]] as const) {
+  for (const [name, runner] of [
+    ['topology', topology],
+    ['alert consumer', alerts.runner],
+  ] as const) {
     runner.done().catch((err: unknown) => {
       failure ??= new Error(`the ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
       halt.abort();
@@ -112,7 +117,9 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
   try {
     await during(`starting the topology on ${kafkaAt(config)}`, () => topology.start());
     await during('starting the alert consumer', () => alerts.runner.start());
-    print(`Running: ${run.rate} readings/s from ${run.fleet.deviceIds.length} devices${run.durationMs ? ` for ${run.durationMs / 1000} s` : ''}; Ctrl-C to stop.`);
+    print(
+      `Running: ${run.rate} readings/s from ${run.fleet.deviceIds.length} devices${run.durationMs ? ` for ${run.durationMs / 1000} s` : ''}; Ctrl-C to stop.`,
+    );
     const ticker = liveTicker(totals, print);
     try {
       await simulator.run().catch((err: unknown) => {

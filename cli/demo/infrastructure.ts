@@ -33,9 +33,15 @@ export async function startThrowawayStack(print: (line: string) => void): Promis
   print(`  schema registry  ${images.schemaRegistry}`);
   print(`  mysql            ${images.mysql}`);
   const stack = await startStack({ log: (line) => print(`  ${line}`) });
-  print(`Stack ready in ${stack.startupSeconds.total.toFixed(1)} s: Kafka ${stack.settings.kafkaBrokers.join(',')}, registry ${stack.settings.schemaRegistryUrl}`);
+  print(
+    `Stack ready in ${stack.startupSeconds.total.toFixed(1)} s: Kafka ${stack.settings.kafkaBrokers.join(',')}, registry ${stack.settings.schemaRegistryUrl}`,
+  );
   return {
-    endpoints: { KAFKA_BROKERS: stack.settings.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.settings.schemaRegistryUrl, MYSQL_URL: stack.settings.mysqlUrl },
+    endpoints: {
+      KAFKA_BROKERS: stack.settings.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: stack.settings.schemaRegistryUrl,
+      MYSQL_URL: stack.settings.mysqlUrl,
+    },
     stop: async () => {
       const started = Date.now();
       await stack.stop();

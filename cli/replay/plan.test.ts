@@ -39,7 +39,15 @@ describe('planReplay', () => {
   });
 
   it('never ends past the high watermark nor before the start', () => {
-    const plan = planReplay({ topic: 't', bounds, start: all(() => 60n), end: new Map([[0, 1000n], [1, 55n]]) });
+    const plan = planReplay({
+      topic: 't',
+      bounds,
+      start: all(() => 60n),
+      end: new Map([
+        [0, 1000n],
+        [1, 55n],
+      ]),
+    });
     expect(plan.partitions.map((p) => [p.start, p.end, p.records])).toEqual([
       [60n, 100n, 40],
       [60n, 60n, 0],
@@ -48,12 +56,23 @@ describe('planReplay', () => {
   });
 
   it('ends at offsets found by time', () => {
-    const plan = planReplay({ topic: 't', bounds, start: all((b) => b.low), end: new Map([[0, 40n], [1, 50n], [2, 0n]]) });
+    const plan = planReplay({
+      topic: 't',
+      bounds,
+      start: all((b) => b.low),
+      end: new Map([
+        [0, 40n],
+        [1, 50n],
+        [2, 0n],
+      ]),
+    });
     expect(plan.totalRecords).toBe(40);
   });
 
   it('refuses a partition the topic does not have', () => {
     expect(() => planReplay({ topic: 't', bounds, start: new Map([[7, 0n]]), end: new Map() })).toThrow(PlanError);
-    expect(() => planReplay({ topic: 't', bounds, start: new Map([[7, 0n]]), end: new Map() })).toThrow(/partition 7 does not exist in t \(it has partitions 0, 1, 2\)/);
+    expect(() => planReplay({ topic: 't', bounds, start: new Map([[7, 0n]]), end: new Map() })).toThrow(
+      /partition 7 does not exist in t \(it has partitions 0, 1, 2\)/,
+    );
   });
 });

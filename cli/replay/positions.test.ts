@@ -15,7 +15,14 @@ describe('--from', () => {
 
   it('takes partition:offset pairs', () => {
     const from = parseFrom('0:100, 3:0,12:9007199254740993');
-    expect(from).toEqual({ kind: 'offsets', offsets: new Map([[0, 100n], [3, 0n], [12, 9007199254740993n]]) });
+    expect(from).toEqual({
+      kind: 'offsets',
+      offsets: new Map([
+        [0, 100n],
+        [3, 0n],
+        [12, 9007199254740993n],
+      ]),
+    });
   });
 
   it.each([

@@ -63,7 +63,13 @@ function logReporter(options: { total: number; logger: Logger; intervalMs?: numb
   const report = () => {
     const s = progressSnapshot(done, options.total, now() - started);
     options.logger.info(
-      { done: s.done, total: s.total, percent: Math.floor(s.percent), ratePerSecond: Math.round(s.rate), etaSeconds: s.etaSeconds === undefined ? undefined : Math.ceil(s.etaSeconds) },
+      {
+        done: s.done,
+        total: s.total,
+        percent: Math.floor(s.percent),
+        ratePerSecond: Math.round(s.rate),
+        etaSeconds: s.etaSeconds === undefined ? undefined : Math.ceil(s.etaSeconds),
+      },
       'replay progress',
     );
   };

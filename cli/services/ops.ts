@@ -44,7 +44,9 @@ export async function serveOps(options: {
   try {
     server = await startOpsServer(port, metrics.registry, () => runner.state === 'running');
   } catch (err) {
-    throw new Error(`cannot serve metrics on ${options.portSetting ?? 'METRICS_PORT'} ${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`cannot serve metrics on ${options.portSetting ?? 'METRICS_PORT'} ${port}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

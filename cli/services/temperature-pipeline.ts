@@ -3,7 +3,13 @@
  * `demo` run exactly what app/pipeline.ts wires (and what the tests and the benchmark run).
  */
 import type { Kafka } from 'kafkajs';
-import { engineSettings as appEngineSettings, pipelineRunner, temperatureTopology as appTemperatureTopology, type PipelineSettings, type ReadingsWriter } from '../../app/index.js';
+import {
+  engineSettings as appEngineSettings,
+  pipelineRunner,
+  temperatureTopology as appTemperatureTopology,
+  type PipelineSettings,
+  type ReadingsWriter,
+} from '../../app/index.js';
 import type { AvroRegistryClient, EngineOptions, KafkaTopologyRunner, RuntimeObserver, Topology } from '../../topology/index.js';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -51,6 +57,9 @@ export function engineSettings(config: AppConfig, logger: Logger, observer?: Run
   return appEngineSettings(pipelineSettings(config), { logger, observer });
 }
 
-export function temperatureRunner(config: AppConfig, deps: { kafka: Kafka; topology: Topology; logger: Logger; observer?: RuntimeObserver }): KafkaTopologyRunner {
+export function temperatureRunner(
+  config: AppConfig,
+  deps: { kafka: Kafka; topology: Topology; logger: Logger; observer?: RuntimeObserver },
+): KafkaTopologyRunner {
   return pipelineRunner(deps.topology, deps, pipelineSettings(config));
 }

@@ -62,7 +62,9 @@ describe('SimulatedFleet', () => {
 
   it('gives each device strictly increasing reading times, even within one millisecond', () => {
     const f = fleet({ devices: 2, now: () => 1_000 });
-    const times = sample(f, 10).filter((r) => r.reading.deviceId === 'sensor-001').map((r) => r.reading.readingTime);
+    const times = sample(f, 10)
+      .filter((r) => r.reading.deviceId === 'sensor-001')
+      .map((r) => r.reading.readingTime);
     expect(times).toEqual([1000, 1001, 1002, 1003, 1004]);
   });
 

@@ -60,20 +60,25 @@ export class SimulatedFleet {
   constructor(private readonly options: FleetOptions) {
     const { devices, anomalyRate, illegalRate, limits, random } = options;
     if (!Number.isInteger(devices) || devices < 1) throw new RangeError('devices must be a whole number of at least 1');
-    for (const [name, rate] of [['anomaly rate', anomalyRate], ['illegal rate', illegalRate]] as const) {
+    for (const [name, rate] of [
+      ['anomaly rate', anomalyRate],
+      ['illegal rate', illegalRate],
+    ] as const) {
       if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${name} must be between 0 and 1`);
     }
     if (anomalyRate + illegalRate > 1) throw new RangeError('anomaly rate + illegal rate must not exceed 1');
     this.now = options.now ?? Date.now;
     this.normalBand = [Math.max(limits.minTemp, LEGAL_MIN_F) + MARGIN_F, Math.min(limits.maxTemp, LEGAL_MAX_F) - MARGIN_F];
-    if (this.normalBand[1] <= this.normalBand[0]) throw new RangeError(`MIN_TEMP ${limits.minTemp} to MAX_TEMP ${limits.maxTemp} leaves no room for normal readings`);
+    if (this.normalBand[1] <= this.normalBand[0])
+      throw new RangeError(`MIN_TEMP ${limits.minTemp} to MAX_TEMP ${limits.maxTemp} leaves no room for normal readings`);
     const preferred: Range = [Math.max(SET_POINT_RANGE_F[0], this.normalBand[0]), Math.min(SET_POINT_RANGE_F[1], this.normalBand[1])];
     this.setPointBand = preferred[1] > preferred[0] ? preferred : this.normalBand;
     const low: Range = [Math.max(limits.minTemp - ANOMALY_SPAN_F, LEGAL_MIN_F), limits.minTemp - MARGIN_F];
     const high: Range = [limits.maxTemp + MARGIN_F, Math.min(limits.maxTemp + ANOMALY_SPAN_F, LEGAL_MAX_F)];
     // A side with no legal value beyond its limit (e.g. MIN_TEMP at 32°F) raises no anomalies.
     this.anomalyBands = [low, high].filter(([lo, hi]) => hi >= lo);
-    if (anomalyRate > 0 && this.anomalyBands.length === 0) throw new RangeError(`no legal temperature lies outside MIN_TEMP ${limits.minTemp} to MAX_TEMP ${limits.maxTemp}: anomalies are impossible`);
+    if (anomalyRate > 0 && this.anomalyBands.length === 0)
+      throw new RangeError(`no legal temperature lies outside MIN_TEMP ${limits.minTemp} to MAX_TEMP ${limits.maxTemp}: anomalies are impossible`);
     const width = Math.max(3, String(devices).length);
     const celsiusShare = options.celsiusShare ?? 0.2;
     this.devices = Array.from({ length: devices }, (_, i) => {
@@ -121,7 +126,9 @@ export class SimulatedFleet {
   /** Something a broken sensor sends: frozen solid or far too hot. */
   private illegalValue(): number {
     const { random } = this.options;
-    return random.next() < 0.5 ? round(random.between(LEGAL_MIN_F - 40, LEGAL_MIN_F - MARGIN_F), 1) : round(random.between(LEGAL_MAX_F + MARGIN_F, LEGAL_MAX_F + 60), 1);
+    return random.next() < 0.5
+      ? round(random.between(LEGAL_MIN_F - 40, LEGAL_MIN_F - MARGIN_F), 1)
+      : round(random.between(LEGAL_MAX_F + MARGIN_F, LEGAL_MAX_F + 60), 1);
   }
 }
 

@@ -15,7 +15,8 @@ function fakeClock(): PacingClock {
   };
 }
 
-const fleet = () => new SimulatedFleet({ devices: 4, anomalyRate: 0.1, illegalRate: 0.05, limits: { minTemp: 45, maxTemp: 110 }, random: seededRandom(9), now: () => 0 });
+const fleet = () =>
+  new SimulatedFleet({ devices: 4, anomalyRate: 0.1, illegalRate: 0.05, limits: { minTemp: 45, maxTemp: 110 }, random: seededRandom(9), now: () => 0 });
 const encode = (reading: { deviceId: string }) => Promise.resolve(Buffer.from(reading.deviceId));
 
 describe('recordsDue', () => {
@@ -30,7 +31,15 @@ describe('recordsDue', () => {
 describe('Simulator', () => {
   it('sends rate × duration readings in batches, keyed by device', async () => {
     const batches: (readonly SimulatedMessage[])[] = [];
-    const simulator = new Simulator({ fleet: fleet(), encode, send: (b) => Promise.resolve(void batches.push(b)), rate: 200, durationMs: 3000, clock: fakeClock(), tickMs: 50 });
+    const simulator = new Simulator({
+      fleet: fleet(),
+      encode,
+      send: (b) => Promise.resolve(void batches.push(b)),
+      rate: 200,
+      durationMs: 3000,
+      clock: fakeClock(),
+      tickMs: 50,
+    });
     const stats = await simulator.run();
     expect(stats.sent).toBe(600);
     expect(stats.normal + stats.anomalies + stats.illegal).toBe(600);

@@ -7,7 +7,8 @@ import type { TemperatureWorld } from '../support/world.js';
 const READINGS_TOPIC = 'temperature-readings';
 const READINGS_DLQ = 'temperature-readings-dlq';
 
-const describeLetters = (letters: readonly DeadLetter[]) => letters.map((d) => `${d.topic}: ${d.errorClass}${d.rule ? ` (${d.rule})` : ''}: ${d.message}`).join('; ') || 'none';
+const describeLetters = (letters: readonly DeadLetter[]) =>
+  letters.map((d) => `${d.topic}: ${d.errorClass}${d.rule ? ` (${d.rule})` : ''}: ${d.message}`).join('; ') || 'none';
 const hex = (b: Buffer | null) => (b === null ? 'null' : b.toString('hex'));
 
 /** The one dead letter of the scenario, in the readings' DLQ, holding `original`'s key and value byte for byte. */

@@ -19,10 +19,20 @@ export const inMemoryPipeline: PipelineFactory = (config) => {
       await kit.sendJson(value);
     },
     alerts: async () => (await kit.alerts()).map((a) => a.value),
-    dlq: () => Promise.resolve(kit.deadLetters().map(({ topic, sourceTopic, errorClass, rule, message, key, value }) => ({ topic, sourceTopic, errorClass, rule, message, key, value }))),
+    dlq: () =>
+      Promise.resolve(
+        kit
+          .deadLetters()
+          .map(({ topic, sourceTopic, errorClass, rule, message, key, value }) => ({ topic, sourceTopic, errorClass, rule, message, key, value })),
+      ),
     storedRows: () =>
       Promise.resolve(
-        kit.sink.rows.map((row) => ({ deviceId: row.device_id, readingTime: fromMysqlDatetime(row.reading_time), temperature: row.temperature, unit: row.unit })),
+        kit.sink.rows.map((row) => ({
+          deviceId: row.device_id,
+          readingTime: fromMysqlDatetime(row.reading_time),
+          temperature: row.temperature,
+          unit: row.unit,
+        })),
       ),
     close: () => {
       kit.close();

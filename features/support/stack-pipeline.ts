@@ -17,7 +17,15 @@ import { waitUntil } from '../../test/support/wait.js';
 import { avroRegistrySerde, readDlqHeaders, type AvroRegistrySerde, type KafkaTopologyRunner } from '../../topology/index.js';
 import type avro from 'avsc';
 import type { Admin } from 'kafkajs';
-import { SCENARIO_READING_WINDOW, type DeadLetter, type PipelineConfig, type PipelineFactory, type PipelineUnderTest, type SentMessage, type StoredReading } from './pipeline-under-test.js';
+import {
+  SCENARIO_READING_WINDOW,
+  type DeadLetter,
+  type PipelineConfig,
+  type PipelineFactory,
+  type PipelineUnderTest,
+  type SentMessage,
+  type StoredReading,
+} from './pipeline-under-test.js';
 
 /** The limits the stack's one temperature runner applies; every feature uses these. */
 export const STACK_LIMITS: PipelineConfig = { minTemp: 40, maxTemp: 120 };
@@ -58,7 +66,9 @@ export class StackPipelineHost {
       for (const c of cleanups.reverse()) await c().catch(() => undefined);
     };
     try {
-      log(`[stack] started in ${stack.startupSeconds.total.toFixed(1)} s: kafka ${stack.settings.kafkaBrokers.join(',')}, registry ${stack.settings.schemaRegistryUrl}, mysql ${stack.settings.mysql.host}:${stack.settings.mysql.port} (${JSON.stringify(stack.images)})`);
+      log(
+        `[stack] started in ${stack.startupSeconds.total.toFixed(1)} s: kafka ${stack.settings.kafkaBrokers.join(',')}, registry ${stack.settings.schemaRegistryUrl}, mysql ${stack.settings.mysql.host}:${stack.settings.mysql.port} (${JSON.stringify(stack.images)})`,
+      );
       const clients = stackClients(stack.settings, { databaseUrl: stack.settings.mysqlUrl, clientId: 'features' });
       cleanups.push(() => clients.close());
       await registerSchemas({ url: stack.settings.schemaRegistryUrl });
@@ -66,7 +76,13 @@ export class StackPipelineHost {
 
       const tag = dataTag();
       const temperatureGroup = `features-temperature-${tag}`;
-      const temperatureSettings: PipelineSettings = { groupId: temperatureGroup, ...STACK_LIMITS, readingWindow: SCENARIO_READING_WINDOW, commitIntervalMs: 100, sinkBatching: { lingerMs: 5 } };
+      const temperatureSettings: PipelineSettings = {
+        groupId: temperatureGroup,
+        ...STACK_LIMITS,
+        readingWindow: SCENARIO_READING_WINDOW,
+        commitIntervalMs: 100,
+        sinkBatching: { lingerMs: 5 },
+      };
       const temperature = createTemperatureRunner(clients, temperatureSettings);
       // Where the running topology sends the readings' dead letters (declared on its source), so that a
       // wrong DLQ topic there shows in the scenarios.
@@ -189,7 +205,8 @@ export class StackPipelineHost {
       ['temperature', this.temperature.runner],
       ['alert', this.alerts.runner],
     ] as const) {
-      if (runner.state !== 'running') return `the ${name} runner is ${runner.state}: ${runner.engine.failed?.message ?? (this.clients.logger.problems().slice(-3).join(' | ') || 'no error logged')}`;
+      if (runner.state !== 'running')
+        return `the ${name} runner is ${runner.state}: ${runner.engine.failed?.message ?? (this.clients.logger.problems().slice(-3).join(' | ') || 'no error logged')}`;
     }
     return undefined;
   }
@@ -213,7 +230,11 @@ export class StackPipelineHost {
   }
 
   async rowsWithSuffix(suffix: string): Promise<{ device_id: string; reading_time: string; temperature: number; unit: string }[]> {
-    return this.clients.knex('temperature').select('device_id', 'reading_time', 'temperature', 'unit').whereRaw('RIGHT(device_id, ?) = ?', [suffix.length, suffix]).orderBy('id');
+    return this.clients
+      .knex('temperature')
+      .select('device_id', 'reading_time', 'temperature', 'unit')
+      .whereRaw('RIGHT(device_id, ?) = ?', [suffix.length, suffix])
+      .orderBy('id');
   }
 
   async stop(): Promise<void> {
@@ -300,7 +321,12 @@ class StackScenario implements PipelineUnderTest {
   async storedRows(): Promise<StoredReading[]> {
     await this.caughtUp();
     const rows = await this.host.rowsWithSuffix(this.suffix);
-    return rows.map((r) => ({ deviceId: this.strip(r.device_id), readingTime: fromMysqlDatetime(r.reading_time), temperature: Number(r.temperature), unit: r.unit }));
+    return rows.map((r) => ({
+      deviceId: this.strip(r.device_id),
+      readingTime: fromMysqlDatetime(r.reading_time),
+      temperature: Number(r.temperature),
+      unit: r.unit,
+    }));
   }
 
   close(): Promise<void> {

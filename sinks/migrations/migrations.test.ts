@@ -12,7 +12,11 @@ afterAll(() => knex.destroy());
 describe('migrations', () => {
   it('run in a fixed order under stable names', async () => {
     const list = await migrationSource.getMigrations([]);
-    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual(['001-create-temperature', '002-create-temp-range-alert', '003-add-alert-notify-status']);
+    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual([
+      '001-create-temperature',
+      '002-create-temp-range-alert',
+      '003-add-alert-notify-status',
+    ]);
     expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length);
   });
 

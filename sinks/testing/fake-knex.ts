@@ -13,14 +13,16 @@ export interface RawCall {
 export function fakeKnex(answer: (sql: string, bindings: readonly unknown[]) => unknown) {
   const calls: RawCall[] = [];
   const outcomes: ('commit' | 'rollback')[] = [];
-  const raw = (inTransaction: boolean) => (sql: string, bindings: readonly unknown[] = []) => {
-    calls.push({ sql, bindings, inTransaction });
-    try {
-      return Promise.resolve(answer(sql, bindings));
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  };
+  const raw =
+    (inTransaction: boolean) =>
+    (sql: string, bindings: readonly unknown[] = []) => {
+      calls.push({ sql, bindings, inTransaction });
+      try {
+        return Promise.resolve(answer(sql, bindings));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
   const knex = {
     raw: raw(false),
     async transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
@@ -38,4 +40,7 @@ export function fakeKnex(answer: (sql: string, bindings: readonly unknown[]) => 
 }
 
 /** What mysql2 answers to a raw INSERT. */
-export const insertResult = (affectedRows: number, warningStatus = 0) => [{ affectedRows, warningStatus, insertId: 1, info: '', serverStatus: 2, changedRows: 0, fieldCount: 0 }, undefined];
+export const insertResult = (affectedRows: number, warningStatus = 0) => [
+  { affectedRows, warningStatus, insertId: 1, info: '', serverStatus: 2, changedRows: 0, fieldCount: 0 },
+  undefined,
+];

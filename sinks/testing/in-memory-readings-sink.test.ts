@@ -17,7 +17,9 @@ describe('InMemoryReadingsSink', () => {
     const outcome = await sink.write([record('a', 1), record('a', 1, 99), record('A', 1), record('a', 2)]);
     await sink.write([record('a', 1)]);
     // Same device and time, another temperature: a conflict, refused with its own rule; the first stays.
-    expect([...(outcome.rejected?.entries() ?? [])].map(([i, e]) => [i, e instanceof ValidationError ? e.rule : e.message])).toEqual([[1, 'conflicting-duplicate']]);
+    expect([...(outcome.rejected?.entries() ?? [])].map(([i, e]) => [i, e instanceof ValidationError ? e.rule : e.message])).toEqual([
+      [1, 'conflicting-duplicate'],
+    ]);
     expect(sink.rows.map((r) => [r.device_id, r.reading_time, r.temperature])).toEqual([
       ['a', '1970-01-01 00:00:00.001', 70],
       ['A', '1970-01-01 00:00:00.001', 70],

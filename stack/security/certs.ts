@@ -42,8 +42,39 @@ export function generateCertificates(options: CertificateOptions): TestCertifica
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${dns[0] ?? 'localhost'}`]);
     const san = [...dns.map((d) => `DNS:${d}`), ...ips.map((ip) => `IP:${ip}`)].join(',');
     writeFileSync(file('server.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
-    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', days, '-extfile', 'server.ext']);
-    openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server', '-out', 'server.p12', '-passout', `pass:${options.keystorePassword}`]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      days,
+      '-extfile',
+      'server.ext',
+    ]);
+    openssl([
+      'pkcs12',
+      '-export',
+      '-in',
+      'server.pem',
+      '-inkey',
+      'server.key',
+      '-certfile',
+      'ca.pem',
+      '-name',
+      'server',
+      '-out',
+      'server.p12',
+      '-passout',
+      `pass:${options.keystorePassword}`,
+    ]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';

@@ -56,7 +56,8 @@ const REGISTRY_PATH = '/apis/ccompat/v7';
 export async function startSecureStack(options: { images?: StackImages; log?: (line: string) => void } = {}): Promise<SecureStack> {
   if (!options.images) prepareStackEnvironment();
   const images = options.images ?? imagesFromEnv();
-  if (images.schemaRegistry.includes('confluentinc/')) throw new Error('the secured stack configures Apicurio (local/schema-registry); Confluent basic auth needs a JAAS realm instead');
+  if (images.schemaRegistry.includes('confluentinc/'))
+    throw new Error('the secured stack configures Apicurio (local/schema-registry); Confluent basic auth needs a JAAS realm instead');
   const log = options.log ?? (() => undefined);
   const secrets: SecureStackSecrets = {
     kafkaUser: 'tempstream-app',
@@ -68,7 +69,11 @@ export async function startSecureStack(options: { images?: StackImages; log?: (l
     registryPassword: secret('registry-pw'),
     keystorePassword: secret('keystore-pw'),
   };
-  const certs = generateCertificates({ dnsNames: ['localhost', 'kafka', 'mysql', 'schema-registry'], ipAddresses: ['127.0.0.1'], keystorePassword: secrets.keystorePassword });
+  const certs = generateCertificates({
+    dnsNames: ['localhost', 'kafka', 'mysql', 'schema-registry'],
+    ipAddresses: ['127.0.0.1'],
+    keystorePassword: secrets.keystorePassword,
+  });
   const started: StartedTestContainer[] = [];
   const track = async (p: Promise<StartedTestContainer>) => {
     const c = await p;
@@ -158,7 +163,8 @@ async function createScramUser(kafka: StartedTestContainer, secrets: SecureStack
     '--entity-name',
     secrets.kafkaUser,
   ]);
-  if (result.exitCode !== 0) throw new Error(`kafka-configs could not create the SCRAM user (exit ${result.exitCode}): ${result.output.replaceAll(secrets.kafkaPassword, '***')}`);
+  if (result.exitCode !== 0)
+    throw new Error(`kafka-configs could not create the SCRAM user (exit ${result.exitCode}): ${result.output.replaceAll(secrets.kafkaPassword, '***')}`);
 }
 
 async function startSecureMysql(image: string, certs: TestCertificates, secrets: SecureStackSecrets): Promise<StartedTestContainer> {
@@ -175,7 +181,12 @@ async function startSecureMysql(image: string, certs: TestCertificates, secrets:
       MYSQL_USER: secrets.mysqlUser,
       MYSQL_PASSWORD: secrets.mysqlPassword,
     })
-    .withCommand(['--ssl-ca=/etc/mysql/tls/ca.pem', '--ssl-cert=/etc/mysql/tls/server.pem', '--ssl-key=/etc/mysql/tls/server.key', '--require-secure-transport=ON'])
+    .withCommand([
+      '--ssl-ca=/etc/mysql/tls/ca.pem',
+      '--ssl-cert=/etc/mysql/tls/server.pem',
+      '--ssl-key=/etc/mysql/tls/server.key',
+      '--require-secure-transport=ON',
+    ])
     .withWaitStrategy(Wait.forLogMessage(/ready for connections.*port: 3306/))
     .withStartupTimeout(180_000)
     .start();
@@ -202,7 +213,14 @@ async function startSecureRegistry(image: string, secrets: SecureStackSecrets): 
 async function kafkaAnswers(settings: SecureStackSettings, ca: string): Promise<void> {
   // A copy: KafkaJS stores its authenticator, bound to the password, on the sasl object it is given
   // (connection.sasl.authenticationProvider), and a later `{ ...sasl, password }` would inherit it.
-  const kafka = new Kafka({ clientId: 'secure-probe', brokers: settings.kafkaBrokers, ssl: { ca: [ca] }, sasl: { ...settings.kafkaSasl }, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'secure-probe',
+    brokers: settings.kafkaBrokers,
+    ssl: { ca: [ca] },
+    sasl: { ...settings.kafkaSasl },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -213,11 +231,17 @@ async function kafkaAnswers(settings: SecureStackSettings, ca: string): Promise<
 }
 
 async function mysqlAnswers(settings: SecureStackSettings, secrets: SecureStackSecrets, ca: string): Promise<void> {
-  const conn = await mysql.createConnection({ host: settings.mysqlHost, port: settings.mysqlPort, user: secrets.mysqlUser, password: secrets.mysqlPassword, database: settings.database, ssl: { ca } });
+  const conn = await mysql.createConnection({
+    host: settings.mysqlHost,
+    port: settings.mysqlPort,
+    user: secrets.mysqlUser,
+    password: secrets.mysqlPassword,
+    database: settings.database,
+    ssl: { ca },
+  });
   try {
     await conn.query('SELECT 1');
   } finally {
     await conn.end();
   }
 }
-

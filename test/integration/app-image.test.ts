@@ -85,7 +85,8 @@ describe('the tempstream image: `start` in a container stores readings from the 
     await producer.sendReading({ deviceId: `bad${sfx}`, readingTime: T0, temperature: 140, unit: 'FAHRENHEIT' });
 
     const stored = async () =>
-      clients.knex<{ device_id: string; source_partition: number; source_offset: string | number }>('temperature')
+      clients
+        .knex<{ device_id: string; source_partition: number; source_offset: string | number }>('temperature')
         .select('device_id', 'source_partition', 'source_offset')
         .whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]);
     let rows: Awaited<ReturnType<typeof stored>> = [];

@@ -42,10 +42,12 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
     await db?.drop().catch(() => undefined);
   });
 
-  const stillRunning = (...processes: CliProcess[]) => () => {
-    const dead = processes.find((p) => !p.running);
-    return dead ? `tempstream ${dead.args.join(' ')} exited early; stderr tail:\n${dead.stderr.slice(-3000)}` : undefined;
-  };
+  const stillRunning =
+    (...processes: CliProcess[]) =>
+    () => {
+      const dead = processes.find((p) => !p.running);
+      return dead ? `tempstream ${dead.args.join(' ')} exited early; stderr tail:\n${dead.stderr.slice(-3000)}` : undefined;
+    };
 
   it('stores each alert once, answers /readyz and /metrics on ALERTS_METRICS_PORT, and exits 0 on SIGTERM', async () => {
     const port = await freePort();

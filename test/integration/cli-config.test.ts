@@ -9,7 +9,8 @@ import { uniqueName } from '../support/names.js';
  */
 describe('tempstream with a bad configuration (child process)', () => {
   const stack = inject('stack');
-  const good = (): Record<string, string> => cliEnv(stack, { mysqlUrl: stack.mysqlUrl.replace(/\/[^/]*$/, '/never_created_cli_config'), groupId: uniqueName('cli_config') });
+  const good = (): Record<string, string> =>
+    cliEnv(stack, { mysqlUrl: stack.mysqlUrl.replace(/\/[^/]*$/, '/never_created_cli_config'), groupId: uniqueName('cli_config') });
   const SECRET = 'Sup3rS3cretPw';
 
   afterEach(async () => {

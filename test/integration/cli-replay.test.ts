@@ -128,7 +128,9 @@ describe('tempstream replay (child process): a time window, twice, and a dry run
     const knex = createKnex(target.url);
     try {
       const ours = async () =>
-        (await knex('temperature').select('device_id', 'reading_time').whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]).orderBy('device_id')) as { device_id: string }[];
+        (await knex('temperature').select('device_id', 'reading_time').whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]).orderBy('device_id')) as {
+          device_id: string;
+        }[];
       const total = async () => Number(((await knex('temperature').count<{ n: number }[]>({ n: '*' }))[0] ?? { n: -1 }).n);
 
       const first = await runCli(windowArgs(), env, 90_000);

@@ -57,7 +57,10 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
 
   /** This file's rows of table `temperature`, with their source coordinates. */
   const storedRows = () =>
-    clients.knex<{ device_id: string; source_partition: number; source_offset: string | number }>('temperature').select('device_id', 'source_partition', 'source_offset').whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]);
+    clients
+      .knex<{ device_id: string; source_partition: number; source_offset: string | number }>('temperature')
+      .select('device_id', 'source_partition', 'source_offset')
+      .whereRaw('RIGHT(device_id, ?) = ?', [sfx.length, sfx]);
 
   const stillRunning = (p: CliProcess) => () => (p.running ? undefined : `tempstream start exited early; stderr tail:\n${p.stderr.slice(-3000)}`);
 
@@ -126,11 +129,19 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
     const storedByFirst = await storedRows();
     expect(storedByFirst.length, 'rows the first process stored').toBeGreaterThan(0);
     const uncommitted = storedByFirst.filter((r) => (committedByFirst.get(r.source_partition) ?? -1n) <= BigInt(r.source_offset));
-    expect(uncommitted.map((r) => `${r.source_partition}@${String(r.source_offset)}`), 'rows stored by the first process whose offsets it did not commit').toEqual([]);
+    expect(
+      uncommitted.map((r) => `${r.source_partition}@${String(r.source_offset)}`),
+      'rows stored by the first process whose offsets it did not commit',
+    ).toEqual([]);
 
     // The same group picks up where the first one committed and handles the rest.
     const second = spawnCli(['start'], { ...env, METRICS_PORT: '0' });
-    await waitForCommitted(admin, groupId, sent.map((s) => s.position), 90_000).catch((err: unknown) => {
+    await waitForCommitted(
+      admin,
+      groupId,
+      sent.map((s) => s.position),
+      90_000,
+    ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}\nsecond start stderr tail:\n${second.stderr.slice(-3000)}`);
     });
     second.signal('SIGTERM');
@@ -150,6 +161,11 @@ describe('tempstream start (child process): SIGTERM mid-stream, restart, every r
       .of(DLQ)
       .map((m) => m.key?.toString() ?? '')
       .filter((k) => k.endsWith(sfx));
-    expect(deadKeys.sort()).toEqual(sent.filter((s) => !s.legal).map((s) => s.reading.deviceId).sort());
+    expect(deadKeys.sort()).toEqual(
+      sent
+        .filter((s) => !s.legal)
+        .map((s) => s.reading.deviceId)
+        .sort(),
+    );
   });
 });

@@ -6,7 +6,16 @@ import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js'
 import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MIGRATIONS, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
 import { freePort } from '../../stack/harness.js';
-import { BatchingSink, DEFAULT_BATCHING, SinkError, systemClock, ValidationError, type BatchWriter, type StreamRecord, type TopologyError } from '../../topology/index.js';
+import {
+  BatchingSink,
+  DEFAULT_BATCHING,
+  SinkError,
+  systemClock,
+  ValidationError,
+  type BatchWriter,
+  type StreamRecord,
+  type TopologyError,
+} from '../../topology/index.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, type TestDatabase } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
@@ -14,7 +23,13 @@ import { waitUntil } from '../support/wait.js';
 const T0 = Date.UTC(2026, 2, 1, 8, 0, 0);
 let nextOffset = 0;
 
-const reading = (deviceId: string, readingTime: number, temperature = 70, unit: TemperatureReading['unit'] = 'FAHRENHEIT', topic = 'temperature-readings'): StreamRecord<string, TemperatureReading> => ({
+const reading = (
+  deviceId: string,
+  readingTime: number,
+  temperature = 70,
+  unit: TemperatureReading['unit'] = 'FAHRENHEIT',
+  topic = 'temperature-readings',
+): StreamRecord<string, TemperatureReading> => ({
   key: deviceId,
   value: { deviceId, readingTime, temperature, unit },
   headers: {},
@@ -46,7 +61,12 @@ const asRecord = (a: TempRangeAlert): StreamRecord<string, TempRangeAlert> => ({
 /** Feeds items through a BatchingSink, as the engine does, and reports each item's fate. */
 async function throughBatchingSink<T>(writer: BatchWriter<T>, items: readonly T[]): Promise<('written' | TopologyError)[]> {
   const fates: ('written' | TopologyError | undefined)[] = items.map(() => undefined);
-  const sink = new BatchingSink<T>(writer, { ...DEFAULT_BATCHING, lingerMs: 10_000, retryInitialMs: 10, retryMaxMs: 50 }, systemClock, new AbortController().signal);
+  const sink = new BatchingSink<T>(
+    writer,
+    { ...DEFAULT_BATCHING, lingerMs: 10_000, retryInitialMs: 10, retryMaxMs: 50 },
+    systemClock,
+    new AbortController().signal,
+  );
   items.forEach((item, i) =>
     sink.add(item, {
       written: () => (fates[i] = 'written'),
@@ -84,7 +104,15 @@ describe('the MySQL sinks on the real server', () => {
     (await knex('temperature')
       .select('device_id', 'reading_time', 'temperature', 'unit', 'source_topic', 'source_partition', 'source_offset')
       .whereIn('device_id', deviceIds)
-      .orderBy('id')) as { device_id: string; reading_time: string; temperature: number; unit: string; source_topic: string; source_partition: number; source_offset: string }[];
+      .orderBy('id')) as {
+      device_id: string;
+      reading_time: string;
+      temperature: number;
+      unit: string;
+      source_topic: string;
+      source_partition: number;
+      source_offset: string;
+    }[];
 
   const countWhere = async (table: string, column: string, prefix: string): Promise<number> => {
     const [row] = await knex(table).where(column, 'like', `${prefix}%`).count<{ n: number | string }[]>({ n: '*' });
@@ -107,7 +135,10 @@ describe('the MySQL sinks on the real server', () => {
       let victim: number | undefined;
       await waitUntil(
         async () => {
-          const [rows] = await root.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ?', [db.name, `INSERT IGNORE INTO \`${table}\`%`]);
+          const [rows] = await root.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ?', [
+            db.name,
+            `INSERT IGNORE INTO \`${table}\`%`,
+          ]);
           victim = (rows as { ID: number }[])[0]?.ID;
           return { done: victim !== undefined };
         },
@@ -132,7 +163,12 @@ describe('the MySQL sinks on the real server', () => {
         const results = await Promise.all(clients.map((k) => migrate(k)));
         expect(results.map((r) => r.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
         const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
-        expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual(['temp_range_alert', 'temperature', 'tempstream_migrations', 'tempstream_migrations_lock']);
+        expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual([
+          'temp_range_alert',
+          'temperature',
+          'tempstream_migrations',
+          'tempstream_migrations_lock',
+        ]);
       } finally {
         await Promise.all(clients.map((k) => k.destroy()));
         await fresh.drop();
@@ -174,8 +210,24 @@ describe('the MySQL sinks on the real server', () => {
       await sink.write([first, other]);
       expect(sink.counters).toEqual({ stored: 2, alreadyPresent: 3, conflicting: 0, rejected: 0, batches: 2 });
       expect(await temperatureRows(['dup-1', 'dup-2'])).toEqual([
-        { device_id: 'dup-1', reading_time: toMysqlDatetime(T0), temperature: 71.5, unit: 'FAHRENHEIT', source_topic: 'temperature-readings', source_partition: 0, source_offset: first.source.offset },
-        { device_id: 'dup-2', reading_time: toMysqlDatetime(T0), temperature: 20, unit: 'CELSIUS', source_topic: 'temperature-readings', source_partition: 0, source_offset: other.source.offset },
+        {
+          device_id: 'dup-1',
+          reading_time: toMysqlDatetime(T0),
+          temperature: 71.5,
+          unit: 'FAHRENHEIT',
+          source_topic: 'temperature-readings',
+          source_partition: 0,
+          source_offset: first.source.offset,
+        },
+        {
+          device_id: 'dup-2',
+          reading_time: toMysqlDatetime(T0),
+          temperature: 20,
+          unit: 'CELSIUS',
+          source_topic: 'temperature-readings',
+          source_partition: 0,
+          source_offset: other.source.offset,
+        },
       ]);
     });
 
@@ -215,13 +267,23 @@ describe('the MySQL sinks on the real server', () => {
       await sink.write([reading('agree-alert-first', T1, 70)]);
       const outcome = await sink.write([reading('agree-alert-first', T1, 125.5)]);
       expect([...(outcome.rejected?.keys() ?? [])]).toEqual([0]);
-      const kept = await knex<{ device_id: string; temperature: number }>('temp_range_alert').where('reading_time', toMysqlDatetime(T1)).orderBy('device_id').select('device_id', 'temperature');
+      const kept = await knex<{ device_id: string; temperature: number }>('temp_range_alert')
+        .where('reading_time', toMysqlDatetime(T1))
+        .orderBy('device_id')
+        .select('device_id', 'temperature');
       expect(kept.map((r) => [r.device_id, r.temperature])).toEqual([['agree-match', 125.5]]);
     });
 
     it('stores device ids with SQL metacharacters and non-ASCII characters verbatim', async () => {
       const sink = new MysqlReadingsSink(knex);
-      const ids = ["'; DROP TABLE temperature; --", "Robert'); DROP TABLE temperature;--", 'back\\slash "dq" `bt` %_?', 'Ofen-ä-🔥', 'caseSensitive', 'casesensitive'];
+      const ids = [
+        "'; DROP TABLE temperature; --",
+        "Robert'); DROP TABLE temperature;--",
+        'back\\slash "dq" `bt` %_?',
+        'Ofen-ä-🔥',
+        'caseSensitive',
+        'casesensitive',
+      ];
       await sink.write(ids.map((id) => reading(id, T0 + 5000)));
       expect(sink.counters.stored).toBe(ids.length);
       const rows = await temperatureRows(ids);
@@ -250,7 +312,9 @@ describe('the MySQL sinks on the real server', () => {
       const refused = fates[1] as SinkError;
       expect([refused.errorClass, refused.transient]).toEqual(['sink', false]);
       expect(refused.message).toContain(`deviceId must be 1 to ${MAX_DEVICE_ID_LENGTH} characters`);
-      expect((await temperatureRows(['len-ok-1', 'len-ok-2', 'len-ok-3', longest, tooLong])).map((r) => r.device_id).sort()).toEqual(['len-ok-1', 'len-ok-2', 'len-ok-3', longest].sort());
+      expect((await temperatureRows(['len-ok-1', 'len-ok-2', 'len-ok-3', longest, tooLong])).map((r) => r.device_id).sort()).toEqual(
+        ['len-ok-1', 'len-ok-2', 'len-ok-3', longest].sort(),
+      );
     });
 
     it('calls a connection killed in the middle of a write transient, and the next write goes through', async () => {
@@ -343,7 +407,9 @@ describe('the MySQL sinks on the real server', () => {
       expect(await new MysqlAlertStore(knex).record([canary, ...nasty])).toEqual([canary, ...nasty]);
       await store.markNotified(nasty);
       const [rows] = await root.query('SELECT device_id, notified_at FROM temp_range_alert WHERE reading_time = ?', [toMysqlDatetime(NBE_TIME)]);
-      expect((rows as { device_id: string; notified_at: string | null }[]).map((r) => [r.device_id, r.notified_at !== null]).sort()).toEqual([[canary.reading.deviceId, false], ...nasty.map((a) => [a.reading.deviceId, true])].sort());
+      expect((rows as { device_id: string; notified_at: string | null }[]).map((r) => [r.device_id, r.notified_at !== null]).sort()).toEqual(
+        [[canary.reading.deviceId, false], ...nasty.map((a) => [a.reading.deviceId, true])].sort(),
+      );
       const fresh = alert("nbe-fresh\\', 1) -- ", NBE_TIME, 'HIGH');
       expect(await store.record([canary, ...nasty, fresh]), 'the canary and the new alert wait for their notification').toEqual([canary, fresh]);
       expect(await storedIds('temp_range_alert', NBE_TIME)).toContain(fresh.reading.deviceId);
@@ -352,7 +418,10 @@ describe('the MySQL sinks on the real server', () => {
 
   describe('MysqlAlertStore', () => {
     const alertRows = async (prefix: string) =>
-      (await knex('temp_range_alert').select('device_id', 'reading_time', 'rule', 'direction', 'bound', 'source_offset', 'notified_at').where('device_id', 'like', `${prefix}%`).orderBy('id')) as {
+      (await knex('temp_range_alert')
+        .select('device_id', 'reading_time', 'rule', 'direction', 'bound', 'source_offset', 'notified_at')
+        .where('device_id', 'like', `${prefix}%`)
+        .orderBy('id')) as {
         device_id: string;
         reading_time: string;
         rule: string;
@@ -430,16 +499,19 @@ describe('the MySQL sinks on the real server', () => {
       ]);
     });
 
-    it.each([Number.NaN, Number.POSITIVE_INFINITY])('refuses an alert with temperature %s as a permanent error (not a table to wait for)', async (temperature) => {
-      const store = new MysqlAlertStore(knex);
-      const bad = { ...alert('non-finite', T0, 'HIGH'), temperatureFahrenheit: temperature };
-      const error = await store.record([bad]).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error, 'the server must refuse it').toBeDefined();
-      expect(store.isTransient(error), `${String(error)} must be permanent`).toBe(false);
-    });
+    it.each([Number.NaN, Number.POSITIVE_INFINITY])(
+      'refuses an alert with temperature %s as a permanent error (not a table to wait for)',
+      async (temperature) => {
+        const store = new MysqlAlertStore(knex);
+        const bad = { ...alert('non-finite', T0, 'HIGH'), temperatureFahrenheit: temperature };
+        const error = await store.record([bad]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, 'the server must refuse it').toBeDefined();
+        expect(store.isTransient(error), `${String(error)} must be permanent`).toBe(false);
+      },
+    );
 
     it('calls a connection killed in the middle of recording transient', async () => {
       const store = new MysqlAlertStore(knex);

@@ -25,7 +25,12 @@ const WAIT_MS = 60_000;
 type Fate =
   | { readonly kind: 'stored'; readonly alert?: { readonly direction: 'HIGH' | 'LOW'; readonly bound: number; readonly fahrenheit: number } }
   | { readonly kind: 'duplicate-of'; readonly of: string }
-  | { readonly kind: 'dlq'; readonly errorClass: 'validation' | 'deserialization'; readonly rule?: string; readonly schemaId?: 'readings' | 'humidity' | number };
+  | {
+      readonly kind: 'dlq';
+      readonly errorClass: 'validation' | 'deserialization';
+      readonly rule?: string;
+      readonly schemaId?: 'readings' | 'humidity' | number;
+    };
 
 interface Sent {
   readonly name: string;
@@ -81,7 +86,8 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
   const collectedAlerts = async (): Promise<{ message: CollectedMessage; alert: TempRangeAlert }[]> => {
     const serde = alertSerdeFor(clients.registry);
     const out: { message: CollectedMessage; alert: TempRangeAlert }[] = [];
-    for (const message of collector.of(TOPICS.alerts).filter((m) => ours(m.key))) out.push({ message, alert: await serde.deserialize(message.value, TOPICS.alerts) });
+    for (const message of collector.of(TOPICS.alerts).filter((m) => ours(m.key)))
+      out.push({ message, alert: await serde.deserialize(message.value, TOPICS.alerts) });
     return out;
   };
   const collectedDeadLetters = () => collector.of(DLQ).filter((m) => ours(m.key));
@@ -103,7 +109,15 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
     collector = await TopicCollector.start(clients.kafka, { groupId: uniqueName('pipeline_collector'), topics: [TOPICS.alerts, DLQ] });
 
     // A record in another schema: registered under its own subject, its wire bytes sent to our topic.
-    const humidity = { type: 'record' as const, name: 'HumidityReading', namespace: 'io.tempstream.test', fields: [{ name: 'deviceId', type: 'string' }, { name: 'humidity', type: 'double' }] };
+    const humidity = {
+      type: 'record' as const,
+      name: 'HumidityReading',
+      namespace: 'io.tempstream.test',
+      fields: [
+        { name: 'deviceId', type: 'string' },
+        { name: 'humidity', type: 'double' },
+      ],
+    };
     schemaIds.humidity = (await clients.registry.register(humidity, { subject: `${uniqueName('humidity_readings')}-value` })).id;
 
     let minute = 0;
@@ -137,7 +151,11 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
     await reading('not a number', 'probe-1', Number.NaN, F, legalRange);
     await reading('device id too long', 'd'.repeat(64), 70, F, { kind: 'dlq', errorClass: 'validation', rule: 'device-id', schemaId: 'readings' });
     await raw('not Avro', 'garbage', Buffer.from('{"this is": "not Avro"}'), { kind: 'dlq', errorClass: 'deserialization' });
-    await raw('unknown schema id', 'unknown-id', writeWire(UNKNOWN_SCHEMA_ID, Buffer.from([2, 0x61])), { kind: 'dlq', errorClass: 'deserialization', schemaId: UNKNOWN_SCHEMA_ID });
+    await raw('unknown schema id', 'unknown-id', writeWire(UNKNOWN_SCHEMA_ID, Buffer.from([2, 0x61])), {
+      kind: 'dlq',
+      errorClass: 'deserialization',
+      schemaId: UNKNOWN_SCHEMA_ID,
+    });
     const humidityBytes = await clients.registry.encode(schemaIds.humidity, { deviceId: `hygro-1${sfx}`, humidity: 41.5 });
     await raw('another schema', 'hygro-1', humidityBytes, { kind: 'dlq', errorClass: 'deserialization', schemaId: 'humidity' });
     // The network delivers the high reading twice: same bytes, a second offset.
@@ -162,7 +180,12 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
     running.push(alerts.runner);
     await alerts.runner.start();
 
-    await waitForCommitted(admin, groupId, sent.map((s) => s.position), WAIT_MS);
+    await waitForCommitted(
+      admin,
+      groupId,
+      sent.map((s) => s.position),
+      WAIT_MS,
+    );
     // Also everything before our batch, so that the table holds the whole topic before the replay.
     await waitForGroupAtEnd(admin, groupId, TOPICS.readings, WAIT_MS);
     await collector.caughtUp(admin, WAIT_MS);
@@ -242,7 +265,17 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
   it('stores each alert once in temp_range_alert and tells a person once, the twice-delivered one included', async () => {
     const stored = await alertRows();
     const expected = sent.filter((s) => s.fate.kind === 'stored' && s.fate.alert);
-    expect(stored.map((r) => ({ device_id: r.device_id, reading_time: r.reading_time, direction: r.direction, source_offset: r.source_offset, notified: r.notified_at !== null })).sort((a, b) => String(a.reading_time).localeCompare(String(b.reading_time)))).toEqual(
+    expect(
+      stored
+        .map((r) => ({
+          device_id: r.device_id,
+          reading_time: r.reading_time,
+          direction: r.direction,
+          source_offset: r.source_offset,
+          notified: r.notified_at !== null,
+        }))
+        .sort((a, b) => String(a.reading_time).localeCompare(String(b.reading_time))),
+    ).toEqual(
       expected.map((s) => ({
         device_id: s.reading!.deviceId,
         reading_time: toMysqlDatetime(s.reading!.readingTime),
@@ -252,7 +285,9 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
         notified: true,
       })),
     );
-    expect(told.map((a) => `${a.reading.deviceId}@${a.reading.readingTime}`).sort()).toEqual(expected.map((s) => `${s.reading!.deviceId}@${s.reading!.readingTime}`).sort());
+    expect(told.map((a) => `${a.reading.deviceId}@${a.reading.readingTime}`).sort()).toEqual(
+      expected.map((s) => `${s.reading!.deviceId}@${s.reading!.readingTime}`).sort(),
+    );
   });
 
   it('dead-letters every bad record once, untouched, with the reason in its headers', () => {
@@ -261,12 +296,17 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
     expect(letters).toHaveLength(expected.length);
     for (const s of expected) {
       const fate = s.fate as Extract<Fate, { kind: 'dlq' }>;
-      const matching = letters.filter((l) => readDlqHeaders(l.headers).sourceOffset === s.position.offset && readDlqHeaders(l.headers).sourcePartition === String(s.position.partition));
+      const matching = letters.filter(
+        (l) => readDlqHeaders(l.headers).sourceOffset === s.position.offset && readDlqHeaders(l.headers).sourcePartition === String(s.position.partition),
+      );
       expect(matching, `dead letters of "${s.name}"`).toHaveLength(1);
       const letter = matching[0]!;
       const headers = readDlqHeaders(letter.headers);
       const schemaId = fate.schemaId === undefined ? undefined : String(typeof fate.schemaId === 'number' ? fate.schemaId : schemaIds[fate.schemaId]);
-      expect({ key: letter.key?.toString(), value: letter.value, ...headers, errorMessage: undefined, failedAt: undefined }, `dead letter of "${s.name}"`).toEqual({
+      expect(
+        { key: letter.key?.toString(), value: letter.value, ...headers, errorMessage: undefined, failedAt: undefined },
+        `dead letter of "${s.name}"`,
+      ).toEqual({
         key: s.key,
         value: s.bytes,
         sourceTopic: TOPICS.readings,
@@ -292,7 +332,9 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
     const distinct = (values: string[]) => [...new Set(values)].sort();
     const alertIds = (list: { alert: TempRangeAlert }[]) => distinct(list.map(({ alert }) => JSON.stringify(alert)));
     const letterIds = (list: CollectedMessage[]) =>
-      distinct(list.map((m) => readDlqHeaders(m.headers)).map((h) => `${h.sourcePartition}@${h.sourceOffset} ${h.errorClass} ${h.rule ?? ''} ${h.schemaId ?? ''}`));
+      distinct(
+        list.map((m) => readDlqHeaders(m.headers)).map((h) => `${h.sourcePartition}@${h.sourceOffset} ${h.errorClass} ${h.rule ?? ''} ${h.schemaId ?? ''}`),
+      );
     const alertsBefore = await collectedAlerts();
     const lettersBefore = collectedDeadLetters();
     const toldBefore = told.length;

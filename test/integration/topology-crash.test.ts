@@ -31,10 +31,18 @@ describe.each([
 
   beforeAll(async () => {
     db = await mysql.createConnection({ ...stack.mysql });
-    await db.query(`CREATE TABLE ${table} (source_partition INT NOT NULL, source_offset BIGINT NOT NULL, payload VARCHAR(64), PRIMARY KEY (source_partition, source_offset))`);
+    await db.query(
+      `CREATE TABLE ${table} (source_partition INT NOT NULL, source_offset BIGINT NOT NULL, payload VARCHAR(64), PRIMARY KEY (source_partition, source_offset))`,
+    );
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }, { topic: outTopic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: PARTITIONS },
+        { topic: outTopic, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
     await produce(0, INITIAL);
   });
@@ -44,7 +52,10 @@ describe.each([
     const producer = kafka.producer();
     await producer.connect();
     for (let i = from; i < from + count; i += 250) {
-      await producer.send({ topic, messages: Array.from({ length: Math.min(250, from + count - i) }, (_, j) => ({ key: `k${(i + j) % 17}`, value: `record-${i + j}` })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: Math.min(250, from + count - i) }, (_, j) => ({ key: `k${(i + j) % 17}`, value: `record-${i + j}` })),
+      });
     }
     await producer.disconnect();
     producedSoFar = from + count;
@@ -59,7 +70,17 @@ describe.each([
     new Promise((resolve, reject) => {
       const child = fork('test/support/crash-worker.ts', [], {
         execArgv: ['--import', 'tsx'],
-        env: { ...process.env, BROKERS: stack.kafkaBrokers.join(','), TOPIC: topic, OUT_TOPIC: outTopic, GROUP: group, MYSQL_URL: stack.mysqlUrl, TABLE: table, SINK_DELAY_MS: '20', GUARANTEE: guarantee },
+        env: {
+          ...process.env,
+          BROKERS: stack.kafkaBrokers.join(','),
+          TOPIC: topic,
+          OUT_TOPIC: outTopic,
+          GROUP: group,
+          MYSQL_URL: stack.mysqlUrl,
+          TABLE: table,
+          SINK_DELAY_MS: '20',
+          GUARANTEE: guarantee,
+        },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       child.once('message', () => resolve(child));

@@ -34,7 +34,13 @@ describe('exactly_once on the real broker', () => {
   const topics = async () => {
     const input = uniqueName('eos_in');
     const output = uniqueName('eos_out');
-    await admin.createTopics({ topics: [{ topic: input, numPartitions: 1 }, { topic: output, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        { topic: input, numPartitions: 1 },
+        { topic: output, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: input, messages: Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}`, value: `record-${i}` })) });
@@ -142,7 +148,12 @@ describe('exactly_once on the real broker', () => {
         const committed = await committedOffsets(admin, groupId, input);
         return { done: committed.get(0) === BigInt(RECORDS), state: `runner ${second.state}, committed ${committed.get(0) ?? 'nothing'}` };
       },
-      { what: `group ${groupId} committed all ${RECORDS} records`, timeoutMs: WAIT_MS, intervalMs: 200, abortIf: () => (second.state === 'running' ? undefined : `runner ${second.state}`) },
+      {
+        what: `group ${groupId} committed all ${RECORDS} records`,
+        timeoutMs: WAIT_MS,
+        intervalMs: 200,
+        abortIf: () => (second.state === 'running' ? undefined : `runner ${second.state}`),
+      },
     );
     const outputs = await committedValues(output);
     expect(outputs.sort()).toEqual(Array.from({ length: RECORDS }, (_, i) => `record-${i}`).sort());

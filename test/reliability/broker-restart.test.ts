@@ -5,7 +5,16 @@ import { waitForGroupAtEnd } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { dataTag } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
-import { account, checkCommittedSample, expectAccounted, observe, readRows, recordResult, sampleCommitted, type CommittedSample } from './support/destinations.js';
+import {
+  account,
+  checkCommittedSample,
+  expectAccounted,
+  observe,
+  readRows,
+  recordResult,
+  sampleCommitted,
+  type CommittedSample,
+} from './support/destinations.js';
 import { LoadGenerator } from './support/load.js';
 import { LOAD_RATE, byMode } from './support/mode.js';
 import { docker, sleep, startInProcess, startScenario, type InProcessInstance, type ScenarioEnv } from './support/pipeline.js';
@@ -37,7 +46,13 @@ describe('broker restart: the Kafka container restarted and stopped/started duri
   });
 
   const brokerAnswers = async (): Promise<void> => {
-    const probe = new Kafka({ clientId: 'broker-probe', brokers: [...env.endpoints.brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 });
+    const probe = new Kafka({
+      clientId: 'broker-probe',
+      brokers: [...env.endpoints.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 2_000,
+    });
     await waitUntil(
       async () => {
         const admin = probe.admin();
@@ -107,14 +122,21 @@ describe('broker restart: the Kafka container restarted and stopped/started duri
     const { rows } = await readRows(env.clients.knex);
     const violations = samples.flatMap((s) => checkCommittedSample(s, load!.produced, rows));
     expect(violations, 'offsets committed past unstored readings').toEqual([]);
-    const result = account(load.produced, await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }));
+    const result = account(
+      load.produced,
+      await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }),
+    );
     recordResult({
       scenario: 'broker restart',
       faults: `${CYCLES} × (container.restart(), then stop, ${DOWN_MS / 1000} s down, start)`,
       load: `${LOAD_RATE}/s for ${stats.seconds.toFixed(0)} s`,
       seconds: (Date.now() - started) / 1000,
       counts: result.counts,
-      notes: [`host ports: ${ports.join(', ')}`, `load generator: ${stats.sendErrors} send errors while the broker was away, ${stats.producerReplacements} producers replaced`, `topology warnings/errors: ${logged.join('; ') || 'none'}`],
+      notes: [
+        `host ports: ${ports.join(', ')}`,
+        `load generator: ${stats.sendErrors} send errors while the broker was away, ${stats.producerReplacements} producers replaced`,
+        `topology warnings/errors: ${logged.join('; ') || 'none'}`,
+      ],
     });
     expectAccounted(result, { duplicatesAllowed: true });
   });

@@ -86,7 +86,10 @@ describe('crash: the topology SIGKILLed at random moments and restarted', () => 
     await worker.kill('SIGTERM');
     worker = undefined;
 
-    const result = account(load.produced, await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }));
+    const result = account(
+      load.produced,
+      await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }),
+    );
     recordResult({
       scenario: 'crash',
       faults: `${KILLS} SIGKILLs of the topology process at random moments, each followed by a restart`,

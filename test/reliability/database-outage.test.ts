@@ -6,7 +6,16 @@ import { waitForGroupAtEnd } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { dataTag } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
-import { account, checkCommittedSample, expectAccounted, observe, readRows, recordResult, sampleCommitted, type CommittedSample } from './support/destinations.js';
+import {
+  account,
+  checkCommittedSample,
+  expectAccounted,
+  observe,
+  readRows,
+  recordResult,
+  sampleCommitted,
+  type CommittedSample,
+} from './support/destinations.js';
 import { LoadGenerator } from './support/load.js';
 import { LOAD_RATE, byMode } from './support/mode.js';
 import { docker, sleep, startInProcess, startScenario, type InProcessInstance, type RetryEvent, type ScenarioEnv } from './support/pipeline.js';

@@ -49,7 +49,12 @@ describe('poison input: every bad record dead-lettered with its reason, every od
     const t0 = Date.UTC(2031, 0, 1) + round * 86_400_000;
     let k = 0;
     const out: ExtraRecord[] = [];
-    const reading = (deviceId: string, temperature: number, unit: TemperatureReading['unit'] = 'FAHRENHEIT', readingTime = t0 + ++k * 1000): TemperatureReading => ({
+    const reading = (
+      deviceId: string,
+      temperature: number,
+      unit: TemperatureReading['unit'] = 'FAHRENHEIT',
+      readingTime = t0 + ++k * 1000,
+    ): TemperatureReading => ({
       deviceId,
       readingTime,
       temperature,
@@ -73,7 +78,11 @@ describe('poison input: every bad record dead-lettered with its reason, every od
     raw('wire header only', writeWire(ids.readings, Buffer.alloc(0)), deserialization('read-avro', ids.readings));
     raw('truncated Avro body', writeWire(ids.readings, Buffer.from([0x7e, 0x61])), deserialization('read-avro', ids.readings));
     raw('unknown schema id', writeWire(UNKNOWN_SCHEMA_ID, Buffer.from([2, 0x61])), deserialization('read-avro', UNKNOWN_SCHEMA_ID));
-    raw('another schema', await env.clients.registry.encode(ids.humidity, { deviceId: d('hygro'), humidity: 41.5 }), deserialization('read-avro', ids.humidity));
+    raw(
+      'another schema',
+      await env.clients.registry.encode(ids.humidity, { deviceId: d('hygro'), humidity: 41.5 }),
+      deserialization('read-avro', ids.humidity),
+    );
     raw(
       'a writer schema without the temperature field',
       await env.clients.registry.encode(ids.withoutTemperature, { deviceId: d('old-firmware'), readingTime: t0 + ++k * 1000, unit: 'FAHRENHEIT' }),
@@ -86,7 +95,11 @@ describe('poison input: every bad record dead-lettered with its reason, every od
     await avroReading('just above legal', reading(d('probe'), 132.0001), invalid('legal-range'));
     await avroReading('just below legal', reading(d('probe'), 31.9999), invalid('legal-range'));
     await avroReading('far above legal (°C)', reading(d('probe'), 1000, 'CELSIUS'), invalid('legal-range'));
-    await avroReading('device id longer than the column', reading(`${'x'.repeat(65)}`.slice(0, 65 - round.toString().length) + String(round), 70), invalid('device-id'));
+    await avroReading(
+      'device id longer than the column',
+      reading(`${'x'.repeat(65)}`.slice(0, 65 - round.toString().length) + String(round), 70),
+      invalid('device-id'),
+    );
     await avroReading('empty device id', reading('', 70), invalid('device-id'));
     await avroReading('device id with surrounding spaces', reading(` ${d('spaced')} `, 70), invalid('device-id'));
     await avroReading('reading time before 1970', reading(d('probe'), 70, 'FAHRENHEIT', -1000 - round), invalid('reading-time'));
@@ -105,10 +118,22 @@ describe('poison input: every bad record dead-lettered with its reason, every od
     const jt = () => t0 + ++k * 1000;
     json('JSON: not JSON', `{"deviceId": "${d('j')}", `, deserialization('read-json'));
     json('JSON: temperature missing', JSON.stringify({ deviceId: d('j'), readingTime: jt(), unit: 'FAHRENHEIT' }), deserialization('read-json'));
-    json('JSON: temperature as text', JSON.stringify({ deviceId: d('j'), readingTime: jt(), temperature: '70', unit: 'FAHRENHEIT' }), deserialization('read-json'));
-    json('JSON: fractional reading time', JSON.stringify({ deviceId: d('j'), readingTime: jt() + 0.5, temperature: 70, unit: 'FAHRENHEIT' }), deserialization('read-json'));
+    json(
+      'JSON: temperature as text',
+      JSON.stringify({ deviceId: d('j'), readingTime: jt(), temperature: '70', unit: 'FAHRENHEIT' }),
+      deserialization('read-json'),
+    );
+    json(
+      'JSON: fractional reading time',
+      JSON.stringify({ deviceId: d('j'), readingTime: jt() + 0.5, temperature: 70, unit: 'FAHRENHEIT' }),
+      deserialization('read-json'),
+    );
     json('JSON: unknown unit', JSON.stringify({ deviceId: d('j'), readingTime: jt(), temperature: 300, unit: 'KELVIN' }), deserialization('read-json'));
-    json('JSON: 1e999 (Infinity)', `{"deviceId": "${d('j')}", "readingTime": ${jt()}, "temperature": 1e999, "unit": "FAHRENHEIT"}`, invalid('legal-range', 'check-constraints-json'));
+    json(
+      'JSON: 1e999 (Infinity)',
+      `{"deviceId": "${d('j')}", "readingTime": ${jt()}, "temperature": 1e999, "unit": "FAHRENHEIT"}`,
+      invalid('legal-range', 'check-constraints-json'),
+    );
     const noUnit = { deviceId: d('j-default-unit'), readingTime: jt(), temperature: 70 };
     json('JSON: unit missing (default FAHRENHEIT)', JSON.stringify(noUnit), STORED, { ...noUnit, unit: 'FAHRENHEIT' });
     const sqlJson: TemperatureReading = { deviceId: `"); DELETE FROM temperature; --${d('')}`, readingTime: jt(), temperature: 125, unit: 'FAHRENHEIT' };
@@ -119,7 +144,15 @@ describe('poison input: every bad record dead-lettered with its reason, every od
   it(`dead-letters or stores each of ${ROUNDS} rounds of poison exactly once while the load goes on`, async () => {
     const started = Date.now();
     const tag = dataTag();
-    const humidity = { type: 'record' as const, name: 'HumidityReading', namespace: 'io.tempstream.test', fields: [{ name: 'deviceId', type: 'string' }, { name: 'humidity', type: 'double' }] };
+    const humidity = {
+      type: 'record' as const,
+      name: 'HumidityReading',
+      namespace: 'io.tempstream.test',
+      fields: [
+        { name: 'deviceId', type: 'string' },
+        { name: 'humidity', type: 'double' },
+      ],
+    };
     const withoutTemperature = {
       type: 'record' as const,
       name: 'TemperatureReading',
@@ -152,7 +185,16 @@ describe('poison input: every bad record dead-lettered with its reason, every od
     await waitForGroupAtEnd(env.admin, groupId, TOPICS.readingsJson, 120_000);
     expect(instance.runner.state, `the pipeline went on; last problems:\n${instance.logger.summary()}`).toBe('running');
 
-    const result = account(load.produced, await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex, inputs: [TOPICS.readings, TOPICS.readingsJson] }));
+    const result = account(
+      load.produced,
+      await observe({
+        kafka: env.clients.kafka,
+        admin: env.admin,
+        registry: env.clients.registry,
+        knex: env.clients.knex,
+        inputs: [TOPICS.readings, TOPICS.readingsJson],
+      }),
+    );
     recordResult({
       scenario: 'poison input',
       faults: `${ROUNDS} rounds of ${poison / ROUNDS} poison records (${poison} in all) mixed into the load`,
@@ -188,7 +230,13 @@ describe('poison input: every bad record dead-lettered with its reason, every od
     await producer.disconnect();
     if (!big) throw new Error('the broker took no value between 1 040 000 and 1 048 528 bytes');
 
-    const after = new LoadGenerator({ kafka: env.clients.kafka, registry: env.clients.registry, ratePerSecond: LOAD_RATE, partitions: PARTITIONS, tag: dataTag() });
+    const after = new LoadGenerator({
+      kafka: env.clients.kafka,
+      registry: env.clients.registry,
+      ratePerSecond: LOAD_RATE,
+      partitions: PARTITIONS,
+      tag: dataTag(),
+    });
     await after.start();
     await after.waitForProduced(LOAD_RATE * 2, 60_000);
     await after.stop();
@@ -205,8 +253,12 @@ describe('poison input: every bad record dead-lettered with its reason, every od
         { what: `the ${big.value.length}-byte record was dead-lettered`, timeoutMs: 60_000, intervalMs: 500 },
       );
       const letters = collector.of(dlqTopicFor(TOPICS.readings)).filter((m) => m.key?.toString() === key);
-      expect(instance.runner.state, `the pipeline went on after a ${big.value.length}-byte record; last problems:\n${instance.logger.summary()}`).toBe('running');
-      expect(letters.map((m) => ({ errorClass: readDlqHeaders(m.headers).errorClass, sourceOffset: readDlqHeaders(m.headers).sourceOffset }))).toEqual([{ errorClass: 'deserialization', sourceOffset: big.offset }]);
+      expect(instance.runner.state, `the pipeline went on after a ${big.value.length}-byte record; last problems:\n${instance.logger.summary()}`).toBe(
+        'running',
+      );
+      expect(letters.map((m) => ({ errorClass: readDlqHeaders(m.headers).errorClass, sourceOffset: readDlqHeaders(m.headers).sourceOffset }))).toEqual([
+        { errorClass: 'deserialization', sourceOffset: big.offset },
+      ]);
       await waitForGroupAtEnd(env.admin, groupId, TOPICS.readings, 60_000);
     } finally {
       await collector.stop();

@@ -95,11 +95,15 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
 
     const stats = await load.stop();
     await waitForGroupAtEnd(env.admin, groupId, TOPICS.readings, 180_000);
-    for (const { name, instance } of instances) expect(instance.runner.state, `${name} kept running; last problems:\n${instance.logger.summary()}`).toBe('running');
+    for (const { name, instance } of instances)
+      expect(instance.runner.state, `${name} kept running; last problems:\n${instance.logger.summary()}`).toBe('running');
     for (const { instance } of instances.splice(0)) await instance.stop();
 
     expect(violations, 'offsets committed past readings not yet stored or dead-lettered').toEqual([]);
-    const result = account(load.produced, await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }));
+    const result = account(
+      load.produced,
+      await observe({ kafka: env.clients.kafka, admin: env.admin, registry: env.clients.registry, knex: env.clients.knex }),
+    );
     recordResult({
       scenario: 'rebalance',
       faults: `2 instances; ${CYCLES} × (a third joins, the oldest leaves), ${PARTITIONS} partitions`,

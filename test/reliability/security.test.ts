@@ -95,7 +95,14 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
   /** Every value that must never be logged: the passwords, and the registry's Basic credentials. */
   const secrets = (): string[] => {
     const s = secure.secrets;
-    return [s.kafkaPassword, s.mysqlPassword, s.mysqlRootPassword, s.registryPassword, s.keystorePassword, Buffer.from(`${s.registryUser}:${s.registryPassword}`).toString('base64')];
+    return [
+      s.kafkaPassword,
+      s.mysqlPassword,
+      s.mysqlRootPassword,
+      s.registryPassword,
+      s.keystorePassword,
+      Buffer.from(`${s.registryUser}:${s.registryPassword}`).toString('base64'),
+    ];
   };
 
   /** The CLI's configuration for the secured stack, as an operator would write it. */
@@ -146,7 +153,14 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
 
   /** `accepted`, or every error of the cause chain as `Name: message`: what the refusal patterns below are matched against. */
   const refused = async (config: KafkaConfig): Promise<string> => {
-    const admin = new Kafka({ ...config, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3_000, authenticationTimeout: 3_000, requestTimeout: 3_000 }).admin();
+    const admin = new Kafka({
+      ...config,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 3_000,
+      authenticationTimeout: 3_000,
+      requestTimeout: 3_000,
+    }).admin();
     try {
       await admin.connect();
       await admin.listTopics();
@@ -189,7 +203,10 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     expectRefusal(await refused({ clientId: 'plain', brokers }), KAFKA_REFUSALS.closedByBroker);
     expectRefusal(await refused({ clientId: 'tls-no-login', brokers, ssl: { ca } }), KAFKA_REFUSALS.closedByBroker);
     expectRefusal(await refused({ clientId: 'wrong-password', brokers, ssl: { ca }, sasl: sasl('not-the-password') }), KAFKA_REFUSALS.authentication);
-    expectRefusal(await refused({ clientId: 'unknown-user', brokers, ssl: { ca }, sasl: { ...sasl(secure.secrets.kafkaPassword), username: 'nobody' } }), KAFKA_REFUSALS.authentication);
+    expectRefusal(
+      await refused({ clientId: 'unknown-user', brokers, ssl: { ca }, sasl: { ...sasl(secure.secrets.kafkaPassword), username: 'nobody' } }),
+      KAFKA_REFUSALS.authentication,
+    );
     expectRefusal(await refused({ clientId: 'unknown-ca', brokers, ssl: true, sasl: sasl(secure.secrets.kafkaPassword) }), KAFKA_REFUSALS.untrustedCertificate);
     expect(await refused({ clientId: 'right', brokers, ssl: { ca }, sasl: sasl(secure.secrets.kafkaPassword) })).toBe('accepted');
   });
@@ -229,7 +246,11 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     let load: LoadGenerator | undefined;
     try {
       const run = await runCli('start on the secured stack', ['start'], cliEnv({ KAFKA_GROUP_ID: groupId }), async () => {
-        await waitUntil(async () => ({ done: (await admin.listTopics()).includes(TOPICS.readings) }), { what: 'tempstream start created its topics', timeoutMs: 90_000, intervalMs: 500 });
+        await waitUntil(async () => ({ done: (await admin.listTopics()).includes(TOPICS.readings) }), {
+          what: 'tempstream start created its topics',
+          timeoutMs: 90_000,
+          intervalMs: 500,
+        });
         load = new LoadGenerator({ kafka: clients.kafka, registry: clients.registry, ratePerSecond: LOAD_RATE, partitions: PARTITIONS, tag: dataTag() });
         await load.start();
         await sleep(LOAD_SECONDS * 1000);
@@ -254,7 +275,11 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
 
   it('fails cleanly with wrong credentials, naming the problem but not the password', async () => {
     const wrongKafka = `wrong-kafka-${dataTag()}`;
-    const kafkaRun = await runCli('start with a wrong Kafka password', ['start'], cliEnv({ KAFKA_SASL_PASSWORD: wrongKafka, KAFKA_GROUP_ID: uniqueName('never') }));
+    const kafkaRun = await runCli(
+      'start with a wrong Kafka password',
+      ['start'],
+      cliEnv({ KAFKA_SASL_PASSWORD: wrongKafka, KAFKA_GROUP_ID: uniqueName('never') }),
+    );
     expect(kafkaRun.code, kafkaRun.output.slice(-2000)).toBe(1);
     expect(kafkaRun.output).toMatch(/SASL|authentication/i);
     expect(kafkaRun.output).not.toContain(wrongKafka);
@@ -268,7 +293,11 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     expect(mysqlRun.output).not.toContain(wrongMysql);
 
     const wrongRegistry = `wrong-registry-${dataTag()}`;
-    const registryRun = await runCli('schemas register with a wrong registry password', ['schemas', 'register'], cliEnv({ SCHEMA_REGISTRY_PASSWORD: wrongRegistry }));
+    const registryRun = await runCli(
+      'schemas register with a wrong registry password',
+      ['schemas', 'register'],
+      cliEnv({ SCHEMA_REGISTRY_PASSWORD: wrongRegistry }),
+    );
     expect(registryRun.code, registryRun.output.slice(-2000)).toBe(1);
     expect(registryRun.output).toMatch(/401/);
     expect(registryRun.output).not.toContain(wrongRegistry);
@@ -279,9 +308,17 @@ describe('security: SASL_SSL Kafka, TLS MySQL, basic-auth registry, and no secre
     const lines = outputs.flatMap(({ what, text }) => text.split('\n').map((line, i) => ({ what, line, i })));
     expect(lines.length, 'lines captured').toBeGreaterThan(20);
     // The runs did log what matters: the configuration (masked) and KafkaJS' own complaints.
-    expect(lines.some(({ line }) => line.includes('"msg":"starting tempstream"') && line.includes('***')), 'the masked configuration is logged').toBe(true);
-    expect(lines.some(({ line }) => line.includes('"component":"kafkajs"')), 'KafkaJS logs go through pino').toBe(true);
-    const leaks = lines.filter(({ line }) => secrets().some((s) => line.includes(s))).map(({ what, line, i }) => `${what}, line ${i + 1}: ${line.slice(0, 300)}`);
+    expect(
+      lines.some(({ line }) => line.includes('"msg":"starting tempstream"') && line.includes('***')),
+      'the masked configuration is logged',
+    ).toBe(true);
+    expect(
+      lines.some(({ line }) => line.includes('"component":"kafkajs"')),
+      'KafkaJS logs go through pino',
+    ).toBe(true);
+    const leaks = lines
+      .filter(({ line }) => secrets().some((s) => line.includes(s)))
+      .map(({ what, line, i }) => `${what}, line ${i + 1}: ${line.slice(0, 300)}`);
     expect(leaks).toEqual([]);
     console.log(`[security] ${lines.length} log lines from ${outputs.length} CLI runs searched for ${secrets().length} secrets`);
   });

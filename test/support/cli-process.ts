@@ -96,7 +96,10 @@ export async function killAllCli(): Promise<void> {
 }
 
 /** The environment pointing the CLI at the test stack, one database and one consumer group. */
-export function cliEnv(stack: StackSettings, options: { mysqlUrl: string; groupId: string; metricsPort?: number; extra?: Record<string, string> }): Record<string, string> {
+export function cliEnv(
+  stack: StackSettings,
+  options: { mysqlUrl: string; groupId: string; metricsPort?: number; extra?: Record<string, string> },
+): Record<string, string> {
   return {
     KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,

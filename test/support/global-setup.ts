@@ -11,7 +11,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stack = await startStack({ log: (line) => console.log(`[stack] ${line}`) });
   console.log(`[stack] images: ${JSON.stringify(stack.images)}`);
-  console.log(`[stack] started in ${stack.startupSeconds.total.toFixed(1)} s: ${JSON.stringify(stack.settings.kafkaBrokers)} ${stack.settings.schemaRegistryUrl} mysql ${stack.settings.mysql.host}:${stack.settings.mysql.port}`);
+  console.log(
+    `[stack] started in ${stack.startupSeconds.total.toFixed(1)} s: ${JSON.stringify(stack.settings.kafkaBrokers)} ${stack.settings.schemaRegistryUrl} mysql ${stack.settings.mysql.host}:${stack.settings.mysql.port}`,
+  );
   project.provide('stack', stack.settings);
   return async () => {
     await stack.stop();

@@ -72,7 +72,9 @@ export async function waitForGroupAtEnd(admin: Admin, groupId: string, topic: st
     async () => {
       ends = await endOffsets(admin, topic);
       committed = await committedOffsets(admin, groupId, topic);
-      const behind = [...ends].filter(([p, e]) => e.high > e.low && (committed.get(p) ?? -1n) < e.high).map(([p, e]) => `[${p}] ${committed.get(p) ?? 'nothing'}/${e.high}`);
+      const behind = [...ends]
+        .filter(([p, e]) => e.high > e.low && (committed.get(p) ?? -1n) < e.high)
+        .map(([p, e]) => `[${p}] ${committed.get(p) ?? 'nothing'}/${e.high}`);
       return { done: behind.length === 0, state: `behind on ${topic}: ${behind.join(' ')}` };
     },
     { what: `group ${groupId} committed the end of every partition of ${topic}`, timeoutMs, intervalMs: 50 },
@@ -151,7 +153,10 @@ export class TopicCollector {
     await waitUntil(
       () => {
         const behind = targets.filter((t) => t.high > t.low && (this.next.get(`${t.topic}\u0000${t.partition}`) ?? t.low) < t.high);
-        return { done: behind.length === 0, state: behind.map((t) => `${t.topic}[${t.partition}] at ${this.next.get(`${t.topic}\u0000${t.partition}`) ?? t.low}/${t.high}`).join(', ') };
+        return {
+          done: behind.length === 0,
+          state: behind.map((t) => `${t.topic}[${t.partition}] at ${this.next.get(`${t.topic}\u0000${t.partition}`) ?? t.low}/${t.high}`).join(', '),
+        };
       },
       { what: `the collector read ${this.topics.join(', ')} to the end`, timeoutMs, intervalMs: 10 },
     );

@@ -22,7 +22,10 @@ export class WaitTimeoutError extends Error {
  * Calls `check` until it returns `{ done: true }`; `state` (when given) describes the last observation
  * and ends up in the timeout message.
  */
-export async function waitUntil(check: () => Promise<{ done: boolean; state?: string }> | { done: boolean; state?: string }, options: WaitOptions): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<{ done: boolean; state?: string }> | { done: boolean; state?: string },
+  options: WaitOptions,
+): Promise<void> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const interval = options.intervalMs ?? 25;

@@ -10,7 +10,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const DOCS = ['README.md', 'stack/README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  'stack/README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 /** Every command in a shell code block or an inline code span of prose, split at `&&`, `|` and `;`. */
@@ -24,12 +30,14 @@ function documentedCommands(markdown: string): string[] {
     else if (fence === undefined) prose.push(...[...line.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? ''));
     else if (['', 'sh', 'bash', 'shell'].includes(fence)) shell.push(line);
   }
-  return [...shell, ...prose]
-    .map((l) => l.replace(/(?:^|\s)#.*$/, ''))
-    .flatMap((l) => l.split(/&&|\|\||;|\|/))
-    // Leading VAR=value assignments and `export …` do not change which program runs.
-    .map((c) => c.trim().replace(/^(?:[A-Z_]+=\S*\s+)+/, ''))
-    .filter((c) => /^(?:npx|npm)\s/.test(c));
+  return (
+    [...shell, ...prose]
+      .map((l) => l.replace(/(?:^|\s)#.*$/, ''))
+      .flatMap((l) => l.split(/&&|\|\||;|\|/))
+      // Leading VAR=value assignments and `export …` do not change which program runs.
+      .map((c) => c.trim().replace(/^(?:[A-Z_]+=\S*\s+)+/, ''))
+      .filter((c) => /^(?:npx|npm)\s/.test(c))
+  );
 }
 
 const commands = DOCS.flatMap((file) => documentedCommands(readFileSync(file, 'utf8')).map((command) => ({ file, command })));

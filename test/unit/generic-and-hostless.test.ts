@@ -27,7 +27,13 @@ describe('topology/ is generic', () => {
 
 // A dotted name ending in a public top-level domain; localhost, container names and file names pass.
 const PUBLIC_HOST = /\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|cloud|co|eu|de|uk)\b/gi;
-const DOCS = ['README.md', 'stack/README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  'stack/README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('the docs name no host', () => {
   it.each(DOCS)('%s', (file) => {

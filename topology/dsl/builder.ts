@@ -92,7 +92,12 @@ export class KStream<K, V> {
   ) {}
 
   /** Not `then`: a stream with a `then` method is a thenable, and an async function returning one never resolves. */
-  private addProcessor<K2, V2>(kind: string, name: string | undefined, detail: string, op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>): KStream<K2, V2> {
+  private addProcessor<K2, V2>(
+    kind: string,
+    name: string | undefined,
+    detail: string,
+    op: (src: Observable<Envelope<K, V>>, nodeName: string) => Observable<Envelope<K2, V2>>,
+  ): KStream<K2, V2> {
     const node = this.builder.addNode('processor', name ?? this.builder.autoName(kind), detail, [this.node.id]);
     const parent = this.build;
     return this.builder.addStream(new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share()))));
@@ -194,20 +199,21 @@ export class BranchedKStream<K, V> {
     const names = [...this.branches.map((b) => b.name), ...(defaultName === undefined ? [] : [defaultName])];
     const splitNode = this.builder.addNode('split', this.name, `split into ${names.join(', ')}`, [this.parent.node.id]);
     const parent = this.parent.materialize;
-    const routed = (m: Materializer) =>
-      m.memo(splitNode, () => parent(m).pipe(routeRecords(splitNode.name, predicates, defaultName !== undefined), share()));
+    const routed = (m: Materializer) => m.memo(splitNode, () => parent(m).pipe(routeRecords(splitNode.name, predicates, defaultName !== undefined), share()));
     const out: Record<string, KStream<K, V>> = {};
     names.forEach((branchName, index) => {
       const node = this.builder.addNode('branch', `${this.name}-${branchName}`, `branch ${branchName}`, [splitNode.id]);
-      out[branchName] = this.builder.addStream(new KStream<K, V>(this.builder, node, (m) =>
-        m.memo(node, () =>
-          routed(m).pipe(
-            filter((e) => e.branch === index),
-            map((e): Envelope<K, V> => ({ record: e.record, ticket: e.ticket })),
-            share(),
+      out[branchName] = this.builder.addStream(
+        new KStream<K, V>(this.builder, node, (m) =>
+          m.memo(node, () =>
+            routed(m).pipe(
+              filter((e) => e.branch === index),
+              map((e): Envelope<K, V> => ({ record: e.record, ticket: e.ticket })),
+              share(),
+            ),
           ),
         ),
-      ));
+      );
     });
     return out;
   }

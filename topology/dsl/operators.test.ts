@@ -83,7 +83,9 @@ describe('filter', () => {
 
 describe('flatMap', () => {
   it('emits every pair the function returns, in order, and none for an empty result', async () => {
-    const { driver, input, output } = setup((s) => toOut(s.flatMap((r) => Array.from({ length: r.value.n }, (_, i) => ({ key: `${r.key}${i}`, value: { n: i } })))));
+    const { driver, input, output } = setup((s) =>
+      toOut(s.flatMap((r) => Array.from({ length: r.value.n }, (_, i) => ({ key: `${r.key}${i}`, value: { n: i } })))),
+    );
     await input.pipe('a', { n: 3 });
     await input.pipe('b', { n: 0 });
     await input.pipe('c', { n: 1 });
@@ -130,7 +132,9 @@ describe('peek', () => {
 
 describe('validate', () => {
   it('dead-letters a record that breaks a rule with class validation, the rule, the message and the node', async () => {
-    const { driver, input, output } = setup((s) => toOut(s.validate((r) => (r.value.n < 0 ? { rule: 'non-negative', message: `n=${r.value.n}` } : undefined), 'check')));
+    const { driver, input, output } = setup((s) =>
+      toOut(s.validate((r) => (r.value.n < 0 ? { rule: 'non-negative', message: `n=${r.value.n}` } : undefined), 'check')),
+    );
     await input.pipe('bad', { n: -3 });
     await input.pipe('good', { n: 3 });
     expect((await output<N>().readKeyValues()).map((kv) => kv.key)).toEqual(['good']);
@@ -186,7 +190,11 @@ describe('split', () => {
 
   it('names the default branch "default" unless told otherwise', () => {
     const b = new TopologyBuilder();
-    const branches = b.stream('in', { key: stringSerde, value: json<N>() }).split('s').branch('x', () => true).defaultBranch();
+    const branches = b
+      .stream('in', { key: stringSerde, value: json<N>() })
+      .split('s')
+      .branch('x', () => true)
+      .defaultBranch();
     expect(Object.keys(branches)).toEqual(['x', 'default']);
   });
 
@@ -209,14 +217,21 @@ describe('split', () => {
 
   it('refuses a branch declared twice', () => {
     const b = new TopologyBuilder();
-    const split = b.stream('in', { key: stringSerde, value: json<N>() }).split('s').branch('x', () => true);
+    const split = b
+      .stream('in', { key: stringSerde, value: json<N>() })
+      .split('s')
+      .branch('x', () => true);
     expect(() => split.branch('x', () => false)).toThrow(/declared twice/);
   });
 });
 
 describe('to', () => {
   it('serializes key and value with the given serdes and keeps the headers', async () => {
-    const upper: Serde<string | null> = { name: 'upper', serialize: (v) => (v === null ? null : Buffer.from(v.toUpperCase())), deserialize: (b) => b?.toString() ?? null };
+    const upper: Serde<string | null> = {
+      name: 'upper',
+      serialize: (v) => (v === null ? null : Buffer.from(v.toUpperCase())),
+      deserialize: (b) => b?.toString() ?? null,
+    };
     const b = new TopologyBuilder();
     b.stream('in', { key: stringSerde, value: json<N>() }).to('out', { key: upper, value: json<N>() });
     const driver = new TopologyTestDriver(b.build());
@@ -253,7 +268,9 @@ describe('sink', () => {
     const sink = new MemorySink<string | null, N>();
     const { input } = setup((s) => s.sink(sink));
     await input.pipe('a', { n: 1 }, { timestamp: 42, headers: { h: Buffer.from('v') } });
-    expect(sink.records).toEqual([{ key: 'a', value: { n: 1 }, timestamp: 42, headers: { h: Buffer.from('v') }, source: { topic: 'in', partition: 0, offset: '0' } }]);
+    expect(sink.records).toEqual([
+      { key: 'a', value: { n: 1 }, timestamp: 42, headers: { h: Buffer.from('v') }, source: { topic: 'in', partition: 0, offset: '0' } },
+    ]);
   });
 });
 

@@ -44,7 +44,13 @@ class ScriptedWriter implements BatchWriter<string> {
 function harness(writer: ScriptedWriter, options: Partial<BatchingOptions> = {}, observer: SinkObserver = {}) {
   const clock = new ManualClock(0);
   const controller = new AbortController();
-  const sink = new BatchingSink<string>(writer, { ...DEFAULT_BATCHING, lingerMs: 100, retryInitialMs: 100, retryMaxMs: 100, ...options }, clock, controller.signal, observer);
+  const sink = new BatchingSink<string>(
+    writer,
+    { ...DEFAULT_BATCHING, lingerMs: 100, retryInitialMs: 100, retryMaxMs: 100, ...options },
+    clock,
+    controller.signal,
+    observer,
+  );
   const written: string[] = [];
   const refused: [string, TopologyError][] = [];
   const add = (...items: string[]) => {

@@ -29,8 +29,7 @@ interface Entry<T> {
   readonly bytes: number;
 }
 
-export const defaultIsTransient = (error: unknown): boolean =>
-  error instanceof TransientError || (error instanceof SinkError && error.transient);
+export const defaultIsTransient = (error: unknown): boolean => error instanceof TransientError || (error instanceof SinkError && error.transient);
 
 /**
  * Buffers items and writes them in batches: on a count, a byte size or a linger time, whichever comes

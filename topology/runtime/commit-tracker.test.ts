@@ -234,7 +234,10 @@ type Step =
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   // Begins and completions dominate; 1 in 8 records belongs to a class whose policy is `fail`.
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('begin' as const), p: fc.nat(2), gap: fc.integer({ min: 1, max: 4 }), completes: fc.nat(7).map((n) => n !== 0) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('begin' as const), p: fc.nat(2), gap: fc.integer({ min: 1, max: 4 }), completes: fc.nat(7).map((n) => n !== 0) }),
+  },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('complete' as const), p: fc.nat(2), pick: fc.nat(1000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('beginBackwards' as const), p: fc.nat(2), back: fc.nat(3) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('commit' as const) }) },
@@ -375,8 +378,7 @@ function runScenario(start: bigint, steps: readonly Step[]): void {
   }
 }
 
-const byKey = (x: { topic: string; partition: number }, y: { topic: string; partition: number }) =>
-  x.topic.localeCompare(y.topic) || x.partition - y.partition;
+const byKey = (x: { topic: string; partition: number }, y: { topic: string; partition: number }) => x.topic.localeCompare(y.topic) || x.partition - y.partition;
 
 describe('CommitTracker (property)', () => {
   it('commits exactly the completed prefix of each partition, whatever the interleaving', () => {

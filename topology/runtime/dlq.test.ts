@@ -55,7 +55,7 @@ describe('toDlqRecord', () => {
     expect(headers[DLQ_HEADERS.schemaId]?.toString()).toBe('7');
   });
 
-  it("prefers the schema id carried by a DeserializationError", () => {
+  it('prefers the schema id carried by a DeserializationError', () => {
     const { headers } = toDlqRecord(raw, new DeserializationError('unknown schema id 42', 42), 'source', NOW, 7);
     expect(headers[DLQ_HEADERS.schemaId]?.toString()).toBe('42');
   });
@@ -73,7 +73,13 @@ describe('toDlqRecord', () => {
 
   it('replaces every DLQ header of a dead letter that fails again, keeping none of the previous failure', () => {
     const previous = toDlqRecord(raw, new ValidationError('old-rule', 'first failure'), 'check', NOW, 9);
-    const replayed: RawRecord = { ...raw, topic: 'events-dlq', partition: 0, offset: '5', headers: { ...previous.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from('1 bytes'), 'dlq.custom.note': Buffer.from('x') } };
+    const replayed: RawRecord = {
+      ...raw,
+      topic: 'events-dlq',
+      partition: 0,
+      offset: '5',
+      headers: { ...previous.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from('1 bytes'), 'dlq.custom.note': Buffer.from('x') },
+    };
     const { headers } = toDlqRecord(replayed, new SinkError('refused', false), 'store', NOW + 1);
     expect(readDlqHeaders(headers)).toEqual({
       sourceTopic: 'events-dlq',
@@ -84,8 +90,20 @@ describe('toDlqRecord', () => {
       node: 'store',
       failedAt: '2026-01-02T03:04:05.007Z',
     });
-    expect(Object.keys(headers).filter((name) => name.startsWith('dlq.')).sort()).toEqual(
-      [DLQ_HEADERS.sourceTopic, DLQ_HEADERS.sourcePartition, DLQ_HEADERS.sourceOffset, DLQ_HEADERS.errorClass, DLQ_HEADERS.errorMessage, DLQ_HEADERS.node, DLQ_HEADERS.failedAt].sort(),
+    expect(
+      Object.keys(headers)
+        .filter((name) => name.startsWith('dlq.'))
+        .sort(),
+    ).toEqual(
+      [
+        DLQ_HEADERS.sourceTopic,
+        DLQ_HEADERS.sourcePartition,
+        DLQ_HEADERS.sourceOffset,
+        DLQ_HEADERS.errorClass,
+        DLQ_HEADERS.errorMessage,
+        DLQ_HEADERS.node,
+        DLQ_HEADERS.failedAt,
+      ].sort(),
     );
     expect(headers.traceparent).toEqual(Buffer.from('00-abc-01')); // the record's own headers stay
   });

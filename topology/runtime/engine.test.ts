@@ -242,7 +242,9 @@ describe('Engine production', () => {
     await engine.flush();
     await settle();
     const dead = producer.messages('in-dlq');
-    expect(dead.map((m) => readDlqHeaders(m.headers ?? {}))).toMatchObject([{ errorClass: 'production', node: 'emit', errorMessage: 'producing to out: record too large' }]);
+    expect(dead.map((m) => readDlqHeaders(m.headers ?? {}))).toMatchObject([
+      { errorClass: 'production', node: 'emit', errorMessage: 'producing to out: record too large' },
+    ]);
     expect(committed()).toBe('1');
   });
 });
@@ -250,7 +252,9 @@ describe('Engine production', () => {
 describe('Engine deserialization', () => {
   it('dead-letters bytes the serde cannot read, with the schema id the serde reports', async () => {
     const withIds: Serde<N> & { schemaIdOf(bytes: Buffer | null): number | undefined } = { ...json, schemaIdOf: () => 17 };
-    const { engine, producer, committed } = engineFor((b) => b.stream('in', { key: requiredStringSerde, value: withIds }, { name: 'src' }).to('out', { key: stringSerde, value: json }));
+    const { engine, producer, committed } = engineFor((b) =>
+      b.stream('in', { key: requiredStringSerde, value: withIds }, { name: 'src' }).to('out', { key: stringSerde, value: json }),
+    );
     await engine.process(raw('in', 'a', '{oops'));
     await engine.flush();
     const [dead] = producer.messages('in-dlq');
@@ -339,7 +343,15 @@ describe('Engine capacity across rebalances', () => {
     for (let rebalance = 0; rebalance < 5; rebalance++) {
       // The partition is read again from its last commit (none): offsets start over.
       for (let offset = 0; offset < 10 && engine.waitForCapacity('in', 0) === undefined; offset++) {
-        await engine.process({ topic: 'in', partition: 0, offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from('{"n":1}'), headers: {}, timestamp: 0 });
+        await engine.process({
+          topic: 'in',
+          partition: 0,
+          offset: String(offset),
+          key: Buffer.from(`k${offset}`),
+          value: Buffer.from('{"n":1}'),
+          headers: {},
+          timestamp: 0,
+        });
         admitted++;
       }
       engine.revoke([{ topic: 'in', partition: 0 }]);
@@ -400,37 +412,41 @@ describe('Engine commits across sinks', () => {
 
   it('commits exactly the fully acknowledged prefix, for any routing and acknowledgement order (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom('', 'A', 'B', 'AB'), { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }), async (routes, order) => {
-        const { engine, a, b, committed } = twoSinks();
-        for (const [i, route] of routes.entries()) await engine.process(raw('in', `k${i}`, { n: i, route }));
-        await settle();
-        const queues = { A: routes.flatMap((r, i) => (r.includes('A') ? [i] : [])), B: routes.flatMap((r, i) => (r.includes('B') ? [i] : [])) };
-        const acked = { A: 0, B: 0 };
-        const expected = () => {
-          const complete = (i: number) => (['A', 'B'] as const).every((s) => !queues[s].includes(i) || queues[s].indexOf(i) < acked[s]);
-          let prefix = 0;
-          while (prefix < routes.length && complete(prefix)) prefix++;
-          return prefix === 0 ? undefined : String(prefix);
-        };
-        expect(committed()).toBe(expected());
-        for (const pickA of order) {
-          const s = pickA ? 'A' : 'B';
-          if (acked[s] >= queues[s].length) continue;
-          (s === 'A' ? a : b).release();
-          acked[s]++;
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('', 'A', 'B', 'AB'), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+        async (routes, order) => {
+          const { engine, a, b, committed } = twoSinks();
+          for (const [i, route] of routes.entries()) await engine.process(raw('in', `k${i}`, { n: i, route }));
           await settle();
+          const queues = { A: routes.flatMap((r, i) => (r.includes('A') ? [i] : [])), B: routes.flatMap((r, i) => (r.includes('B') ? [i] : [])) };
+          const acked = { A: 0, B: 0 };
+          const expected = () => {
+            const complete = (i: number) => (['A', 'B'] as const).every((s) => !queues[s].includes(i) || queues[s].indexOf(i) < acked[s]);
+            let prefix = 0;
+            while (prefix < routes.length && complete(prefix)) prefix++;
+            return prefix === 0 ? undefined : String(prefix);
+          };
           expect(committed()).toBe(expected());
-        }
-        for (const s of ['A', 'B'] as const) {
-          while (acked[s] < queues[s].length) {
+          for (const pickA of order) {
+            const s = pickA ? 'A' : 'B';
+            if (acked[s] >= queues[s].length) continue;
             (s === 'A' ? a : b).release();
             acked[s]++;
             await settle();
+            expect(committed()).toBe(expected());
           }
-        }
-        expect(committed()).toBe(String(routes.length));
-        engine.close();
-      }),
+          for (const s of ['A', 'B'] as const) {
+            while (acked[s] < queues[s].length) {
+              (s === 'A' ? a : b).release();
+              acked[s]++;
+              await settle();
+            }
+          }
+          expect(committed()).toBe(String(routes.length));
+          engine.close();
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -425,7 +425,10 @@ class TopicWriter implements BatchWriter<StreamRecord<unknown, unknown>> {
         });
       } catch (err) {
         if (err instanceof TransientError) throw err;
-        rejected.set(index, err instanceof TopologyError ? err : new ProductionError(`cannot serialize for ${this.topic}: ${errorMessage(err)}`, { cause: err }));
+        rejected.set(
+          index,
+          err instanceof TopologyError ? err : new ProductionError(`cannot serialize for ${this.topic}: ${errorMessage(err)}`, { cause: err }),
+        );
       }
     }
     if (messages.length > 0) {

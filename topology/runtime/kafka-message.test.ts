@@ -7,7 +7,15 @@ const message = (headers: KafkaMessage['headers']): KafkaMessage =>
 
 describe('toRawRecord', () => {
   it('keeps the coordinates, key, value and timestamp', () => {
-    expect(toRawRecord('in', 3, message({}))).toEqual({ topic: 'in', partition: 3, offset: '42', key: Buffer.from('k'), value: Buffer.from('v'), headers: {}, timestamp: 1700000000000 });
+    expect(toRawRecord('in', 3, message({}))).toEqual({
+      topic: 'in',
+      partition: 3,
+      offset: '42',
+      key: Buffer.from('k'),
+      value: Buffer.from('v'),
+      headers: {},
+      timestamp: 1700000000000,
+    });
   });
 
   it('turns headers into single Buffers: the first of a repeated one, strings encoded, undefined dropped', () => {

@@ -55,7 +55,8 @@ class StandInConsumer {
 
   /** What KafkaJS emits after the group (re)joined: every partition starts over. */
   join(): void {
-    for (const l of this.listeners.get(this.events.GROUP_JOIN) ?? []) l({ payload: { error: new Error('none'), restart: false, groupId: 'g', memberAssignment: {} } });
+    for (const l of this.listeners.get(this.events.GROUP_JOIN) ?? [])
+      l({ payload: { error: new Error('none'), restart: false, groupId: 'g', memberAssignment: {} } });
   }
 
   /** What KafkaJS does on an error it will not restart from (e.g. KafkaJSGroupCoordinatorNotFound after a broker restart). */
@@ -158,7 +159,14 @@ describe('KafkaTopologyRunner after a consumer crash', () => {
 function batchOf(n: number, options: { runningFor?: number } = {}) {
   const resolved: string[] = [];
   let isRunningCalls = 0;
-  const messages = Array.from({ length: n }, (_, i) => ({ offset: String(i), key: Buffer.from('k'), value: Buffer.from('v'), timestamp: '0', headers: {}, attributes: 0 }));
+  const messages = Array.from({ length: n }, (_, i) => ({
+    offset: String(i),
+    key: Buffer.from('k'),
+    value: Buffer.from('v'),
+    timestamp: '0',
+    headers: {},
+    attributes: 0,
+  }));
   const payload = {
     batch: { topic: 'in', partition: 0, messages },
     isRunning: () => ++isRunningCalls <= (options.runningFor ?? Number.POSITIVE_INFINITY),
@@ -289,7 +297,9 @@ describe('KafkaTopologyRunner stopped while it starts', () => {
     const runner = new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000 });
     await runner.start();
     await runner.stop();
-    expect(() => runner.engine.process({ topic: 'in', partition: 0, offset: '7', key: null, value: Buffer.from('v'), timestamp: 0, headers: {} })).toThrow(/closed/);
+    expect(() => runner.engine.process({ topic: 'in', partition: 0, offset: '7', key: null, value: Buffer.from('v'), timestamp: 0, headers: {} })).toThrow(
+      /closed/,
+    );
     expect(runner.engine.tracker.totalInFlight()).toBe(0);
     expect(runner.engine.tracker.due()).toEqual([]);
     expect(consumer.commits).toEqual([]);
@@ -306,7 +316,14 @@ describe('KafkaTopologyRunner stopped while it starts', () => {
 
 describe('KafkaTopologyRunner exactly_once', () => {
   const eos = (kafka: Kafka, extra: { shutdownTimeoutMs?: number } = {}) =>
-    new KafkaTopologyRunner(topology(), { kafka, groupId: 'g', commitIntervalMs: 60_000, processingGuarantee: 'exactly_once', topicBatching: { lingerMs: 0 }, ...extra });
+    new KafkaTopologyRunner(topology(), {
+      kafka,
+      groupId: 'g',
+      commitIntervalMs: 60_000,
+      processingGuarantee: 'exactly_once',
+      topicBatching: { lingerMs: 0 },
+      ...extra,
+    });
 
   it('never commits offsets again after a transactional commit failed: the shutdown that follows commits nothing', async () => {
     const { kafka, consumer, producer } = standInKafka();
@@ -343,7 +360,13 @@ describe('KafkaTopologyRunner exactly_once', () => {
     const builder = new TopologyBuilder();
     // A sink that never answers: records stay in flight, so every drain runs to its time limit.
     builder.stream('in', { key: stringSerde, value: bytesSerde }).sink({ name: 'stuck', write: () => new Promise<void>(() => undefined) });
-    const runner = new KafkaTopologyRunner(builder.build(), { kafka, groupId: 'g', commitIntervalMs: 60_000, processingGuarantee: 'exactly_once', shutdownTimeoutMs: 50 });
+    const runner = new KafkaTopologyRunner(builder.build(), {
+      kafka,
+      groupId: 'g',
+      commitIntervalMs: 60_000,
+      processingGuarantee: 'exactly_once',
+      shutdownTimeoutMs: 50,
+    });
     await runner.start();
     await consumer.eachBatch!(batchOf(2).payload);
     const drain = vi.spyOn(runner.engine, 'drain');

@@ -241,7 +241,6 @@ export class KafkaTopologyRunner {
     await heartbeat();
   }
 
-
   /** Commits what the tracker allows; one commit at a time. */
   commitDue(reason: string): Promise<void> {
     if (this.committing) return this.committing;
@@ -344,7 +343,8 @@ export class KafkaTopologyRunner {
         this.engine.revoke(partitions);
         this.logger.info({ partitions: partitions.length }, 'open transaction aborted on rebalance; its records will be read again');
         // Outputs of revoked records still to come would land in a later transaction: stop instead.
-        if (!settled && !this.engine.failed) this.onFatal(new Error('records of revoked partitions did not settle before the shutdown timeout; stopping so none of their outputs commits'));
+        if (!settled && !this.engine.failed)
+          this.onFatal(new Error('records of revoked partitions did not settle before the shutdown timeout; stopping so none of their outputs commits'));
       } finally {
         release();
       }
@@ -365,7 +365,10 @@ export class KafkaTopologyRunner {
     const failedAlready = this.lifecycle.state === 'failed';
     this.lifecycle.moveTo('stopping');
     // start() sees the stop at its next step and returns without running; wait for that before disconnecting.
-    await withinDeadline(this.starting?.catch(() => undefined), this.stopDeadline);
+    await withinDeadline(
+      this.starting?.catch(() => undefined),
+      this.stopDeadline,
+    );
     try {
       this.consumer.pause(this.topology.inputTopics.map((topic) => ({ topic })));
     } catch (err) {

@@ -72,7 +72,8 @@ const encode = (id: number, schema: avro.Schema, value: unknown) => writeWire(id
 
 /** The error `run` throws or rejects with (fails the test if there is none). */
 /** Decodes as the engine does: a refusal may be thrown at once (schema known) or come as a rejection. */
-const decoded = async <T>(serde: { deserialize(bytes: Buffer | null, topic: string): T | Promise<T> }, bytes: Buffer | null): Promise<T> => serde.deserialize(bytes, 't');
+const decoded = async <T>(serde: { deserialize(bytes: Buffer | null, topic: string): T | Promise<T> }, bytes: Buffer | null): Promise<T> =>
+  serde.deserialize(bytes, 't');
 
 async function rejectionOf(run: () => unknown): Promise<Error> {
   try {
@@ -236,7 +237,10 @@ describe('avroRegistrySerde', () => {
     ['408', { status: 408 }],
     ['429', { status: 429 }],
     // The registry client reports a connection that got no answer at all as a 400 with this message.
-    ['a 400 with no answer (connection refused)', { status: 400, message: 'Confluent_Schema_Registry - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081' }],
+    [
+      'a 400 with no answer (connection refused)',
+      { status: 400, message: 'Confluent_Schema_Registry - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081' },
+    ],
   ])('reports %s from the registry as a TransientError, asked again next time', async (_label, answer) => {
     const registry = new FakeRegistry().register(7, SAMPLE_V1);
     registry.answers.set(7, answer);
@@ -333,7 +337,12 @@ describe('avroRegistrySerde in a topology', () => {
     await driver.pipeRaw('events', null, writeWire(13, Buffer.from([1])));
     await driver.pipeRaw('events', null, encode(7, SAMPLE_V1, sample));
     expect(driver.deadLetters('events').map((d) => d.reason)).toMatchObject([
-      { errorClass: 'deserialization', schemaId: '13', errorMessage: expect.stringContaining('schema registry refused schema id 13 (status 403)') as unknown, node: 'read' },
+      {
+        errorClass: 'deserialization',
+        schemaId: '13',
+        errorMessage: expect.stringContaining('schema registry refused schema id 13 (status 403)') as unknown,
+        node: 'read',
+      },
     ]);
     expect(driver.messages('copy')).toHaveLength(1);
     expect(driver.committedOffset('events')).toBe('2');

@@ -105,16 +105,14 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
     const subject = subjectOf(topic);
     let pending = writerIds.get(subject);
     if (!pending) {
-      pending = options.registry
-        .getRegistryIdBySchema(subject, options.schema as { type: 'record'; name: string; fields: unknown[] })
-        .catch((err: unknown) => {
-          writerIds.delete(subject);
-          // Only a refusal is the record's problem; a registry that is away is retried, not dead-lettered.
-          if (isNotFound(err) || isRegistryRefusal(err)) {
-            throw new ProductionError(`${name}: schema is not registered under subject ${subject}: ${errorMessage(err)}`, { cause: err });
-          }
-          throw new TransientError(`${name}: schema registry unavailable while looking up subject ${subject}: ${errorMessage(err)}`, { cause: err });
-        });
+      pending = options.registry.getRegistryIdBySchema(subject, options.schema as { type: 'record'; name: string; fields: unknown[] }).catch((err: unknown) => {
+        writerIds.delete(subject);
+        // Only a refusal is the record's problem; a registry that is away is retried, not dead-lettered.
+        if (isNotFound(err) || isRegistryRefusal(err)) {
+          throw new ProductionError(`${name}: schema is not registered under subject ${subject}: ${errorMessage(err)}`, { cause: err });
+        }
+        throw new TransientError(`${name}: schema registry unavailable while looking up subject ${subject}: ${errorMessage(err)}`, { cause: err });
+      });
       writerIds.set(subject, pending);
     }
     return pending;
@@ -149,7 +147,8 @@ async function loadResolver(registry: AvroRegistryClient, readerType: Type, sche
   } catch (err) {
     if (isNotFound(err)) throw new DeserializationError(`unknown schema id ${schemaId}`, schemaId, { cause: err });
     const status = refusalStatus(err);
-    if (status !== undefined) throw new DeserializationError(`schema registry refused schema id ${schemaId} (status ${status}): ${errorMessage(err)}`, schemaId, { cause: err });
+    if (status !== undefined)
+      throw new DeserializationError(`schema registry refused schema id ${schemaId} (status ${status}): ${errorMessage(err)}`, schemaId, { cause: err });
     throw new TransientError(`schema registry unavailable while fetching schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
   }
   if (!avro.Type.isType(writer)) throw new DeserializationError(`schema id ${schemaId} is not an Avro schema`, schemaId);

@@ -18,7 +18,15 @@ export function isoToMillis(text: string): number | undefined {
   const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const back = new Date(local);
   // Date.UTC rolls 30 February over into March; a time that does not exist is refused, not moved.
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || back.getUTCHours() !== hour || back.getUTCMinutes() !== minute || back.getUTCSeconds() !== second) return undefined;
+  if (
+    back.getUTCFullYear() !== year ||
+    back.getUTCMonth() !== month - 1 ||
+    back.getUTCDate() !== day ||
+    back.getUTCHours() !== hour ||
+    back.getUTCMinutes() !== minute ||
+    back.getUTCSeconds() !== second
+  )
+    return undefined;
   const zone = m[8]!;
   const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   return local - offsetMinutes * 60_000;
@@ -62,7 +70,8 @@ export function isoTimesToMillis(type: Type, value: unknown): unknown {
   }
   if (type.typeName === 'record' && !Array.isArray(value)) {
     const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-    for (const field of (type as avro.types.RecordType).fields) if (out[field.name] !== undefined) out[field.name] = isoTimesToMillis(field.type, out[field.name]);
+    for (const field of (type as avro.types.RecordType).fields)
+      if (out[field.name] !== undefined) out[field.name] = isoTimesToMillis(field.type, out[field.name]);
     return out;
   }
   if (type.typeName === 'array' && Array.isArray(value)) return value.map((item) => isoTimesToMillis((type as avro.types.ArrayType).itemsType, item));

@@ -83,8 +83,12 @@ describe('jsonAvroSerde', () => {
 
   it('refuses NaN-like values: the string "NaN" for a double, an overflowing number for an int', () => {
     expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":"NaN","loc":{"lat":1}}'), 't')).message).toContain('level: got "NaN"');
-    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":1,"count":1e999,"loc":{"lat":1}}'), 't')).message).toContain('count: got Infinity');
-    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":1,"count":1.5,"loc":{"lat":1}}'), 't')).message).toContain('count: got 1.5');
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":1,"count":1e999,"loc":{"lat":1}}'), 't')).message).toContain(
+      'count: got Infinity',
+    );
+    expect(deserializationErrorOf(() => serde.deserialize(bytes('{"sourceId":"s","level":1,"count":1.5,"loc":{"lat":1}}'), 't')).message).toContain(
+      'count: got 1.5',
+    );
   });
 
   it('refuses bytes that are not JSON', () => {
@@ -126,7 +130,11 @@ describe('jsonAvroSerde: timestamp-millis fields', () => {
       { name: 'seen', type: ['null', { type: 'long', logicalType: 'timestamp-millis' }], default: null },
       { name: 'plain', type: 'long', default: 0 },
       { name: 'label', type: 'string', default: '' },
-      { name: 'inner', type: { type: 'record', name: 'Inner', fields: [{ name: 'when', type: { type: 'long', logicalType: 'timestamp-millis' } }] }, default: { when: 0 } },
+      {
+        name: 'inner',
+        type: { type: 'record', name: 'Inner', fields: [{ name: 'when', type: { type: 'long', logicalType: 'timestamp-millis' } }] },
+        default: { when: 0 },
+      },
     ],
   };
   interface Event {

@@ -21,10 +21,13 @@ describe('TopologyTestDriver', () => {
   it('routes, sinks, dead-letters and commits', async () => {
     const b = new TopologyBuilder();
     const sink = new MemorySink<{ n: number }>();
-    const s = b.stream('in', { key: requiredStringSerde, value: jsonSerde<{ n: number }>() }).validate((r) =>
-      r.value.n < 0 ? { rule: 'non-negative', message: `n=${r.value.n}` } : undefined,
-    );
-    const branches = s.split('route').branch('big', (r) => r.value.n > 10).defaultBranch('small');
+    const s = b
+      .stream('in', { key: requiredStringSerde, value: jsonSerde<{ n: number }>() })
+      .validate((r) => (r.value.n < 0 ? { rule: 'non-negative', message: `n=${r.value.n}` } : undefined));
+    const branches = s
+      .split('route')
+      .branch('big', (r) => r.value.n > 10)
+      .defaultBranch('small');
     branches.big!.mapValues((v) => ({ big: v.n })).to('big', { key: stringSerde, value: jsonSerde<{ big: number }>() });
     s.sink(sink);
     const driver = new TopologyTestDriver(b.build());

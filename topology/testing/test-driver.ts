@@ -100,7 +100,8 @@ export class TopologyTestDriver {
     return {
       readKeyValues: async (): Promise<{ key: K; value: V; headers: HeaderMap }[]> => {
         const out: { key: K; value: V; headers: HeaderMap }[] = [];
-        for (const m of this.unread(topic)) out.push({ key: await key.deserialize(m.key, topic), value: await value.deserialize(m.value, topic), headers: m.headers ?? {} });
+        for (const m of this.unread(topic))
+          out.push({ key: await key.deserialize(m.key, topic), value: await value.deserialize(m.value, topic), headers: m.headers ?? {} });
         return out;
       },
     };

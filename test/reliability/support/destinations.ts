@@ -60,7 +60,12 @@ export async function observe(env: DestinationEnv, timeoutMs = 60_000): Promise<
 /** Rows grouped by the table's unique key: a count above 1 would be a reading stored twice. */
 export async function readRows(knex: Knex): Promise<Pick<Observed, 'rows' | 'rowTotal'>> {
   const grouped = await knex
-    .select<{ device_id: string; reading_time: string; n: number | string; received_at: string }[]>('device_id', 'reading_time', knex.raw('COUNT(*) AS n'), knex.raw('MIN(received_at) AS received_at'))
+    .select<{ device_id: string; reading_time: string; n: number | string; received_at: string }[]>(
+      'device_id',
+      'reading_time',
+      knex.raw('COUNT(*) AS n'),
+      knex.raw('MIN(received_at) AS received_at'),
+    )
     .from('temperature')
     .groupBy('device_id', 'reading_time');
   const [total] = await knex('temperature').count<{ n: number | string }[]>({ n: '*' });
@@ -131,7 +136,21 @@ export function account(produced: readonly ProducedRecord[], observed: Observed)
   }
   const knownRows = new Set<string>();
   const knownLetters = new Set<string>();
-  const c = { produced: produced.length, stored: 0, dlq: 0, lost: 0, misrouted: 0, dlqDuplicates: 0, wrongReason: 0, alertReadings: 0, alerted: 0, missingAlerts: 0, alertDuplicates: 0, unexpectedAlerts: 0, resent: 0 };
+  const c = {
+    produced: produced.length,
+    stored: 0,
+    dlq: 0,
+    lost: 0,
+    misrouted: 0,
+    dlqDuplicates: 0,
+    wrongReason: 0,
+    alertReadings: 0,
+    alerted: 0,
+    missingAlerts: 0,
+    alertDuplicates: 0,
+    unexpectedAlerts: 0,
+    resent: 0,
+  };
   for (const p of produced) {
     const name = `${p.label} ${p.position ? `${p.position.topic}[${p.position.partition}]@${p.position.offset}` : '(position unknown)'} key ${JSON.stringify(p.key?.slice(0, 40))}`;
     if (p.sends > 1) c.resent++;
@@ -256,7 +275,8 @@ export async function sampleCommitted(admin: Admin, groupId: string, topic: stri
       const offsets = await committedOffsets(admin, groupId, topic);
       return { at: Date.now(), offsets };
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`could not read the committed offsets of ${groupId} for 60 s: ${err instanceof Error ? err.message : String(err)}`);
+      if (Date.now() > deadline)
+        throw new Error(`could not read the committed offsets of ${groupId} for 60 s: ${err instanceof Error ? err.message : String(err)}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

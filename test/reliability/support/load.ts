@@ -42,7 +42,10 @@ export interface ProducedRecord {
   sends: number;
 }
 
-export type ExtraRecord = Pick<ProducedRecord, 'label' | 'topic' | 'key' | 'value' | 'fate'> & { readonly reading?: TemperatureReading; readonly partition?: number };
+export type ExtraRecord = Pick<ProducedRecord, 'label' | 'topic' | 'key' | 'value' | 'fate'> & {
+  readonly reading?: TemperatureReading;
+  readonly partition?: number;
+};
 
 export const bytesIdentity = (key: Buffer | string | null, value: Buffer | null): string =>
   createHash('sha256')
@@ -52,7 +55,8 @@ export const bytesIdentity = (key: Buffer | string | null, value: Buffer | null)
     .digest('hex');
 
 export const rowIdentity = (deviceId: string, readingTime: string): string => `${deviceId}\u0000${readingTime}`;
-export const readingRowIdentity = (reading: Pick<TemperatureReading, 'deviceId' | 'readingTime'>): string => rowIdentity(reading.deviceId, toMysqlDatetime(reading.readingTime));
+export const readingRowIdentity = (reading: Pick<TemperatureReading, 'deviceId' | 'readingTime'>): string =>
+  rowIdentity(reading.deviceId, toMysqlDatetime(reading.readingTime));
 
 /** The load's mix, by reading index modulo 20: what share is beyond a limit and what share is illegal. */
 export const LOAD_MIX = {
@@ -183,7 +187,17 @@ export class LoadGenerator {
     for (const r of records) {
       const partition = r.partition ?? this.extraPartition++ % this.options.partitions;
       const rowId = r.reading && r.fate.kind === 'stored' ? readingRowIdentity(r.reading) : undefined;
-      const record: ProducedRecord = { label: r.label, topic: r.topic, key: r.key, value: r.value, bytesId: bytesIdentity(r.key, r.value), rowId, reading: r.reading, fate: r.fate, sends: 0 };
+      const record: ProducedRecord = {
+        label: r.label,
+        topic: r.topic,
+        key: r.key,
+        value: r.value,
+        bytesId: bytesIdentity(r.key, r.value),
+        rowId,
+        reading: r.reading,
+        fate: r.fate,
+        sends: 0,
+      };
       this.produced.push(record);
       this.queue.push({ record, partition });
     }
@@ -195,7 +209,10 @@ export class LoadGenerator {
   async waitForProduced(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.stats().produced < count) {
-      if (Date.now() > deadline) throw new Error(`the load generator had ${this.stats().produced} of ${count} records acknowledged after ${timeoutMs} ms (${this.sendErrors} send errors)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the load generator had ${this.stats().produced} of ${count} records acknowledged after ${timeoutMs} ms (${this.sendErrors} send errors)`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -310,7 +327,12 @@ export class LoadGenerator {
         this.options.onSendError?.(err);
         if (this.stopping && failures > 50) throw new Error(`the load generator gave up sending: ${errorMessage(err)}`);
         const type = (err as { type?: unknown }).type;
-        if (/OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER|PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|out of order sequence/i.test(`${typeof type === 'string' ? type : ''} ${errorMessage(err)}`) || failures % 5 === 0) {
+        if (
+          /OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER|PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|out of order sequence/i.test(
+            `${typeof type === 'string' ? type : ''} ${errorMessage(err)}`,
+          ) ||
+          failures % 5 === 0
+        ) {
           await this.replaceProducer();
         }
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(failures, 5))));

@@ -46,7 +46,11 @@ export interface Endpoints {
   readonly kafkaSasl?: KafkaConfig['sasl'];
 }
 
-export const endpointsOf = (stack: RunningStack): Endpoints => ({ brokers: stack.settings.kafkaBrokers, registryUrl: stack.settings.schemaRegistryUrl, mysqlUrl: stack.settings.mysqlUrl });
+export const endpointsOf = (stack: RunningStack): Endpoints => ({
+  brokers: stack.settings.kafkaBrokers,
+  registryUrl: stack.settings.schemaRegistryUrl,
+  mysqlUrl: stack.settings.mysqlUrl,
+});
 
 export interface ReliabilityClients extends PipelineClients {
   readonly kafka: Kafka;
@@ -141,7 +145,9 @@ export async function startScenario(name: string, options: { partitions: number;
     await stack.stop();
     throw err;
   }
-  console.log(`[${name}] stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${stack.images.kafka}, ${stack.images.schemaRegistry}, ${stack.images.mysql})`);
+  console.log(
+    `[${name}] stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${stack.images.kafka}, ${stack.images.schemaRegistry}, ${stack.images.mysql})`,
+  );
   const a = admin;
   return {
     stack,
@@ -166,7 +172,10 @@ export interface InProcessInstance {
   stop(): Promise<void>;
 }
 
-export async function startInProcess(endpoints: Endpoints, options: { groupId: string; clientId: string; jsonInput?: boolean; mysqlUrl?: string }): Promise<InProcessInstance> {
+export async function startInProcess(
+  endpoints: Endpoints,
+  options: { groupId: string; clientId: string; jsonInput?: boolean; mysqlUrl?: string },
+): Promise<InProcessInstance> {
   const logger = new RecordingLogger();
   const observer = new RetryRecorder();
   const clients = clientsFor({ ...endpoints, mysqlUrl: options.mysqlUrl ?? endpoints.mysqlUrl }, { clientId: options.clientId, logger, observer });
