@@ -62,6 +62,7 @@ const cucumberEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import 
 
 run('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 run('lint', 'npm', ['run', 'lint']);
+run('format', 'npm', ['run', 'format:check']);
 run(
   'unit',
   npx,
