@@ -27,3 +27,4 @@ export { toRawRecord } from './runtime/kafka-message.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export type { TestDriverOptions } from './testing/test-driver.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';
+export * from './state/index.js';

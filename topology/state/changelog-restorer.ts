@@ -15,7 +15,7 @@ export interface ChangelogEntry {
   readonly value: Buffer | null;
 }
 
-/** What one read returned: its entries, and where reading goes on (past records the reader skipped). */
+/** What one read returned: its entries, and where the next read begins (past records the reader skipped). */
 export interface ChangelogChunk {
   readonly entries: readonly ChangelogEntry[];
   /**

@@ -11,7 +11,7 @@ import type { Serde } from '../serdes/serde.js';
 import { byteKey, byteKeyToBuffer, compareByteKeys } from './byte-key.js';
 import type { RestorableStore, StoreContext } from './change-logger.js';
 
-export interface KeyValue<K, V> {
+export interface StoreEntry<K, V> {
   readonly key: K;
   readonly value: V;
 }
@@ -21,9 +21,9 @@ export interface ReadOnlyKeyValueStore<K, V> {
   readonly name: string;
   get(key: K): Promise<V | undefined>;
   /** Every entry, in the unsigned byte order of the serialized keys. */
-  all(): Promise<KeyValue<K, V>[]>;
+  all(): Promise<StoreEntry<K, V>[]>;
   /** Entries whose serialized key lies in [from, to] (both inclusive), in key byte order. */
-  range(from: K, to: K): Promise<KeyValue<K, V>[]>;
+  range(from: K, to: K): Promise<StoreEntry<K, V>[]>;
   readonly approximateNumEntries: number;
   /** Bytes held by keys and values (not the JavaScript overhead). */
   readonly approximateBytes: number;
@@ -75,11 +75,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
     return this.remove(await this.keyBytes(key));
   }
 
-  async all(): Promise<KeyValue<K, V>[]> {
+  async all(): Promise<StoreEntry<K, V>[]> {
     return this.decode([...this.entries.keys()].sort(compareByteKeys));
   }
 
-  async range(from: K, to: K): Promise<KeyValue<K, V>[]> {
+  async range(from: K, to: K): Promise<StoreEntry<K, V>[]> {
     const lo = byteKey(await this.keyBytes(from));
     const hi = byteKey(await this.keyBytes(to));
     // A sort per call: cheap for the stores a task holds in memory, and no index to keep on every put.
@@ -130,9 +130,9 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
     return true;
   }
 
-  private async decode(keys: string[]): Promise<KeyValue<K, V>[]> {
+  private async decode(keys: string[]): Promise<StoreEntry<K, V>[]> {
     const topic = this.options.changelogTopic;
-    const out: KeyValue<K, V>[] = [];
+    const out: StoreEntry<K, V>[] = [];
     for (const k of keys) {
       const value = this.entries.get(k)!;
       out.push({ key: await this.options.keySerde.deserialize(byteKeyToBuffer(k), topic), value: await this.options.valueSerde.deserialize(value, topic) });
