@@ -26,3 +26,4 @@ export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-prod
 export { toRawRecord } from './runtime/kafka-message.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';
+export * from './state/index.js';
