@@ -58,7 +58,7 @@ describe('restoring a store from its changelog on the real broker', () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
-      for (let sent = 0; sent < ENTRIES; ) {
+      for (let sent = 0; sent < ENTRIES;) {
         const messages = [];
         for (let i = 0; i < 500 && sent < ENTRIES; i++, sent++) {
           const key = `key-${Math.floor(random() * KEYS)}`;
@@ -77,7 +77,12 @@ describe('restoring a store from its changelog on the real broker', () => {
 
     // Transactions on the restored partition: an aborted one must leave no trace, and the committed
     // one ends the partition with a commit marker, an offset that carries no entry.
-    const transactional = kafka.producer({ transactionalId: uniqueName('restore_tx'), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const transactional = kafka.producer({
+      transactionalId: uniqueName('restore_tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await transactional.connect();
     try {
       const aborted = await transactional.transaction();

@@ -24,7 +24,12 @@ const signal = () => new AbortController().signal;
 
 describe('ChangelogRestorer', () => {
   it('rebuilds the final state of a partition with overwrites and tombstones, and no other partition (property)', async () => {
-    const op = fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.option(fc.string({ maxLength: 3 }), { nil: null }), fc.integer({ min: 0, max: 2 }), fc.boolean());
+    const op = fc.tuple(
+      fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      fc.option(fc.string({ maxLength: 3 }), { nil: null }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.boolean(),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 7 }), async (ops, chunkSize) => {
         const log = new InMemoryChangelog(chunkSize);
@@ -117,7 +122,9 @@ describe('ChangelogRestorer', () => {
         yield { entries: [{ offset: 0n, key: Buffer.from('a'), value: Buffer.from('1') }], nextOffset: 1n };
       },
     };
-    await expect(new ChangelogRestorer(source).restore({ store, topic: TOPIC, partition: 0, signal: signal() })).rejects.toThrow(/restoring store s: changelog app-s-changelog\[0\] stopped at offset 1, before its end 10/);
+    await expect(new ChangelogRestorer(source).restore({ store, topic: TOPIC, partition: 0, signal: signal() })).rejects.toThrow(
+      /restoring store s: changelog app-s-changelog\[0\] stopped at offset 1, before its end 10/,
+    );
     expect(store.map.size).toBe(0);
   });
 

@@ -15,7 +15,9 @@ describe('changelog topics', () => {
   });
 
   it('are compacted, with the source partition count, whatever extra config says', () => {
-    expect(changelogTopicSpec({ applicationId: 'app', storeName: 's', partitions: 6, config: { 'cleanup.policy': 'delete', 'min.insync.replicas': '2' } })).toEqual({
+    expect(
+      changelogTopicSpec({ applicationId: 'app', storeName: 's', partitions: 6, config: { 'cleanup.policy': 'delete', 'min.insync.replicas': '2' } }),
+    ).toEqual({
       topic: 'app-s-changelog',
       numPartitions: 6,
       replicationFactor: -1,

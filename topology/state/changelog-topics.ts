@@ -61,7 +61,9 @@ export async function ensureChangelogTopics(kafka: Kafka, specs: readonly TopicS
     for (const spec of specs) {
       const found = topics.find((t) => t.name === spec.topic)?.partitions.length;
       if (found !== spec.numPartitions) {
-        throw new Error(`changelog topic ${spec.topic} has ${found ?? 'no'} partitions, its source has ${spec.numPartitions ?? '?'}: delete it or give it the source's partition count`);
+        throw new Error(
+          `changelog topic ${spec.topic} has ${found ?? 'no'} partitions, its source has ${spec.numPartitions ?? '?'}: delete it or give it the source's partition count`,
+        );
       }
     }
   } finally {

@@ -36,7 +36,11 @@ const onePartition =
       Promise.resolve(
         members.map((m, i) => ({
           memberId: m.memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: i === 0 ? { [topic]: [partition] } : {}, userData: Buffer.alloc(0) }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 1,
+            assignment: i === 0 ? { [topic]: [partition] } : {},
+            userData: Buffer.alloc(0),
+          }),
         })),
       ),
   });

@@ -124,11 +124,15 @@ describe('InMemoryKeyValueStore', () => {
 
   it('keeps memory and changelog in the same order when puts interleave on a slow serde (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.integer()), { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1 }), async (puts, delays) => {
-        const { store, logger } = newStore(slowSerde(delays));
-        await Promise.all(puts.map(([k, v]) => store.put(k, v)));
-        expect(await replay(logger).all()).toEqual(await store.all());
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.integer()), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1 }),
+        async (puts, delays) => {
+          const { store, logger } = newStore(slowSerde(delays));
+          await Promise.all(puts.map(([k, v]) => store.put(k, v)));
+          expect(await replay(logger).all()).toEqual(await store.all());
+        },
+      ),
       { numRuns: 30 },
     );
   });

@@ -29,7 +29,10 @@ describe('PunctuationScheduler, stream time', () => {
       calls.push('first');
       second.cancel();
     });
-    Object.assign(second, s.schedule(10, 'stream-time', () => void calls.push('second')));
+    Object.assign(
+      second,
+      s.schedule(10, 'stream-time', () => void calls.push('second')),
+    );
     await s.advanceStreamTime(0);
     await s.advanceStreamTime(10);
     expect(calls).toEqual(['first', 'first']);

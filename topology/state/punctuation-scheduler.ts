@@ -52,7 +52,8 @@ export class PunctuationScheduler {
   ) {}
 
   schedule(intervalMs: number, type: PunctuationType, fn: Punctuator): Cancellable {
-    if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) throw new RangeError(`schedule: intervalMs must be a whole number of milliseconds, 1 or more; got ${String(intervalMs)}`);
+    if (!Number.isSafeInteger(intervalMs) || intervalMs < 1)
+      throw new RangeError(`schedule: intervalMs must be a whole number of milliseconds, 1 or more; got ${String(intervalMs)}`);
     if (type !== 'stream-time' && type !== 'wall-clock') throw new RangeError(`schedule: type must be 'stream-time' or 'wall-clock'`);
     const s: Schedule = { id: ++this.ids, type, intervalMs, fn, next: type === 'stream-time' ? 0 : this.clock.now() + intervalMs, cancelled: false };
     this.schedules.push(s);

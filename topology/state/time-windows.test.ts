@@ -4,7 +4,11 @@ import { TimeWindows } from './time-windows.js';
 
 const config = fc
   .tuple(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 0, max: 10_000 }))
-  .map(([size, advanceSeed, grace]) => TimeWindows.of(size).advanceBy(1 + (advanceSeed % size)).grace(grace));
+  .map(([size, advanceSeed, grace]) =>
+    TimeWindows.of(size)
+      .advanceBy(1 + (advanceSeed % size))
+      .grace(grace),
+  );
 const timestamp = fc.integer({ min: 0, max: 10_000_000 });
 
 describe('TimeWindows', () => {

@@ -105,7 +105,12 @@ describe('InMemoryWindowStore', () => {
   });
 
   const op = fc.oneof(
-    fc.record({ kind: fc.constant('put' as const), key: fc.constantFrom('a', 'b', 'c'), start: fc.integer({ min: 0, max: 12 }).map((i) => i * 5), value: fc.option(fc.integer(), { nil: null }) }),
+    fc.record({
+      kind: fc.constant('put' as const),
+      key: fc.constantFrom('a', 'b', 'c'),
+      start: fc.integer({ min: 0, max: 12 }).map((i) => i * 5),
+      value: fc.option(fc.integer(), { nil: null }),
+    }),
     fc.record({ kind: fc.constant('delete' as const), key: fc.constantFrom('a', 'b', 'c'), start: fc.integer({ min: 0, max: 12 }).map((i) => i * 5) }),
     fc.record({ kind: fc.constant('expire' as const), streamTime: fc.integer({ min: 0, max: 80 }) }),
   );

@@ -115,7 +115,11 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
       if (close <= afterStreamTime) continue;
       const byKey = this.byStart.get(start)!;
       for (const k of [...byKey.keys()].sort(compareByteKeys)) {
-        out.push({ key: await this.options.keySerde.deserialize(byteKeyToBuffer(k), this.options.changelogTopic), window: this.window(start), value: await this.deserialize(byKey.get(k)!) });
+        out.push({
+          key: await this.options.keySerde.deserialize(byteKeyToBuffer(k), this.options.changelogTopic),
+          window: this.window(start),
+          value: await this.deserialize(byKey.get(k)!),
+        });
       }
     }
     return out;
@@ -184,7 +188,8 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
   }
 
   private set(k: string, start: number, value: Buffer): void {
-    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`store ${this.name}: a window start must be a whole number of milliseconds, 0 or more; got ${start}`);
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw new RangeError(`store ${this.name}: a window start must be a whole number of milliseconds, 0 or more; got ${start}`);
     let byKey = this.byStart.get(start);
     if (!byKey) {
       byKey = new Map();
