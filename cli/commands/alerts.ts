@@ -7,6 +7,7 @@ import { fanOut, logNotifier, webhookNotifier, type Notifier } from '../../app/i
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
+import { errorMessage } from '../../topology/index.js';
 import { during, ExitError, UsageError } from '../exit.js';
 import { onStopSignal } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
@@ -51,7 +52,7 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
             }),
           );
           await runner.done().catch((err: unknown) => {
-            throw new ExitError(`the alert consumer failed: ${err instanceof Error ? err.message : String(err)}`);
+            throw new ExitError(`the alert consumer failed: ${errorMessage(err)}`);
           });
           logger.info({ notified: consumer.writer.counters }, 'alert consumer stopped');
         } finally {

@@ -8,6 +8,7 @@ import { MysqlReadingsSink } from '../../sinks/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
+import { errorMessage } from '../../topology/index.js';
 import { during, ExitError } from '../exit.js';
 import { onStopSignal } from '../lifecycle.js';
 import { createTopologyMetrics } from '../metrics.js';
@@ -63,7 +64,7 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
             }),
           );
           await runner.done().catch((err: unknown) => {
-            throw new ExitError(`the topology failed: ${err instanceof Error ? err.message : String(err)}`);
+            throw new ExitError(`the topology failed: ${errorMessage(err)}`);
           });
           logger.info({ sink: sink.counters }, 'tempstream stopped');
         } finally {

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { logNotifier, TOPICS } from '../../app/index.js';
 import { registerSchemas } from '../../schemas/index.js';
 import { MysqlReadingsSink, TEMPERATURE_TABLE } from '../../sinks/index.js';
-import type { AvroRegistryClient } from '../../topology/index.js';
+import { errorMessage, type AvroRegistryClient } from '../../topology/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import type { AppConfig } from '../config.js';
 import { during, ExitError } from '../exit.js';
@@ -91,7 +91,7 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
     ['alert consumer', alerts.runner],
   ] as const) {
     runner.done().catch((err: unknown) => {
-      failure ??= new Error(`the ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      failure ??= new Error(`the ${name} failed: ${errorMessage(err)}`);
       halt.abort();
     });
   }
@@ -123,7 +123,7 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
     const ticker = liveTicker(totals, print);
     try {
       await simulator.run().catch((err: unknown) => {
-        failure ??= new Error(`the simulator failed: ${err instanceof Error ? err.message : String(err)}`);
+        failure ??= new Error(`the simulator failed: ${errorMessage(err)}`);
       });
     } finally {
       clearInterval(ticker);
