@@ -3,7 +3,7 @@
  * once in temp_range_alert and told to the log (and the webhook), until SIGTERM/SIGINT.
  */
 import type { Command } from 'commander';
-import { fanOut, logNotifier, webhookNotifier, type Notifier } from '../../app/index.js';
+import { createAlertRunner, fanOut, logNotifier, webhookNotifier, type Notifier } from '../../app/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
@@ -12,9 +12,9 @@ import { during, ExitError, UsageError } from '../exit.js';
 import { onStopSignal } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { createTopologyMetrics } from '../metrics.js';
-import { alertGroupId, alertPipeline } from '../services/alert-pipeline.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
 import { serveOps } from '../services/ops.js';
+import { alertGroupId, pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
 import { kafkaAt, mysqlAt } from '../services/where.js';
 
@@ -38,7 +38,8 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
         const notifier = notifierFor(logger, webhook);
         const metrics = createTopologyMetrics();
-        const { runner, consumer } = alertPipeline(config, { kafka, registry: createRegistry(config), knex, notifier, logger, observer: metrics.observer });
+        const clients = { kafka, registry: createRegistry(config), knex, logger, observer: metrics.observer };
+        const { runner, consumer } = createAlertRunner(clients, pipelineSettings(config, alertGroupId(config)), notifier);
         metrics.setAlertWriter(() => consumer.writer.counters);
         const ops = await during('starting the ops endpoints', () =>
           serveOps({ port: config.alertsMetricsPort, portSetting: 'ALERTS_METRICS_PORT', metrics, runner, kafka, groupId: alertGroupId(config), logger }),

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { getHeapStatistics } from 'node:v8';
-import { MysqlReadingsSink } from '../../sinks/index.js';
+import { createTemperatureRunner } from '../../app/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
@@ -14,7 +14,7 @@ import { onStopSignal } from '../lifecycle.js';
 import { createTopologyMetrics } from '../metrics.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
 import { serveOps } from '../services/ops.js';
-import { temperatureRunner, temperatureTopology } from '../services/temperature-pipeline.js';
+import { pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
 import { kafkaAt, mysqlAt } from '../services/where.js';
 
@@ -47,11 +47,10 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
       const knex = openDatabase(config, logger);
       try {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
-        const sink = new MysqlReadingsSink(knex);
-        const topology = temperatureTopology(config, { registry: createRegistry(config), sink });
         const metrics = createTopologyMetrics();
+        const clients = { kafka, registry: createRegistry(config), knex, logger, observer: metrics.observer };
+        const { runner, sink } = createTemperatureRunner(clients, pipelineSettings(config));
         metrics.setReadingsSink(() => sink.counters);
-        const runner = temperatureRunner(config, { kafka, topology, logger, observer: metrics.observer });
         const ops = await during('starting the ops endpoints', () =>
           serveOps({ port: config.metricsPort, metrics, runner, kafka, groupId: config.kafka.groupId, logger }),
         );

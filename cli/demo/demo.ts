@@ -6,9 +6,9 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
-import { logNotifier, TOPICS } from '../../app/index.js';
+import { createAlertRunner, createTemperatureRunner, logNotifier, TOPICS } from '../../app/index.js';
 import { registerSchemas } from '../../schemas/index.js';
-import { MysqlReadingsSink, TEMPERATURE_TABLE } from '../../sinks/index.js';
+import { TEMPERATURE_TABLE } from '../../sinks/index.js';
 import { errorMessage, type AvroRegistryClient } from '../../topology/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import type { AppConfig } from '../config.js';
@@ -16,9 +16,8 @@ import { during, ExitError } from '../exit.js';
 import { waitUntil } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { CountingObserver } from '../observers.js';
-import { alertPipeline } from '../services/alert-pipeline.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { temperatureRunner, temperatureTopology } from '../services/temperature-pipeline.js';
+import { alertGroupId, pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
 import { kafkaAt, mysqlAt, registryAt } from '../services/where.js';
 import { readingEncoder } from '../simulate/encode.js';
@@ -77,11 +76,14 @@ export async function runDemo(run: DemoRun): Promise<{ consistent: boolean }> {
 
 async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryClient, knex: Knex): Promise<{ consistent: boolean }> {
   const { config, logger, print } = run;
-  const sink = new MysqlReadingsSink(knex);
   const readings = new CountingObserver();
   const alertsSeen = new CountingObserver();
-  const topology = temperatureRunner(config, { kafka, topology: temperatureTopology(config, { registry, sink }), logger, observer: readings });
-  const alerts = alertPipeline(config, { kafka, registry, knex, notifier: logNotifier(logger.child({ component: 'alerts' })), logger, observer: alertsSeen });
+  const { runner: topology, sink } = createTemperatureRunner({ kafka, registry, knex, logger, observer: readings }, pipelineSettings(config));
+  const alerts = createAlertRunner(
+    { kafka, registry, knex, logger, observer: alertsSeen },
+    pipelineSettings(config, alertGroupId(config)),
+    logNotifier(logger.child({ component: 'alerts' })),
+  );
 
   const halt = new AbortController();
   run.signal.addEventListener('abort', () => halt.abort(), { once: true });
