@@ -16,10 +16,10 @@ import { during, ExitError } from '../exit.js';
 import { waitUntil } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { CountingObserver } from '../observers.js';
-import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { withMigratedDatabase } from '../services/database.js';
 import { alertGroupId, pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
-import { kafkaAt, mysqlAt, registryAt } from '../services/where.js';
+import { kafkaAt, registryAt } from '../services/where.js';
 import { readingEncoder } from '../simulate/encode.js';
 import type { SimulatedFleet } from '../simulate/fleet.js';
 import { connectReadingProducer } from '../simulate/kafka-sender.js';
@@ -64,14 +64,10 @@ export async function runDemo(run: DemoRun): Promise<{ consistent: boolean }> {
   );
   print(`Schemas: ${registered.map((r) => `${r.subject} v${r.version ?? '?'} (${r.outcome})`).join(', ')}`);
   await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-  const knex = openDatabase(config, logger);
-  try {
-    const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+  return withMigratedDatabase(config, logger, async (knex, applied) => {
     print(`Database: ${applied.length > 0 ? `ran ${applied.join(', ')}` : 'up to date'}`);
-    return await runPipeline(run, kafka, registry, knex);
-  } finally {
-    await closeDatabase(knex, logger);
-  }
+    return runPipeline(run, kafka, registry, knex);
+  });
 }
 
 async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryClient, knex: Knex): Promise<{ consistent: boolean }> {
