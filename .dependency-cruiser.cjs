@@ -62,6 +62,13 @@ module.exports = {
     // The demo may start the container stack (stack/harness.ts); test harnesses are not part of the CLI.
     layer('cli-is-the-top', 'The CLI is the top of the application; test harnesses are not part of it.', '^cli/', '^(features|test|bench)/'),
     {
+      name: 'commands-stand-alone',
+      comment: 'A command is one entry point: what two commands share lives below cli/commands (cli/services, cli/simulate, ...), never in a command.',
+      severity: 'error',
+      from: { path: '^cli/commands/' },
+      to: { path: '^cli/commands/' },
+    },
+    {
       name: 'bench-uses-public-cli-config',
       comment: 'The benchmark reaches the CLI only through its public configuration (cli/config.ts).',
       severity: 'error',

@@ -1,6 +1,6 @@
 import type { TempRangeAlert } from '../schemas/index.js';
 import { alertIdentity, alertKeyOf, type AlertStore, type NotifyFailure } from '../sinks/index.js';
-import { TransientError, type BatchWriter, type Logger, type StreamRecord } from '../topology/index.js';
+import { errorMessage, TransientError, type BatchWriter, type Logger, type StreamRecord } from '../topology/index.js';
 import { alertMessage } from './alert-message.js';
 import { isPermanentNotifyFailure, NotifyError, type Notifier } from './notifiers/index.js';
 
@@ -73,7 +73,7 @@ export class AlertWriter implements BatchWriter<StreamRecord<string | null, Temp
         told.push(alert);
         continue;
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+        const error = errorMessage(err);
         const entry = before ?? { attempts: 0, settled: new Set<string>(), firstError: error };
         entry.attempts++;
         if (err instanceof NotifyError) for (const name of err.settled) entry.settled.add(name);

@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createTemperatureRunner } from '../app/index.js';
 import { createKnex } from '../sinks/index.js';
-import type { Logger, RuntimeObserver } from '../topology/index.js';
+import { errorMessage, type Logger, type RuntimeObserver } from '../topology/index.js';
 import { CHILD_CONFIG_ENV, type FlushStats, type FromChild, type ToChild, type TopologyChildConfig } from './child-protocol.js';
 
 const raw = process.env[CHILD_CONFIG_ENV];
@@ -153,7 +153,7 @@ const sampler = setInterval(() => {
 }, 1000);
 
 runner.done().catch(async (err: unknown) => {
-  await send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+  await send({ type: 'failed', error: errorMessage(err) });
 });
 
 await send({ type: 'starting', at: Date.now() });

@@ -1,5 +1,6 @@
 /** Parsers for command arguments: a bad value becomes commander's "argument is invalid" (exit 2). */
 import { InvalidArgumentError } from 'commander';
+import { errorMessage } from '../topology/index.js';
 
 /** Wraps a parser that throws plain errors so that commander reports them as a bad argument. */
 export function argument<T>(parse: (text: string) => T): (text: string) => T {
@@ -7,7 +8,7 @@ export function argument<T>(parse: (text: string) => T): (text: string) => T {
     try {
       return parse(text);
     } catch (err) {
-      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+      throw new InvalidArgumentError(errorMessage(err));
     }
   };
 }

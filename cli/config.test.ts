@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, redactUrl } from './config.js';
 import { loadCliConfig, overridesFrom } from './global-flags.js';
-import { pipelineSettings } from './services/temperature-pipeline.js';
+import { pipelineSettings } from './services/pipeline-settings.js';
 
 const problemsOf = (fn: () => unknown): string[] => {
   try {

@@ -1,5 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
-import type { Logger } from '../topology/index.js';
+import { errorMessage, type Logger } from '../topology/index.js';
 
 export interface CreateKnexOptions {
   /** TLS: `true` verifies the server against the system CAs; an object is passed to mysql2 as it is. */
@@ -67,7 +67,7 @@ export function createKnex(mysqlUrl: string, options: CreateKnexOptions = {}): K
 
 /** knex's logger hooks onto ours; its messages are strings or errors. */
 function knexLog(logger: Logger): Knex.Config['log'] {
-  const text = (message: unknown): string => (message instanceof Error ? message.message : String(message));
+  const text = (message: unknown): string => errorMessage(message);
   return {
     warn: (message: unknown) => logger.warn({ component: 'knex' }, text(message)),
     error: (message: unknown) => logger.error({ component: 'knex' }, text(message)),

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
+import { errorMessage } from '../topology/errors.js';
 
 export interface StackImages {
   readonly kafka: string;
@@ -273,5 +274,5 @@ export async function retry(attempt: () => Promise<void>, timeoutMs: number, wha
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  throw new Error(`${what} did not become ready in ${timeoutMs / 1000} s: ${last instanceof Error ? last.message : String(last)}`);
+  throw new Error(`${what} did not become ready in ${timeoutMs / 1000} s: ${errorMessage(last)}`);
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../topology/index.js';
 import type { Notifier } from './notifier.js';
 import { isPermanentNotifyFailure, NotifyError } from './notify-error.js';
 
@@ -20,7 +21,7 @@ export function fanOut(...notifiers: readonly Notifier[]): Notifier {
       if (failures.length === 0) return;
       const retryable = new Set(failures.filter((f) => !isPermanentNotifyFailure(f.reason)).map((f) => f.name));
       const settled = names.filter((name) => !retryable.has(name));
-      const text = failures.map((f) => `${f.name}: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`).join('; ');
+      const text = failures.map((f) => `${f.name}: ${errorMessage(f.reason)}`).join('; ');
       throw new NotifyError(`notifying failed: ${text}`, retryable.size === 0, settled);
     },
   };

@@ -3,19 +3,18 @@
  * once in temp_range_alert and told to the log (and the webhook), until SIGTERM/SIGINT.
  */
 import type { Command } from 'commander';
-import { fanOut, logNotifier, webhookNotifier, type Notifier } from '../../app/index.js';
+import { createAlertRunner, fanOut, logNotifier, webhookNotifier, type Notifier } from '../../app/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
-import { during, ExitError, UsageError } from '../exit.js';
-import { onStopSignal } from '../lifecycle.js';
+import { during, UsageError } from '../exit.js';
 import type { Logger } from '../logger.js';
 import { createTopologyMetrics } from '../metrics.js';
-import { alertGroupId, alertPipeline } from '../services/alert-pipeline.js';
-import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { serveOps } from '../services/ops.js';
+import { withMigratedDatabase } from '../services/database.js';
+import { alertGroupId, pipelineSettings } from '../services/pipeline-settings.js';
+import { runService } from '../services/service.js';
 import { ensurePipelineTopics } from '../services/topics.js';
-import { kafkaAt, mysqlAt } from '../services/where.js';
+import { kafkaAt } from '../services/where.js';
 
 export function registerAlertsCommand(program: Command, deps: CliDeps): void {
   program
@@ -32,35 +31,26 @@ export function registerAlertsCommand(program: Command, deps: CliDeps): void {
       logger.info({ config: describeConfig(config), webhook: webhook ? webhook.host : undefined }, 'starting the alert consumer');
       const kafka = createKafka(config, logger);
       await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-      const knex = openDatabase(config, logger);
-      try {
-        await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+      await withMigratedDatabase(config, logger, async (knex) => {
         const notifier = notifierFor(logger, webhook);
         const metrics = createTopologyMetrics();
-        const { runner, consumer } = alertPipeline(config, { kafka, registry: createRegistry(config), knex, notifier, logger, observer: metrics.observer });
+        const clients = { kafka, registry: createRegistry(config), knex, logger, observer: metrics.observer };
+        const groupId = alertGroupId(config);
+        const { runner, consumer } = createAlertRunner(clients, pipelineSettings(config, groupId), notifier);
         metrics.setAlertWriter(() => consumer.writer.counters);
-        const ops = await during('starting the ops endpoints', () =>
-          serveOps({ port: config.alertsMetricsPort, portSetting: 'ALERTS_METRICS_PORT', metrics, runner, kafka, groupId: alertGroupId(config), logger }),
-        );
-        const disposeSignals = onStopSignal(() => void runner.stop(), logger);
-        try {
-          await during(`starting the alert consumer (group ${alertGroupId(config)}) on ${kafkaAt(config)}`, () =>
-            runner.start().catch(async (err: unknown) => {
-              await runner.stop().catch(() => undefined);
-              throw err;
-            }),
-          );
-          await runner.done().catch((err: unknown) => {
-            throw new ExitError(`the alert consumer failed: ${err instanceof Error ? err.message : String(err)}`);
-          });
-          logger.info({ notified: consumer.writer.counters }, 'alert consumer stopped');
-        } finally {
-          disposeSignals();
-          await ops.close();
-        }
-      } finally {
-        await closeDatabase(knex, logger);
-      }
+        await runService({
+          name: 'alert consumer',
+          where: `(group ${groupId}) on ${kafkaAt(config)}`,
+          runner,
+          kafka,
+          groupId,
+          metrics,
+          opsPort: config.alertsMetricsPort,
+          opsPortSetting: 'ALERTS_METRICS_PORT',
+          logger,
+        });
+        logger.info({ notified: consumer.writer.counters }, 'alert consumer stopped');
+      });
     });
 }
 

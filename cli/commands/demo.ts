@@ -11,8 +11,8 @@ import { overridesFrom } from '../global-flags.js';
 import { stopSignal } from '../lifecycle.js';
 import { endpointsGiven, givenInfrastructure, startThrowawayStack, type Infrastructure } from '../demo/infrastructure.js';
 import { runDemo } from '../demo/demo.js';
+import { fleetFor } from '../simulate/fleet-flags.js';
 import { randomSeed } from '../simulate/random.js';
-import { fleetFor } from './simulate.js';
 
 interface DemoFlags {
   duration?: number;

@@ -1,10 +1,10 @@
 /** `tempstream describe [--mermaid]`: the temperature topology and its rules, built without connecting anywhere. */
 import type { Command } from 'commander';
-import { defaultRules, type ReadingsWriter } from '../../app/index.js';
+import { defaultRules, temperatureTopology, type ReadingsWriter } from '../../app/index.js';
 import type { AvroRegistryClient, Topology } from '../../topology/index.js';
 import type { AppConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
-import { temperatureTopology } from '../services/temperature-pipeline.js';
+import { pipelineSettings } from '../services/pipeline-settings.js';
 
 /** Building a topology only records serdes and sinks; these stand-ins fail loudly if anything calls them. */
 const offline = (what: string) => () => Promise.reject(new Error(`describe does not connect: ${what} was called`));
@@ -12,7 +12,7 @@ const offlineRegistry: AvroRegistryClient = { getSchema: offline('the schema reg
 const offlineSink: ReadingsWriter = { name: 'mysql-temperature', write: offline('the MySQL sink') };
 
 export function describedTopology(config: AppConfig): Topology {
-  return temperatureTopology(config, { registry: offlineRegistry, sink: offlineSink });
+  return temperatureTopology(offlineRegistry, pipelineSettings(config), offlineSink);
 }
 
 export function registerDescribeCommand(program: Command, deps: CliDeps): void {

@@ -2,9 +2,7 @@
 import type { Command } from 'commander';
 import { MIGRATIONS } from '../../sinks/index.js';
 import { contextFor, type CliDeps } from '../context.js';
-import { during } from '../exit.js';
-import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { mysqlAt } from '../services/where.js';
+import { withMigratedDatabase } from '../services/database.js';
 
 export function registerMigrateCommand(program: Command, deps: CliDeps): void {
   program
@@ -12,13 +10,10 @@ export function registerMigrateCommand(program: Command, deps: CliDeps): void {
     .description('create or update the MySQL tables (temperature, temp_range_alert)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger, io } = contextFor(command, deps);
-      const knex = openDatabase(config, logger);
-      try {
-        const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+      await withMigratedDatabase(config, logger, (_knex, applied) => {
         if (applied.length === 0) io.out(`up to date: all ${MIGRATIONS.length} migrations had run already\n`);
         else io.out(`ran ${applied.length} migration(s):\n${applied.map((name) => `  ${name}\n`).join('')}`);
-      } finally {
-        await closeDatabase(knex, logger);
-      }
+        return Promise.resolve();
+      });
     });
 }

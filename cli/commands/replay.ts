@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { dlqTopicFor, TOPICS } from '../../app/index.js';
+import { dlqTopicFor, engineSettings, temperatureTopology, TOPICS } from '../../app/index.js';
 import { MysqlReadingsSink } from '../../sinks/index.js';
 import { argument, positiveNumber } from '../arguments.js';
 import { createKafka, createRegistry } from '../clients.js';
@@ -14,7 +14,7 @@ import { during, ExitError, UsageError } from '../exit.js';
 import { stopSignal } from '../lifecycle.js';
 import { CountingObserver } from '../observers.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { engineSettings, temperatureTopology } from '../services/temperature-pipeline.js';
+import { pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
 import { kafkaAt, mysqlAt } from '../services/where.js';
 import { holdBackTopics } from '../replay/hold-back.js';
@@ -114,13 +114,14 @@ async function replay({ config, logger, kafka, plan, flags, print, interactive }
     await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
     const sink = new MysqlReadingsSink(knex);
     const counts = new CountingObserver();
-    const topology = temperatureTopology(config, { registry: createRegistry(config), sink, withAlerts: flags.withAlerts === true, jsonInput });
+    const settings = { ...pipelineSettings(config), withAlerts: flags.withAlerts === true, jsonInput };
+    const topology = temperatureTopology(createRegistry(config), settings, sink);
     const started = Date.now();
     const outcome = await during('replaying', () =>
       runReplay({
         kafka,
         topology,
-        engine: engineSettings(config, logger, counts),
+        engine: engineSettings(settings, { logger, observer: counts }),
         plan,
         clientId: config.kafka.clientId,
         logger,

@@ -7,18 +7,17 @@ import { TOPICS } from '../../app/index.js';
 import { fraction, integer, positiveInteger, positiveNumber } from '../arguments.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { contextFor, type CliDeps } from '../context.js';
-import { during, UsageError } from '../exit.js';
+import { during } from '../exit.js';
 import { stopSignal } from '../lifecycle.js';
 import { ensurePipelineTopics } from '../services/topics.js';
 import { kafkaAt } from '../services/where.js';
 import { readingEncoder } from '../simulate/encode.js';
-import { SimulatedFleet } from '../simulate/fleet.js';
+import { fleetFor } from '../simulate/fleet-flags.js';
 import { connectReadingProducer } from '../simulate/kafka-sender.js';
-import { randomSeed, seededRandom } from '../simulate/random.js';
+import { randomSeed } from '../simulate/random.js';
 import { Simulator, type SimulationStats } from '../simulate/simulator.js';
-import type { AppConfig } from '../config.js';
 
-export interface SimulateFlags {
+interface SimulateFlags {
   devices: number;
   rate: number;
   duration?: number;
@@ -72,27 +71,6 @@ export function registerSimulateCommand(program: Command, deps: CliDeps): void {
         await producer.disconnect().catch(() => undefined);
       }
     });
-}
-
-export function fleetFor(
-  flags: Pick<SimulateFlags, 'devices' | 'anomalyRate' | 'illegalRate'>,
-  config: AppConfig,
-  seed: number,
-  now?: () => number,
-): SimulatedFleet {
-  try {
-    return new SimulatedFleet({
-      devices: flags.devices,
-      anomalyRate: flags.anomalyRate,
-      illegalRate: flags.illegalRate,
-      limits: config.rules,
-      random: seededRandom(seed),
-      now,
-    });
-  } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 function withRegistrationHint(err: unknown): never {

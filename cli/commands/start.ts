@@ -4,18 +4,17 @@
  */
 import type { Command } from 'commander';
 import { getHeapStatistics } from 'node:v8';
-import { MysqlReadingsSink } from '../../sinks/index.js';
+import { createTemperatureRunner } from '../../app/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import { describeConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
-import { during, ExitError } from '../exit.js';
-import { onStopSignal } from '../lifecycle.js';
+import { during } from '../exit.js';
 import { createTopologyMetrics } from '../metrics.js';
-import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { serveOps } from '../services/ops.js';
-import { temperatureRunner, temperatureTopology } from '../services/temperature-pipeline.js';
+import { withMigratedDatabase } from '../services/database.js';
+import { pipelineSettings } from '../services/pipeline-settings.js';
+import { runService } from '../services/service.js';
 import { ensurePipelineTopics } from '../services/topics.js';
-import { kafkaAt, mysqlAt } from '../services/where.js';
+import { kafkaAt } from '../services/where.js';
 
 export function registerStartCommand(program: Command, deps: CliDeps): void {
   program
@@ -43,35 +42,24 @@ export function registerStartCommand(program: Command, deps: CliDeps): void {
         );
       const kafka = createKafka(config, logger);
       await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-      const knex = openDatabase(config, logger);
-      try {
-        await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
-        const sink = new MysqlReadingsSink(knex);
-        const topology = temperatureTopology(config, { registry: createRegistry(config), sink });
+      await withMigratedDatabase(config, logger, async (knex) => {
         const metrics = createTopologyMetrics();
+        const clients = { kafka, registry: createRegistry(config), knex, logger, observer: metrics.observer };
+        const { runner, sink } = createTemperatureRunner(clients, pipelineSettings(config));
         metrics.setReadingsSink(() => sink.counters);
-        const runner = temperatureRunner(config, { kafka, topology, logger, observer: metrics.observer });
-        const ops = await during('starting the ops endpoints', () =>
-          serveOps({ port: config.metricsPort, metrics, runner, kafka, groupId: config.kafka.groupId, logger }),
-        );
-        const disposeSignals = onStopSignal(() => void runner.stop(), logger);
-        try {
-          await during(`starting the topology on ${kafkaAt(config)}`, () =>
-            runner.start().catch(async (err: unknown) => {
-              await runner.stop().catch(() => undefined);
-              throw err;
-            }),
-          );
-          await runner.done().catch((err: unknown) => {
-            throw new ExitError(`the topology failed: ${err instanceof Error ? err.message : String(err)}`);
-          });
-          logger.info({ sink: sink.counters }, 'tempstream stopped');
-        } finally {
-          disposeSignals();
-          await ops.close();
-        }
-      } finally {
-        await closeDatabase(knex, logger);
-      }
+        const groupId = config.kafka.groupId;
+        await runService({
+          name: 'topology',
+          where: `on ${kafkaAt(config)}`,
+          runner,
+          kafka,
+          groupId,
+          metrics,
+          opsPort: config.metricsPort,
+          opsPortSetting: 'METRICS_PORT',
+          logger,
+        });
+        logger.info({ sink: sink.counters }, 'tempstream stopped');
+      });
     });
 }

@@ -6,21 +6,20 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
-import { logNotifier, TOPICS } from '../../app/index.js';
+import { createAlertRunner, createTemperatureRunner, logNotifier, TOPICS } from '../../app/index.js';
 import { registerSchemas } from '../../schemas/index.js';
-import { MysqlReadingsSink, TEMPERATURE_TABLE } from '../../sinks/index.js';
-import type { AvroRegistryClient } from '../../topology/index.js';
+import { TEMPERATURE_TABLE } from '../../sinks/index.js';
+import { errorMessage, type AvroRegistryClient } from '../../topology/index.js';
 import { createKafka, createRegistry } from '../clients.js';
 import type { AppConfig } from '../config.js';
 import { during, ExitError } from '../exit.js';
 import { waitUntil } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { CountingObserver } from '../observers.js';
-import { alertPipeline } from '../services/alert-pipeline.js';
-import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { temperatureRunner, temperatureTopology } from '../services/temperature-pipeline.js';
+import { withMigratedDatabase } from '../services/database.js';
+import { alertGroupId, pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
-import { kafkaAt, mysqlAt, registryAt } from '../services/where.js';
+import { kafkaAt, registryAt } from '../services/where.js';
 import { readingEncoder } from '../simulate/encode.js';
 import type { SimulatedFleet } from '../simulate/fleet.js';
 import { connectReadingProducer } from '../simulate/kafka-sender.js';
@@ -65,23 +64,22 @@ export async function runDemo(run: DemoRun): Promise<{ consistent: boolean }> {
   );
   print(`Schemas: ${registered.map((r) => `${r.subject} v${r.version ?? '?'} (${r.outcome})`).join(', ')}`);
   await during(`creating topics on ${kafkaAt(config)}`, () => ensurePipelineTopics(kafka, config, logger));
-  const knex = openDatabase(config, logger);
-  try {
-    const applied = await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
+  return withMigratedDatabase(config, logger, async (knex, applied) => {
     print(`Database: ${applied.length > 0 ? `ran ${applied.join(', ')}` : 'up to date'}`);
-    return await runPipeline(run, kafka, registry, knex);
-  } finally {
-    await closeDatabase(knex, logger);
-  }
+    return runPipeline(run, kafka, registry, knex);
+  });
 }
 
 async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryClient, knex: Knex): Promise<{ consistent: boolean }> {
   const { config, logger, print } = run;
-  const sink = new MysqlReadingsSink(knex);
   const readings = new CountingObserver();
   const alertsSeen = new CountingObserver();
-  const topology = temperatureRunner(config, { kafka, topology: temperatureTopology(config, { registry, sink }), logger, observer: readings });
-  const alerts = alertPipeline(config, { kafka, registry, knex, notifier: logNotifier(logger.child({ component: 'alerts' })), logger, observer: alertsSeen });
+  const { runner: topology, sink } = createTemperatureRunner({ kafka, registry, knex, logger, observer: readings }, pipelineSettings(config));
+  const alerts = createAlertRunner(
+    { kafka, registry, knex, logger, observer: alertsSeen },
+    pipelineSettings(config, alertGroupId(config)),
+    logNotifier(logger.child({ component: 'alerts' })),
+  );
 
   const halt = new AbortController();
   run.signal.addEventListener('abort', () => halt.abort(), { once: true });
@@ -91,7 +89,7 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
     ['alert consumer', alerts.runner],
   ] as const) {
     runner.done().catch((err: unknown) => {
-      failure ??= new Error(`the ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      failure ??= new Error(`the ${name} failed: ${errorMessage(err)}`);
       halt.abort();
     });
   }
@@ -123,7 +121,7 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
     const ticker = liveTicker(totals, print);
     try {
       await simulator.run().catch((err: unknown) => {
-        failure ??= new Error(`the simulator failed: ${err instanceof Error ? err.message : String(err)}`);
+        failure ??= new Error(`the simulator failed: ${errorMessage(err)}`);
       });
     } finally {
       clearInterval(ticker);

@@ -1,7 +1,7 @@
 /** /healthz, /readyz and /metrics for a running topology, with its in-flight gauge and consumer lag. */
 import type { Server } from 'node:http';
 import type { Kafka } from 'kafkajs';
-import type { KafkaTopologyRunner } from '../../topology/index.js';
+import { errorMessage, type KafkaTopologyRunner } from '../../topology/index.js';
 import { startOpsServer } from '../http-server.js';
 import { readConsumerLag } from '../lag.js';
 import type { Logger } from '../logger.js';
@@ -44,7 +44,7 @@ export async function serveOps(options: {
   try {
     server = await startOpsServer(port, metrics.registry, () => runner.state === 'running');
   } catch (err) {
-    throw new Error(`cannot serve metrics on ${options.portSetting ?? 'METRICS_PORT'} ${port}: ${err instanceof Error ? err.message : String(err)}`, {
+    throw new Error(`cannot serve metrics on ${options.portSetting ?? 'METRICS_PORT'} ${port}: ${errorMessage(err)}`, {
       cause: err,
     });
   }

@@ -14,7 +14,7 @@ import { startStack, type RunningStack } from '../../stack/harness.js';
 import { committedOffsets, TopicCollector, waitForCommitted, type Position } from '../../test/support/kafka-probes.js';
 import { dataTag, ReadingProducer, stackClients, type StackClients } from '../../test/support/pipeline-env.js';
 import { waitUntil } from '../../test/support/wait.js';
-import { avroRegistrySerde, readDlqHeaders, type AvroRegistrySerde, type KafkaTopologyRunner } from '../../topology/index.js';
+import { avroRegistrySerde, errorMessage, readDlqHeaders, type AvroRegistrySerde, type KafkaTopologyRunner } from '../../topology/index.js';
 import type avro from 'avsc';
 import type { Admin } from 'kafkajs';
 import {
@@ -196,7 +196,7 @@ export class StackPipelineHost {
         `alert runner ${this.alerts.runner.state}`,
         ...this.clients.logger.problems().slice(-5),
       ];
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n  ${details.join('\n  ')}`, { cause: err });
+      throw new Error(`${errorMessage(err)}\n  ${details.join('\n  ')}`, { cause: err });
     }
   }
 
@@ -242,7 +242,7 @@ export class StackPipelineHost {
     // containers: every step runs even if one before it failed.
     const failures: string[] = [];
     const run = async (name: string, step: () => Promise<unknown>) => {
-      await step().catch((err: unknown) => failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`));
+      await step().catch((err: unknown) => failures.push(`${name}: ${errorMessage(err)}`));
     };
     await Promise.all([
       run('producer', () => this.producer.disconnect()),

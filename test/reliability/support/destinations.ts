@@ -17,7 +17,7 @@ import type { Knex } from 'knex';
 import { expect } from 'vitest';
 import { TOPICS, dlqTopicFor, tempRangeAlertSchema, type TempRangeAlert } from '../../../schemas/index.js';
 import { fromMysqlDatetime } from '../../../sinks/index.js';
-import { avroRegistrySerde, readDlqHeaders, type AvroRegistryClient } from '../../../topology/index.js';
+import { avroRegistrySerde, errorMessage, readDlqHeaders, type AvroRegistryClient } from '../../../topology/index.js';
 import { TopicCollector, committedOffsets, type CollectedMessage } from '../../support/kafka-probes.js';
 import { uniqueName } from '../../support/names.js';
 import { bytesIdentity, readingRowIdentity, rowIdentity, type ProducedRecord } from './load.js';
@@ -275,8 +275,7 @@ export async function sampleCommitted(admin: Admin, groupId: string, topic: stri
       const offsets = await committedOffsets(admin, groupId, topic);
       return { at: Date.now(), offsets };
     } catch (err) {
-      if (Date.now() > deadline)
-        throw new Error(`could not read the committed offsets of ${groupId} for 60 s: ${err instanceof Error ? err.message : String(err)}`);
+      if (Date.now() > deadline) throw new Error(`could not read the committed offsets of ${groupId} for 60 s: ${errorMessage(err)}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

@@ -4,7 +4,7 @@
  * runner is up; SIGTERM stops it gracefully. Warnings and errors go to stderr, prefixed.
  */
 import { createTemperatureRunner } from '../../../app/index.js';
-import type { Logger } from '../../../topology/index.js';
+import { errorMessage, type Logger } from '../../../topology/index.js';
 import { LIMITS } from './mode.js';
 import { clientsFor, type Endpoints } from './pipeline.js';
 
@@ -34,7 +34,7 @@ process.on('SIGTERM', () => {
     .then(() => process.exit(0));
 });
 void runner.done().catch((err: unknown) => {
-  say('error', {}, `topology failed: ${err instanceof Error ? err.message : String(err)}`);
+  say('error', {}, `topology failed: ${errorMessage(err)}`);
   process.exit(3);
 });
 await runner.start();

@@ -14,7 +14,7 @@ import { createTemperatureRunner, prepareInfrastructure, type PipelineClients } 
 import { registerSchemas } from '../../../schemas/index.js';
 import { createKnex, type CreateKnexOptions, type MysqlReadingsSink } from '../../../sinks/index.js';
 import { startStack, type RunningStack } from '../../../stack/harness.js';
-import type { KafkaTopologyRunner, Logger, RuntimeObserver } from '../../../topology/index.js';
+import { errorMessage, type KafkaTopologyRunner, type Logger, type RuntimeObserver } from '../../../topology/index.js';
 import { within } from '../../support/wait.js';
 import { CONSUMER_TUNING, LIMITS } from './mode.js';
 
@@ -115,7 +115,7 @@ export interface RetryEvent {
 export class RetryRecorder implements RuntimeObserver {
   readonly retries: RetryEvent[] = [];
   retrying(sink: string, attempt: number, error: unknown): void {
-    this.retries.push({ at: Date.now(), sink, attempt, error: error instanceof Error ? error.message : String(error) });
+    this.retries.push({ at: Date.now(), sink, attempt, error: errorMessage(error) });
   }
 }
 
