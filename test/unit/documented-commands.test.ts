@@ -5,18 +5,13 @@
  * and the two forms a new user meets first really run.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DOCUMENTED_FILES } from '../support/documented-files.js';
 
 const run = promisify(execFile);
-const DOCS = [
-  'README.md',
-  'stack/README.md',
-  ...readdirSync('docs')
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const DOCS = DOCUMENTED_FILES;
 const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 /** Every command in a shell code block or an inline code span of prose, split at `&&`, `|` and `;`. */

@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DOCUMENTED_FILES } from '../support/documented-files.js';
 
 function filesUnder(dir: string, ext: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -27,13 +28,7 @@ describe('topology/ is generic', () => {
 
 // A dotted name ending in a public top-level domain; localhost, container names and file names pass.
 const PUBLIC_HOST = /\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|cloud|co|eu|de|uk)\b/gi;
-const DOCS = [
-  'README.md',
-  'stack/README.md',
-  ...readdirSync('docs')
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const DOCS = DOCUMENTED_FILES;
 
 describe('the docs name no host', () => {
   it.each(DOCS)('%s', (file) => {
