@@ -18,6 +18,7 @@ COPY topology topology
 COPY schemas schemas
 COPY sinks sinks
 COPY app app
+COPY api api
 COPY cli cli
 # cli/demo loads it on demand; compiled so that tsc resolves the import, unusable without testcontainers.
 COPY stack/harness.ts stack/harness.ts

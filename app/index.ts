@@ -19,3 +19,4 @@ export {
   type PipelineSettings,
   type RunnerSettings,
 } from './pipeline.js';
+export * from './dead-letters/index.js';

@@ -10,3 +10,4 @@ export { ALERT_TABLE, ALERT_COLUMNS, toAlertRow, alertKeyOf, type AlertRow, type
 export { InMemoryAlertStore, type AlertStore } from './alert-store.js';
 export { MysqlAlertStore } from './mysql-alert-store.js';
 export { toMysqlDatetime, fromMysqlDatetime, isStorableTime } from './mysql-datetime.js';
+export { RedriveStore, REDRIVE_TABLE, positionKey, type DeadLetterPosition, type RedriveClaim, type RedriveRecord, type ClaimOutcome } from './redrive-store.js';

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import { createTemperature } from './001-create-temperature.js';
 import { createTempRangeAlert } from './002-create-temp-range-alert.js';
+import { createDeadLetterRedrive } from './003-create-dead-letter-redrive.js';
 import type { CodeMigration } from './migration.js';
 
 export type { CodeMigration } from './migration.js';
 
 /** In order. Append only. */
-export const MIGRATIONS: readonly CodeMigration[] = [createTemperature, createTempRangeAlert];
+export const MIGRATIONS: readonly CodeMigration[] = [createTemperature, createTempRangeAlert, createDeadLetterRedrive];
 
 /** The table in which knex records which migrations ran. */
 export const MIGRATIONS_TABLE = 'tempstream_migrations';

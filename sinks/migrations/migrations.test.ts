@@ -2,6 +2,7 @@ import knexFactory from 'knex';
 import { afterAll, describe, expect, it } from 'vitest';
 import { temperatureTable } from './001-create-temperature.js';
 import { tempRangeAlertTable } from './002-create-temp-range-alert.js';
+import { deadLetterRedriveTable } from './003-create-dead-letter-redrive.js';
 import { MIGRATIONS, migrationSource } from './index.js';
 
 // No connection: knex only compiles SQL here.
@@ -11,7 +12,7 @@ afterAll(() => knex.destroy());
 describe('migrations', () => {
   it('run in a fixed order under stable names', async () => {
     const list = await migrationSource.getMigrations([]);
-    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual(['001-create-temperature', '002-create-temp-range-alert']);
+    expect(list.map((m) => migrationSource.getMigrationName(m))).toEqual(['001-create-temperature', '002-create-temp-range-alert', '003-create-dead-letter-redrive']);
     expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length);
   });
 
@@ -36,5 +37,12 @@ describe('migrations', () => {
     expect(sql).toContain('create table `temp_range_alert`');
     expect(sql).toContain('`notified_at` DATETIME(3) null');
     expect(sql).toContain('add unique `uq_temp_range_alert_finding`(`device_id`, `reading_time`, `rule`, `direction`)');
+  });
+
+  it('create table dead_letter_redrive, one row per dead-letter position', () => {
+    const sql = deadLetterRedriveTable(knex).toString();
+    expect(sql).toContain('create table `dead_letter_redrive`');
+    expect(sql).toContain('`produced_at` DATETIME(3) null');
+    expect(sql).toContain('add unique `uq_dead_letter_redrive_position`(`dlq_topic`, `dlq_partition`, `dlq_offset`)');
   });
 });

@@ -70,7 +70,7 @@ describe('the MySQL sinks on the real server', () => {
   beforeAll(async () => {
     db = await createTestDatabase(stack, uniqueName('sinks'));
     knex = createKnex(db.url, { pool: { max: 2 } });
-    expect(await migrate(knex)).toEqual(['001-create-temperature', '002-create-temp-range-alert']);
+    expect(await migrate(knex)).toEqual(['001-create-temperature', '002-create-temp-range-alert', '003-create-dead-letter-redrive']);
     root = await mysql.createConnection({ ...stack.mysql, database: db.name });
   });
 
