@@ -24,6 +24,19 @@ function decodesAsUrl(value: string): boolean {
   }
 }
 
+// --- `tempstream serve` (api/): its own block, kept apart from the pipeline's settings. ---
+const apiSettings = {
+  /** Loopback by default: anything else needs API_TOKEN (checked when the server starts). */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(8080),
+  /** Bearer token for writes (re-drive), and for every route when API_HOST is beyond localhost. */
+  API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Recorded as who re-drove a dead letter with the token. */
+  API_TOKEN_NAME: z.string().min(1).max(128).default('api'),
+  /** One origin allowed to call from a browser; unset: no CORS. */
+  API_CORS_ORIGIN: z.url().optional(),
+};
+
 const schema = z
   .object({
     KAFKA_BROKERS: z
@@ -69,6 +82,7 @@ const schema = z
     // Its own port, so `start` and `alerts` on one host do not collide with the defaults.
     ALERTS_METRICS_PORT: int(0, 65535).default(9465),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
+    ...apiSettings,
   })
   .superRefine((c, ctx) => {
     if (c.MIN_TEMP >= c.MAX_TEMP) ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
@@ -104,6 +118,7 @@ export interface AppConfig {
   readonly metricsPort: number;
   readonly alertsMetricsPort: number;
   readonly shutdownTimeoutMs: number;
+  readonly api: { host: string; port: number; token?: string; tokenName: string; corsOrigin?: string };
 }
 
 export class ConfigError extends Error {
@@ -158,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsPort: c.METRICS_PORT,
     alertsMetricsPort: c.ALERTS_METRICS_PORT,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    api: { host: c.API_HOST, port: c.API_PORT, token: c.API_TOKEN, tokenName: c.API_TOKEN_NAME, corsOrigin: c.API_CORS_ORIGIN },
   };
 }
 
@@ -174,6 +190,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     errorPolicies: config.errorPolicies,
     metricsPort: config.metricsPort,
     alertsMetricsPort: config.alertsMetricsPort,
+    api: { ...config.api, token: config.api.token === undefined ? undefined : '***' },
   };
 }
 
