@@ -35,6 +35,6 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 USER node
-EXPOSE 9464 9465
+EXPOSE 9464 9465 8080
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["start"]

@@ -9,7 +9,7 @@ import { mysqlAt } from '../services/where.js';
 export function registerMigrateCommand(program: Command, deps: CliDeps): void {
   program
     .command('migrate')
-    .description('create or update the MySQL tables (temperature, temp_range_alert)')
+    .description('create or update the MySQL tables (temperature, temp_range_alert, dead_letter_redrive)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger, io } = contextFor(command, deps);
       const knex = openDatabase(config, logger);
