@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import type avro from 'avsc';
 import type { Consumer, Kafka } from 'kafkajs';
-import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
-import { avroRegistrySerde, type AvroRegistryClient, type Logger } from '../topology/index.js';
+import { alertDeserializer, type AvroRegistryClient, type Logger } from '../app/index.js';
+import { TOPICS, type TempRangeAlert } from '../schemas/index.js';
 
 export type AlertFeedState = 'off' | 'starting' | 'joined' | 'stopped';
 
@@ -28,7 +27,7 @@ export interface AlertFeed {
 
 export function kafkaAlertFeed(deps: { kafka: Kafka; registry: AvroRegistryClient; logger: Logger; groupPrefix: string; topic?: string }): AlertFeed {
   const topic = deps.topic ?? TOPICS.alerts;
-  const serde = avroRegistrySerde<TempRangeAlert>({ registry: deps.registry, schema: tempRangeAlertSchema as avro.Schema });
+  const serde = alertDeserializer(deps.registry);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   let state: AlertFeedState = 'stopped';

@@ -20,3 +20,4 @@ export {
   type RunnerSettings,
 } from './pipeline.js';
 export * from './dead-letters/index.js';
+export { alertDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';
