@@ -8,6 +8,8 @@ import { createTemperatureRunner, DeadLetterTools, prepareInfrastructure } from 
 import { registerSchemas, tempRangeAlertSchema, temperatureReadingSchema, TOPICS, type TempRangeAlert, type TemperatureReading } from '../../schemas/index.js';
 import { toMysqlDatetime } from '../../sinks/index.js';
 import { avroRegistrySerde, DLQ_HEADERS, type KafkaTopologyRunner } from '../../topology/index.js';
+import { runCliForTest } from '../../cli/testing.js';
+import { cliEnv } from '../support/cli-process.js';
 import { TopicCollector } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, dataTag, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
@@ -370,6 +372,22 @@ describe('the API on the real stack', () => {
       const [{ n }] = (await clients.knex('temperature').where('device_id', device).count({ n: '*' })) as [{ n: number }];
       expect(Number(n)).toBe(1);
       expect((await get(`/api/dead-letters/${id}`)).body).toMatchObject({ data: { attributes: { redrive: { by: 'tester' } } } });
+    });
+
+    it('tempstream dlq list|show|redrive: the same dead letter, the same record of its re-drive', async () => {
+      const env = cliEnv(stack, { mysqlUrl: db.url, groupId: uniqueName('api_cli') });
+      const list = await runCliForTest(['dlq', 'list', '--rule', rule], env);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).toContain(id);
+      expect(list.stdout).toContain('tester');
+      const show = await runCliForTest(['dlq', 'show', id], env);
+      expect(show.code, show.stderr).toBe(0);
+      expect(JSON.parse(show.stdout)).toMatchObject({ id, attributes: { decoded: { ok: true, value: { deviceId: device } } } });
+      const again = await runCliForTest(['dlq', 'redrive', id], env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/already-redriven/);
+      const [{ n }] = (await clients.knex('dead_letter_redrive').where({ dlq_topic: 'temperature-readings-dlq' }).count({ n: '*' })) as [{ n: number }];
+      expect(Number(n)).toBe(1);
     });
   });
 });
