@@ -32,6 +32,46 @@ export function kafkaAlertFeed(deps: { kafka: Kafka; registry: AvroRegistryClien
   emitter.setMaxListeners(0);
   let state: AlertFeedState = 'stopped';
   let consumer: Consumer | undefined;
+  const startReading = async (): Promise<void> => {
+    const admin = deps.kafka.admin();
+    await admin.connect();
+    let ends: { partition: number; high: string }[];
+    try {
+      // A topic created a moment ago has no leader yet for a few seconds: ask again meanwhile.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          ends = (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high }));
+          break;
+        } catch (err) {
+          if (attempt >= 30) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const c = deps.kafka.consumer({ groupId: `${deps.groupPrefix}-api-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 500 });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, () => {
+      state = 'joined';
+    });
+    await c.connect();
+    await c.subscribe({ topics: [topic], fromBeginning: false });
+    await c.run({
+      autoCommit: false,
+      eachMessage: async ({ topic: t, partition, message }) => {
+        try {
+          const alert = await serde.deserialize(message.value, t);
+          emitter.emit('alert', { alert, position: { topic: t, partition, offset: message.offset } } satisfies AlertFeedEvent);
+        } catch (err) {
+          // An undecodable alert is the alert consumer's to dead-letter; the live view skips it.
+          deps.logger.warn({ partition, offset: message.offset, err: err instanceof Error ? err.message : String(err) }, 'live alert feed: skipped an undecodable alert');
+        }
+      },
+    });
+    // From the end as it was before joining: nothing that arrives while joining is missed.
+    for (const end of ends) c.seek({ topic, partition: end.partition, offset: end.high });
+  };
   return {
     get state() {
       return state;
@@ -42,35 +82,13 @@ export function kafkaAlertFeed(deps: { kafka: Kafka; registry: AvroRegistryClien
     },
     async start() {
       state = 'starting';
-      const admin = deps.kafka.admin();
-      await admin.connect();
-      let ends: { partition: number; high: string }[];
       try {
-        ends = (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high }));
-      } finally {
-        await admin.disconnect();
+        await startReading();
+      } catch (err) {
+        state = 'stopped';
+        await consumer?.disconnect().catch(() => undefined);
+        throw err;
       }
-      const c = deps.kafka.consumer({ groupId: `${deps.groupPrefix}-api-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 500 });
-      consumer = c;
-      c.on(c.events.GROUP_JOIN, () => {
-        state = 'joined';
-      });
-      await c.connect();
-      await c.subscribe({ topics: [topic], fromBeginning: false });
-      await c.run({
-        autoCommit: false,
-        eachMessage: async ({ topic: t, partition, message }) => {
-          try {
-            const alert = await serde.deserialize(message.value, t);
-            emitter.emit('alert', { alert, position: { topic: t, partition, offset: message.offset } } satisfies AlertFeedEvent);
-          } catch (err) {
-            // An undecodable alert is the alert consumer's to dead-letter; the live view skips it.
-            deps.logger.warn({ partition, offset: message.offset, err: err instanceof Error ? err.message : String(err) }, 'live alert feed: skipped an undecodable alert');
-          }
-        },
-      });
-      // From the end as it was before joining: nothing that arrives while joining is missed.
-      for (const end of ends) c.seek({ topic, partition: end.partition, offset: end.high });
     },
     async stop() {
       state = 'stopped';

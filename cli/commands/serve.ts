@@ -11,6 +11,7 @@ import { contextFor, type CliDeps } from '../context.js';
 import { during, ExitError } from '../exit.js';
 import { onStopSignal } from '../lifecycle.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
+import { ensurePipelineTopics } from '../services/topics.js';
 import { mysqlAt } from '../services/where.js';
 
 export function registerServeCommand(program: Command, deps: CliDeps): void {
@@ -45,7 +46,10 @@ export function registerServeCommand(program: Command, deps: CliDeps): void {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
         const app = await buildApiServer({ knex, limits: config.rules, security, deadLetters, alertFeed, logger, version: command.parent?.version() });
         // The read API does not need Kafka: a broker away only leaves the live feed quiet (logged).
-        alertFeed.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'live alert feed did not start; /api/events stays quiet'));
+        // The topics are created when missing, as `alerts` does, so the feed can start before the pipeline.
+        ensurePipelineTopics(kafka, config, logger)
+          .then(() => alertFeed.start())
+          .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'live alert feed did not start; /api/events stays quiet'));
         let url: string;
         try {
           url = await app.listen({ host: config.api.host, port: config.api.port });
