@@ -18,6 +18,7 @@ COPY topology topology
 COPY schemas schemas
 COPY sinks sinks
 COPY app app
+COPY api api
 COPY cli cli
 # cli/demo loads it on demand; compiled so that tsc resolves the import, unusable without testcontainers.
 COPY stack/harness.ts stack/harness.ts
@@ -34,6 +35,6 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 USER node
-EXPOSE 9464 9465
+EXPOSE 9464 9465 8080
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["start"]

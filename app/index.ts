@@ -19,3 +19,5 @@ export {
   type PipelineSettings,
   type RunnerSettings,
 } from './pipeline.js';
+export * from './dead-letters/index.js';
+export { alertDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';

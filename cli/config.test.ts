@@ -184,3 +184,28 @@ describe('a MYSQL_URL that does not decode', () => {
     expect(message).not.toContain('S3cret');
   });
 });
+
+describe('API settings (tempstream serve)', () => {
+  it('default to loopback on 8080 with no token and no CORS', () => {
+    expect(loadConfig({}).api).toEqual({ host: '127.0.0.1', port: 8080, token: undefined, tokenName: 'api', corsOrigin: undefined });
+  });
+
+  it('name a bad one and never show the token', () => {
+    let message = '';
+    try {
+      loadConfig({ API_PORT: '70000', API_TOKEN: 'short-secret', API_CORS_ORIGIN: 'nope' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/API_PORT/);
+    expect(message).toMatch(/API_TOKEN: at least 16 characters/);
+    expect(message).toMatch(/API_CORS_ORIGIN/);
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('mask the token when described', () => {
+    const described = describeConfig(loadConfig({ API_TOKEN: 'a-long-enough-secret-token' }));
+    expect(JSON.stringify(described)).not.toContain('a-long-enough-secret-token');
+    expect(described.api).toMatchObject({ token: '***' });
+  });
+});

@@ -49,6 +49,19 @@ function decodesAsUrl(value: string): boolean {
   }
 }
 
+// --- `tempstream serve` (api/): its own block, kept apart from the pipeline's settings. ---
+const apiSettings = {
+  /** Loopback by default: anything else needs API_TOKEN (checked when the server starts). */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(8080),
+  /** Bearer token for writes (re-drive), and for every route when API_HOST is beyond localhost. */
+  API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Recorded as who re-drove a dead letter with the token. */
+  API_TOKEN_NAME: z.string().min(1).max(128).default('api'),
+  /** One origin allowed to call from a browser; unset: no CORS. */
+  API_CORS_ORIGIN: z.url().optional(),
+};
+
 const schema = z
   .object({
     KAFKA_BROKERS: z
@@ -106,6 +119,7 @@ const schema = z
     // How far a reading's time may lie before / after the moment its record was sent (docs: README).
     READING_MAX_AGE_MS: int(0, 3650 * DAY_MS).default(7 * DAY_MS),
     READING_MAX_FUTURE_MS: int(0, 3650 * DAY_MS).default(300_000),
+    ...apiSettings,
   })
   .superRefine((c, ctx) => {
     // Refinements run even when a field failed, with its raw text: compare only numbers that parsed.
@@ -154,6 +168,7 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   /** Names this instance in its transactional ids (`<group>-<instanceId>`): stable across restarts, unique among live instances. */
   readonly instanceId: string;
+  readonly api: { host: string; port: number; token?: string; tokenName: string; corsOrigin?: string };
 }
 
 export class ConfigError extends Error {
@@ -210,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     alertsMetricsPort: c.ALERTS_METRICS_PORT,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     instanceId: c.INSTANCE_ID ?? hostname(),
+    api: { host: c.API_HOST, port: c.API_PORT, token: c.API_TOKEN, tokenName: c.API_TOKEN_NAME, corsOrigin: c.API_CORS_ORIGIN },
   };
 }
 
@@ -234,6 +250,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     errorPolicies: config.errorPolicies,
     metricsPort: config.metricsPort,
     alertsMetricsPort: config.alertsMetricsPort,
+    api: { ...config.api, token: config.api.token === undefined ? undefined : '***' },
   };
 }
 

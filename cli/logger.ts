@@ -12,6 +12,9 @@ export const REDACT_PATHS = [
   'authorization',
   '*.authorization',
   'headers.authorization',
+  'req.headers.authorization',
+  'token',
+  '*.token',
 ];
 
 export interface LoggerOptions {

@@ -6,14 +6,18 @@ describe('tempstream command line', () => {
     const run = await runCliForTest(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: tempstream');
-    for (const command of ['start', 'schemas', 'migrate', 'replay', 'simulate', 'alerts', 'describe', 'demo']) expect(run.stdout).toContain(command);
+    for (const command of ['start', 'schemas', 'migrate', 'replay', 'simulate', 'alerts', 'describe', 'demo', 'serve', 'dlq'])
+      expect(run.stdout).toContain(command);
   });
 
-  it.each(['start', 'schemas', 'migrate', 'replay', 'simulate', 'alerts', 'describe', 'demo'])('has --help for %s', async (command) => {
-    const run = await runCliForTest([command, '--help']);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`Usage: tempstream ${command}`);
-  });
+  it.each(['start', 'schemas', 'migrate', 'replay', 'simulate', 'alerts', 'describe', 'demo', 'serve', 'dlq', 'dlq list', 'dlq show', 'dlq redrive'])(
+    'has --help for %s',
+    async (command) => {
+      const run = await runCliForTest([...command.split(' '), '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`Usage: tempstream ${command}`);
+    },
+  );
 
   it('prints its version', async () => {
     const run = await runCliForTest(['--version']);
@@ -77,5 +81,23 @@ describe('tempstream command line', () => {
     const mermaid = await runCliForTest(['describe', '--mermaid', '--json-input']);
     expect(mermaid.stdout.startsWith('flowchart LR')).toBe(true);
     expect(mermaid.stdout).toContain('temperature-readings-json');
+  });
+
+  it('serve refuses a bind beyond localhost without API_TOKEN, naming it, before connecting anywhere', async () => {
+    const run = await runCliForTest(['serve', '--host', '0.0.0.0']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/API_TOKEN/);
+  });
+
+  it('dlq reports a bad filter under its flag, and redrive wants a choice', async () => {
+    const bad = await runCliForTest(['dlq', 'list', '--from', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--from: expected an ISO-8601 time/);
+    const none = await runCliForTest(['dlq', 'redrive']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/nothing chosen/);
+    const position = await runCliForTest(['dlq', 'show', 'some-topic/0/1']);
+    expect(position.code).toBe(2);
+    expect(position.stderr).toMatch(/expected <dlq topic>\/<partition>\/<offset>/);
   });
 });

@@ -4,9 +4,11 @@ import { Command } from 'commander';
 import { registerAlertsCommand } from './commands/alerts.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDescribeCommand } from './commands/describe.js';
+import { registerDlqCommand } from './commands/dlq.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerSchemasCommand } from './commands/schemas.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerStartCommand } from './commands/start.js';
 import { defaultDeps, type CliDeps } from './context.js';
@@ -35,6 +37,8 @@ export function buildProgram(deps: CliDeps): Command {
   registerAlertsCommand(program, deps);
   registerDescribeCommand(program, deps);
   registerDemoCommand(program, deps);
+  registerServeCommand(program, deps);
+  registerDlqCommand(program, deps);
   return program;
 }
 

@@ -26,3 +26,12 @@ export {
 export type { AlertStore, NotifyFailure } from './alert-store.js';
 export { MysqlAlertStore } from './mysql-alert-store.js';
 export { toMysqlDatetime, fromMysqlDatetime, isStorableTime } from './mysql-datetime.js';
+export {
+  RedriveStore,
+  REDRIVE_TABLE,
+  positionKey,
+  type DeadLetterPosition,
+  type RedriveClaim,
+  type RedriveRecord,
+  type ClaimOutcome,
+} from './redrive-store.js';

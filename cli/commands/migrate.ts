@@ -7,7 +7,7 @@ import { withMigratedDatabase } from '../services/database.js';
 export function registerMigrateCommand(program: Command, deps: CliDeps): void {
   program
     .command('migrate')
-    .description('create or update the MySQL tables (temperature, temp_range_alert)')
+    .description('create or update the MySQL tables (temperature, temp_range_alert, dead_letter_redrive)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger, io } = contextFor(command, deps);
       await withMigratedDatabase(config, logger, (_knex, applied) => {

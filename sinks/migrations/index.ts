@@ -2,12 +2,13 @@ import type { Knex } from 'knex';
 import { createTemperature } from './001-create-temperature.js';
 import { createTempRangeAlert } from './002-create-temp-range-alert.js';
 import { addAlertNotifyStatus } from './003-add-alert-notify-status.js';
+import { createDeadLetterRedrive } from './004-create-dead-letter-redrive.js';
 import type { CodeMigration } from './migration.js';
 
 export type { CodeMigration } from './migration.js';
 
 /** In order. Append only. */
-export const MIGRATIONS: readonly CodeMigration[] = [createTemperature, createTempRangeAlert, addAlertNotifyStatus];
+export const MIGRATIONS: readonly CodeMigration[] = [createTemperature, createTempRangeAlert, addAlertNotifyStatus, createDeadLetterRedrive];
 
 /** The table in which knex records which migrations ran. */
 export const MIGRATIONS_TABLE = 'tempstream_migrations';

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { temperatureTable } from './001-create-temperature.js';
 import { tempRangeAlertTable } from './002-create-temp-range-alert.js';
 import { markNotifiedBefore, notifyStatusColumns } from './003-add-alert-notify-status.js';
+import { deadLetterRedriveTable } from './004-create-dead-letter-redrive.js';
 import { MIGRATIONS, migrationSource } from './index.js';
 
 // No connection: knex only compiles SQL here.
@@ -16,6 +17,7 @@ describe('migrations', () => {
       '001-create-temperature',
       '002-create-temp-range-alert',
       '003-add-alert-notify-status',
+      '004-create-dead-letter-redrive',
     ]);
     expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length);
   });
@@ -48,5 +50,12 @@ describe('migrations', () => {
     expect(alter).toContain('alter table `temp_range_alert` add `notify_status` varchar(16) null');
     expect(alter).toContain('add `notify_error` varchar(1000) null');
     expect(markNotifiedBefore(knex).toQuery()).toBe("update `temp_range_alert` set `notify_status` = 'notified' where `notified_at` is not null");
+  });
+
+  it('create table dead_letter_redrive, one row per dead-letter position', () => {
+    const sql = deadLetterRedriveTable(knex).toString();
+    expect(sql).toContain('create table `dead_letter_redrive`');
+    expect(sql).toContain('`produced_at` DATETIME(3) null');
+    expect(sql).toContain('add unique `uq_dead_letter_redrive_position`(`dlq_topic`, `dlq_partition`, `dlq_offset`)');
   });
 });

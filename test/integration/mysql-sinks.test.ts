@@ -90,7 +90,12 @@ describe('the MySQL sinks on the real server', () => {
   beforeAll(async () => {
     db = await createTestDatabase(stack, uniqueName('sinks'));
     knex = createKnex(db.url, { pool: { max: 2 } });
-    expect(await migrate(knex)).toEqual(['001-create-temperature', '002-create-temp-range-alert', '003-add-alert-notify-status']);
+    expect(await migrate(knex)).toEqual([
+      '001-create-temperature',
+      '002-create-temp-range-alert',
+      '003-add-alert-notify-status',
+      '004-create-dead-letter-redrive',
+    ]);
     root = await mysql.createConnection({ ...stack.mysql, database: db.name });
   });
 
@@ -164,6 +169,7 @@ describe('the MySQL sinks on the real server', () => {
         expect(results.map((r) => r.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
         const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
         expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual([
+          'dead_letter_redrive',
           'temp_range_alert',
           'temperature',
           'tempstream_migrations',

@@ -1,0 +1,132 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Kafka } from 'kafkajs';
+import knexFactory from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadLetterTools } from '../app/index.js';
+import { silentLogger } from '../topology/index.js';
+import { buildApiServer, checkSecurity } from './server.js';
+import type { FastifyInstance } from 'fastify';
+
+// No database and no broker: these requests are answered before anything is queried.
+const knex = knexFactory({ client: 'mysql2' });
+const deadLetters = new DeadLetterTools({
+  kafka: new Kafka({ brokers: ['127.0.0.1:1'] }),
+  registry: { getSchema: () => Promise.reject(new Error('none')), getRegistryIdBySchema: () => Promise.reject(new Error('none')) },
+  knex,
+  logger: silentLogger,
+});
+const TOKEN = 'a-test-token-of-some-length';
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  app = await buildApiServer({ knex, limits: { minTemp: 45, maxTemp: 110 }, security: { host: '127.0.0.1', token: TOKEN, tokenName: 'test' }, deadLetters });
+});
+afterAll(async () => {
+  await app.close();
+  await knex.destroy();
+});
+
+describe('the API server (no stack)', () => {
+  it('serves an OpenAPI 3.1 document that validates, with every route', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const document = res.json<{ openapi: string; paths: Record<string, unknown> }>();
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(document.paths).sort()).toEqual(
+      [
+        '/api/alerts',
+        '/api/dead-letters',
+        '/api/dead-letters/redrive',
+        '/api/dead-letters/{topic}/{partition}/{offset}',
+        '/api/devices',
+        '/api/events',
+        '/api/readings',
+        '/healthz',
+      ].sort(),
+    );
+  });
+
+  it('serves the interactive page at /docs', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+  });
+
+  it.each([
+    ['/api/readings?filter[from]=soon', 'filter[from]'],
+    ['/api/readings?sort=password', 'sort'],
+    ['/api/alerts?filter[direction]=UP', 'filter[direction]'],
+    ['/api/devices?page[limit]=5000', 'page[limit]'],
+    ['/api/devices?filter[device]=x', 'filter[device]'],
+    ['/api/readings?filter[device]=a&filter[device]=b', 'filter[device]'],
+    ['/api/dead-letters?filter[sourcePartition]=1.5', 'filter[sourcePartition]'],
+    ['/api/dead-letters?filter[minSourceOffset]=abc', 'filter[minSourceOffset]'],
+    ['/api/dead-letters/not-a-dlq/0/1', 'topic'],
+  ])('GET %s → 400 naming %s', async (url, parameter) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode, res.body).toBe(400);
+    const body = res.json<{ errors: { status: string; detail: string; source?: { parameter?: string } }[] }>();
+    expect(body.errors[0]?.status).toBe('400');
+    expect(body.errors[0]?.source?.parameter).toBe(parameter);
+  });
+
+  it('answers 404 in JSON:API for an unknown route', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/nothing' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ errors: [{ status: '404' }] });
+  });
+
+  it('re-drive needs the token: 401 without, 403 with a wrong one, and never echoes it', async () => {
+    const body = { deadLetters: [{ topic: 'temperature-readings-dlq', partition: 0, offset: '0' }] };
+    const without = await app.inject({ method: 'POST', url: '/api/dead-letters/redrive', payload: body });
+    expect(without.statusCode).toBe(401);
+    const wrong = await app.inject({ method: 'POST', url: '/api/dead-letters/redrive', payload: body, headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.body).not.toContain('not-the-token');
+    expect(wrong.body).not.toContain(TOKEN);
+  });
+
+  it('refuses a bad re-drive body with 400', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/dead-letters/redrive',
+      payload: { deadLetters: [{ topic: 'x', partition: 0, offset: '0' }] },
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('sends no CORS header unless API_CORS_ORIGIN is set', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example' } });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('binding beyond localhost', () => {
+  it('refuses to start without API_TOKEN, naming it', () => {
+    expect(() => checkSecurity({ host: '0.0.0.0', tokenName: 'api' })).toThrow(/API_TOKEN/);
+    expect(() => checkSecurity({ host: '127.0.0.1', tokenName: 'api' })).not.toThrow();
+  });
+
+  it('then needs the token on every route but /healthz', async () => {
+    const open = await buildApiServer({
+      knex,
+      limits: { minTemp: 45, maxTemp: 110 },
+      security: { host: '0.0.0.0', token: TOKEN, tokenName: 'test', corsOrigin: 'https://dash.example' },
+    });
+    try {
+      expect((await open.inject({ method: 'GET', url: '/api/readings' })).statusCode).toBe(401);
+      expect((await open.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(401);
+      expect((await open.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(401);
+      expect((await open.inject({ method: 'GET', url: '/api/readings', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(403);
+      const ok = await open.inject({ method: 'GET', url: '/openapi.json', headers: { authorization: `Bearer ${TOKEN}`, origin: 'https://dash.example' } });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers['access-control-allow-origin']).toBe('https://dash.example');
+      expect((await open.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+});
