@@ -54,6 +54,17 @@ module.exports = {
       '/testing/',
       `${TEST_CODE}|/testing/`,
     ),
+    {
+      name: 'kafkajs-only-in-adapters',
+      comment:
+        'The runtime and the state stores speak to Kafka through their adapters only; the engine and the rest see ports (output-producer.ts), never kafkajs nor a kafka-* adapter. Add an adapter to this list, not a kafkajs import elsewhere.',
+      severity: 'error',
+      from: {
+        path: '^topology/(runtime|state)/',
+        pathNot: `${TEST_CODE}|^topology/runtime/kafka-(runner|producer|transactions|admin|message|batch-feeder)\\.ts$|^topology/state/(kafka-changelog-source|changelog-topics)\\.ts$`,
+      },
+      to: { path: '^node_modules/kafkajs/|^topology/runtime/kafka-' },
+    },
     layer('schemas-below-app', 'schemas/ is a contract: it knows topology/ only.', '^schemas/', '^(sinks|app|api|web|cli)/|' + HARNESS),
     layer('sinks-below-app', 'sinks/ stores records: it knows schemas/ and topology/ only.', '^sinks/', '^(app|api|web|cli)/|' + HARNESS),
     layer('app-below-cli', 'app/ is the domain: the CLI and the HTTP API call it, never the other way.', '^app/', '^(api|web|cli)/|' + HARNESS),
@@ -78,7 +89,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist|coverage|reports)/' },
+    // node_modules stays in the graph (not followed): the kafkajs rule needs the edges to it.
+    exclude: { path: '^(dist|coverage|reports)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {

@@ -24,6 +24,7 @@ export { KafkaTopologyRunner } from './runtime/kafka-runner.js';
 export type { KafkaRunnerOptions, RunnerState } from './runtime/kafka-runner.js';
 export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-producer.js';
 export { toRawRecord } from './runtime/kafka-message.js';
+export { KafkaBatchFeeder, type BatchFeederOptions, type FeedAdmission, type FedEngine } from './runtime/kafka-batch-feeder.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';
 export * from './state/index.js';

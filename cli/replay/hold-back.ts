@@ -6,5 +6,6 @@ export function holdBackTopics(producer: OutputProducer, topics: readonly string
   return {
     send: (topic, messages) => (held.has(topic) ? Promise.resolve() : producer.send(topic, messages)),
     isTransient: producer.isTransient?.bind(producer),
+    isRecordTooLarge: producer.isRecordTooLarge?.bind(producer),
   };
 }

@@ -5,8 +5,8 @@
  * plan's start (KafkaJS has no assign(); seeking after each join is its equivalent).
  */
 import { randomUUID } from 'node:crypto';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
-import { Engine, kafkaOutputProducer, toRawRecord, type EngineOptions, type OutputProducer, type Topology } from '../../topology/index.js';
+import type { Kafka } from 'kafkajs';
+import { Engine, KafkaBatchFeeder, kafkaOutputProducer, type EngineOptions, type OutputProducer, type Topology } from '../../topology/index.js';
 import type { Logger } from '../logger.js';
 import { ReplayCursor } from './cursor.js';
 import type { ReplayPlan } from './plan.js';
@@ -83,36 +83,33 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     if (!payload.restart) settle.reject(payload.error);
   });
 
-  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
-    const { batch } = payload;
-    const live = () => payload.isRunning() && !payload.isStale() && !stopping;
-    for (const message of batch.messages) {
-      if (!live()) return;
-      const offset = BigInt(message.offset);
-      const admission = cursor.admit(batch.partition, offset);
-      if (admission === 'past-end') break;
-      if (admission === 'process') {
-        await options.limiter?.take();
-        if (!live() || !(await waitForCapacity(engine, batch.topic, batch.partition, payload, live))) return;
-        const pending = engine.process(toRawRecord(batch.topic, batch.partition, message));
-        if (pending) await pending;
-        cursor.processed(batch.partition, offset);
-        read++;
-        options.progress.tick();
-      }
-      // Local only (autoCommit is off and nothing commits): it tells KafkaJS where the next fetch starts.
-      payload.resolveOffset(message.offset);
-    }
-    // The whole batch was seen: trailing control records count as passed too.
-    cursor.reached(batch.partition, BigInt(batch.lastOffset()) + 1n);
-    settleProgress();
-    await payload.heartbeat();
-  };
+  // The live runner's feed loop; the plan's window is the admission: records before the next wanted
+  // offset are passed over, the end offset ends the partition.
+  const feeder = new KafkaBatchFeeder(engine, {
+    live: () => !stopping,
+    admit: (partition, offset) => cursor.admit(partition, BigInt(offset)),
+    beforeRecord: () => options.limiter?.take(),
+    processed: (partition, offset) => {
+      cursor.processed(partition, BigInt(offset));
+      read++;
+      options.progress.tick();
+    },
+    batchSeen: (batch) => {
+      // The whole batch was seen: trailing control records count as passed too.
+      cursor.reached(batch.partition, BigInt(batch.lastOffset()) + 1n);
+      settleProgress();
+    },
+  });
 
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: plan.topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: plan.partitions.length, eachBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: plan.partitions.length,
+      eachBatch: (payload) => feeder.feed(payload),
+    });
     logger.debug({ groupId, partitions: cursor.unfinished() }, 'replay consumer running');
     await finished;
     stopping = true;
@@ -143,16 +140,4 @@ async function deleteGroup(kafka: Kafka, groupId: string, logger: Logger): Promi
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-}
-
-/** Backpressure as the live runner does it: wait for room, heartbeating; false when stopping meanwhile. */
-async function waitForCapacity(engine: Engine, topic: string, partition: number, payload: EachBatchPayload, live: () => boolean): Promise<boolean> {
-  const wait = engine.waitForCapacity(topic, partition);
-  if (!wait) return true;
-  const second = () => new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref());
-  while (!(await Promise.race([wait.then(() => true as const), second()]))) {
-    if (!live()) return false;
-    await payload.heartbeat();
-  }
-  return live();
 }

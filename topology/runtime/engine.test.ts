@@ -191,6 +191,29 @@ describe('Engine sink failures', () => {
     expect(committed()).toBeUndefined();
   });
 
+  it('dead-letters a record the DLQ refuses as too large again without its value, when the producer says so, and commits it', async () => {
+    class SizeLimitedProducer extends FakeProducer {
+      isRecordTooLarge(error: unknown): boolean {
+        // As the Kafka adapters do: the sink wraps the producer's error, so look down the cause chain.
+        return error instanceof Error && (error.message === 'too large' || this.isRecordTooLarge(error.cause));
+      }
+    }
+    const producer = new SizeLimitedProducer((topic, messages) =>
+      topic === 'in-dlq' && messages.some((m) => m.value !== null) ? new Error('too large') : undefined,
+    );
+    const { engine, committed } = engineFor((b) => source(b).to('out', { key: stringSerde, value: json }), { producer });
+    await engine.process(raw('in', 'a', 'not json'));
+    await engine.flush();
+    await settle();
+    await engine.flush();
+    await settle();
+    const [dead] = producer.messages('in-dlq');
+    expect(dead?.value).toBeNull();
+    expect(readDlqHeaders(dead?.headers ?? {})).toMatchObject({ errorClass: 'deserialization', valueOmitted: '8 bytes, too large for in-dlq' });
+    expect(engine.failed).toBeUndefined();
+    expect(committed()).toBe('1');
+  });
+
   it('retries a transient DLQ failure and commits the record once it is dead-lettered', async () => {
     const producer = new FakeProducer((topic, _m, call) => (topic === 'in-dlq' && call === 1 ? new Error('transient: not enough replicas') : undefined));
     const { engine, clock, committed } = engineFor((b) => source(b).to('out', { key: stringSerde, value: json }), { producer });

@@ -1,11 +1,10 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
-import type { Envelope, GraphNode, Materializer, SourceSpec, TerminalSpec } from '../dsl/graph.js';
+import type { Subscription } from 'rxjs';
 import type { Topology } from '../dsl/topology.js';
+import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
 import {
   DEFAULT_ERROR_POLICIES,
   DeserializationError,
   FatalTopologyError,
-  ProductionError,
   TopologyError,
   TransientError,
   errorMessage,
@@ -13,15 +12,16 @@ import {
   type ErrorPolicies,
 } from '../errors.js';
 import { positionLabel, type RawRecord, type StreamRecord } from '../records.js';
-import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
-import { BatchingSink, DEFAULT_BATCHING, type ItemCallbacks, type SinkObserver } from './batching-sink.js';
+import { BatchingSink, DEFAULT_BATCHING, type SinkObserver } from './batching-sink.js';
+import { PartitionCapacity } from './capacity.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
 import { CommitTracker } from './commit-tracker.js';
-import { DLQ_HEADERS, toDlqRecord, type DlqRecord } from './dlq.js';
-import { isRecordTooLarge } from './kafka-producer.js';
+import { DeadLetterRouter, DlqWriter, type DeadLetter } from './dead-letter.js';
 import { silentLogger, type Logger } from './logger.js';
-import type { OutputProducer, ProducedMessage } from './output-producer.js';
-import { RecordTicket, ticketOf, type TicketHooks } from './ticket.js';
+import { materialize, type InputSource } from './materialize.js';
+import type { OutputProducer } from './output-producer.js';
+import { RecordTicket, type TicketHooks } from './ticket.js';
+import { DEFAULT_TOPIC_BATCHING } from './topic-writer.js';
 
 export interface RuntimeObserver extends SinkObserver {
   received?(topic: string): void;
@@ -44,12 +44,12 @@ export interface EngineOptions {
   readonly logger?: Logger;
 }
 
-const DEFAULT_TOPIC_BATCHING: Partial<BatchingOptions> = { lingerMs: 5, maxRecords: 500 };
-
 /**
- * Runs a topology over raw records, wherever they come from: deserializes, pushes them through the
- * operators, feeds the terminals, routes failures, and tracks which offsets are safe to commit. The
- * Kafka runner and the test driver both drive one of these.
+ * Runs a topology over raw records, wherever they come from: the record's way through is decode →
+ * push through the operators → complete (every output acknowledged) or fail (dead-letter routing),
+ * with the commit tracker told at each end. The Kafka runner and the test driver both drive one.
+ * Building the operators and sinks (materialize.ts), dead-letter routing (dead-letter.ts) and
+ * backpressure (capacity.ts) live in their own files.
  */
 export class Engine {
   readonly tracker = new CommitTracker();
@@ -57,13 +57,13 @@ export class Engine {
   private readonly policies: ErrorPolicies;
   private readonly logger: Logger;
   private readonly observer: RuntimeObserver;
-  private readonly maxInFlight: number;
+  private readonly capacity: PartitionCapacity;
   private readonly abort = new AbortController();
-  private readonly sources = new Map<string, { spec: SourceSpec; subject: Subject<Envelope<unknown, unknown>> }>();
+  private readonly sources: ReadonlyMap<string, InputSource>;
   private readonly sinks: BatchingSink<never>[] = [];
-  private readonly dlq: BatchingSink<{ topic: string; record: DlqRecord }>;
-  private readonly subscriptions: Subscription[] = [];
-  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly dlq: BatchingSink<DeadLetter>;
+  private readonly deadLetters: DeadLetterRouter;
+  private readonly subscriptions: readonly Subscription[];
   /** Drains waiting for something to happen: woken on every settle, sink hand-over and close. */
   private progressListeners: (() => void)[] = [];
   private failure: FatalTopologyError | undefined;
@@ -78,10 +78,30 @@ export class Engine {
     this.policies = { ...DEFAULT_ERROR_POLICIES, ...options.errorPolicies };
     this.logger = options.logger ?? silentLogger;
     this.observer = options.observer ?? {};
-    this.maxInFlight = options.maxInFlightPerPartition ?? 2000;
-    this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.onFailed(t, e, n) };
-    this.dlq = this.makeSink(new DlqWriter(options.producer), { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching });
-    this.materialize();
+    this.capacity = new PartitionCapacity(options.maxInFlightPerPartition ?? 2000);
+    this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.deadLetters.route(t, e, n) };
+    const topicBatching = { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching };
+    this.dlq = this.makeSink(new DlqWriter(options.producer), topicBatching);
+    this.deadLetters = new DeadLetterRouter({
+      policies: this.policies,
+      sink: this.dlq,
+      producer: options.producer,
+      clock: this.clock,
+      logger: this.logger,
+      observer: this.observer,
+      dlqTopicOf: (topic) => topology.dlqTopicOf(topic),
+      schemaIdOf: (raw) => this.sources.get(raw.topic)?.spec.valueSerde.schemaIdOf?.(raw.value),
+      fatal: (error) => this.fatal(error),
+      progressed: () => this.progressed(),
+    });
+    ({ sources: this.sources, subscriptions: this.subscriptions } = materialize(topology, {
+      producer: options.producer,
+      observer: this.observer,
+      sinkBatching: options.sinkBatching,
+      topicBatching,
+      makeSink: (writer, batching) => this.makeSink(writer, batching),
+      handedOver: () => this.progressed(),
+    }));
   }
 
   private makeSink<T>(writer: BatchWriter<T>, batching: Partial<BatchingOptions>): BatchingSink<T> {
@@ -90,53 +110,6 @@ export class Engine {
     );
     this.sinks.push(sink as BatchingSink<never>);
     return sink;
-  }
-
-  private materialize(): void {
-    const memo = new Map<number, Observable<unknown>>();
-    for (const spec of this.topology.sources) {
-      const subject = new Subject<Envelope<unknown, unknown>>();
-      for (const topic of spec.topics) this.sources.set(topic, { spec, subject });
-    }
-    const m: Materializer = {
-      source: (node: GraphNode) => {
-        const entry = [...this.sources.values()].find((s) => s.spec.node.id === node.id);
-        if (!entry) throw new Error(`no source for node ${node.name}`);
-        return entry.subject.asObservable();
-      },
-      memo: <T>(node: GraphNode, build: () => Observable<T>): Observable<T> => {
-        let o = memo.get(node.id) as Observable<T> | undefined;
-        if (!o) {
-          o = build();
-          memo.set(node.id, o);
-        }
-        return o;
-      },
-    };
-    for (const leaf of this.topology.leaves) this.subscriptions.push(leaf(m).subscribe());
-    for (const terminal of this.topology.terminals) {
-      const sink = this.sinkFor(terminal);
-      this.subscriptions.push(
-        terminal.stream(m).subscribe((env) => {
-          const ticket = ticketOf(env);
-          ticket.retain();
-          sink.add(env.record, this.callbacksFor(ticket, terminal.node.name));
-          this.progressed();
-        }),
-      );
-    }
-  }
-
-  private sinkFor(terminal: TerminalSpec): BatchingSink<StreamRecord<unknown, unknown>> {
-    if (terminal.kind === 'sink') {
-      return this.makeSink(terminal.writer, { ...this.options.sinkBatching, ...terminal.batching });
-    }
-    const writer = new TopicWriter(terminal.topic, terminal.keySerde, terminal.valueSerde, this.options.producer, this.observer);
-    return this.makeSink(writer, { ...DEFAULT_TOPIC_BATCHING, ...this.options.topicBatching, ...terminal.batching });
-  }
-
-  private callbacksFor(ticket: RecordTicket, node: string): ItemCallbacks {
-    return new TicketCallbacks(ticket, node);
   }
 
   /**
@@ -176,12 +149,7 @@ export class Engine {
   }
 
   /** A serde that waits (a schema to fetch) or a dependency away: decode again, with backoff, until it answers. */
-  private async processSlowly(
-    raw: RawRecord,
-    source: { spec: SourceSpec; subject: Subject<Envelope<unknown, unknown>> },
-    ticket: RecordTicket,
-    firstFailure?: TransientError,
-  ): Promise<void> {
+  private async processSlowly(raw: RawRecord, source: InputSource, ticket: RecordTicket, firstFailure?: TransientError): Promise<void> {
     const { spec } = source;
     let failure = firstFailure;
     for (let failures = failure ? 1 : 0; ; failures++) {
@@ -211,7 +179,7 @@ export class Engine {
     ticket.release();
   }
 
-  private push(raw: RawRecord, subject: Subject<Envelope<unknown, unknown>>, ticket: RecordTicket, key: unknown, value: unknown): void {
+  private push(raw: RawRecord, subject: InputSource['subject'], ticket: RecordTicket, key: unknown, value: unknown): void {
     const record: StreamRecord<unknown, unknown> = {
       key,
       value,
@@ -225,30 +193,15 @@ export class Engine {
 
   /** Resolves when the partition has room for another record (backpressure), or when stopping. */
   waitForCapacity(topic: string, partition: number): Promise<void> | undefined {
-    if (this.tracker.inFlight(topic, partition) < this.maxInFlight || this.abort.signal.aborted) return undefined;
-    return new Promise((resolve) => {
-      const k = `${topic}\u0000${partition}`;
-      const list = this.waiters.get(k) ?? [];
-      list.push(resolve);
-      this.waiters.set(k, list);
-    });
+    return this.capacity.waitFor(topic, partition, this.tracker.inFlight(topic, partition));
   }
 
   private onDone(ticket: RecordTicket): void {
     const { topic, partition } = ticket.raw;
     this.tracker.complete(topic, partition, ticket.offset, ticket.generation);
     this.observer.handled?.(topic);
-    if (this.tracker.inFlight(topic, partition) < this.maxInFlight) this.wake(topic, partition);
+    if (this.capacity.hasRoom(this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
     this.progressed();
-  }
-
-  private wake(topic: string, partition: number): void {
-    const k = `${topic}\u0000${partition}`;
-    const list = this.waiters.get(k);
-    if (list) {
-      this.waiters.delete(k);
-      for (const w of list) w();
-    }
   }
 
   /**
@@ -258,44 +211,8 @@ export class Engine {
   revoke(partitions: readonly { topic: string; partition: number }[]): void {
     for (const { topic, partition } of partitions) {
       this.tracker.revoke(topic, partition);
-      this.wake(topic, partition);
+      this.capacity.wake(topic, partition);
     }
-  }
-
-  private onFailed(ticket: RecordTicket, error: TopologyError, node: string): void {
-    const position = positionLabel(ticket.raw);
-    const policy = this.policies[error.errorClass];
-    if (policy === 'fail') {
-      this.logger.error({ position, node, errorClass: error.errorClass, err: error.message }, 'record failed; policy is fail: stopping');
-      this.fatal(new FatalTopologyError(`${error.errorClass} error at ${node} for ${position}: ${error.message}`, { cause: error }));
-      ticket.retain(); // never released: this record must not be committed
-      return;
-    }
-    const schemaId = this.sources.get(ticket.raw.topic)?.spec.valueSerde.schemaIdOf?.(ticket.raw.value);
-    const topic = this.topology.dlqTopicOf(ticket.raw.topic);
-    this.logger.warn({ position, node, errorClass: error.errorClass, err: error.message, dlq: topic }, 'record sent to the DLQ');
-    this.observer.deadLettered?.(error.errorClass, node);
-    ticket.retain();
-    const giveUp = (dlqError: Error) =>
-      // Nowhere left to put it: stop rather than lose it.
-      this.fatal(new FatalTopologyError(`cannot write ${position} to DLQ ${topic}: ${dlqError.message}`, { cause: dlqError }));
-    this.dlq.add(
-      { topic, record: toDlqRecord(ticket.raw, error, node, this.clock.now(), schemaId) },
-      {
-        written: () => ticket.release(),
-        refused: (dlqError) => {
-          const value = ticket.raw.value;
-          if (value === null || !isRecordTooLarge(dlqError)) return giveUp(dlqError);
-          // A value near the broker's limit plus our headers no longer fits: keep the reason and the
-          // coordinates (the original stays in the source topic), rather than stopping for good.
-          const slim = toDlqRecord({ ...ticket.raw, value: null }, error, node, this.clock.now(), schemaId);
-          const headers = { ...slim.headers, [DLQ_HEADERS.valueOmitted]: Buffer.from(`${value.length} bytes, too large for ${topic}`) };
-          this.dlq.add({ topic, record: { ...slim, headers } }, { written: () => ticket.release(), refused: giveUp });
-          this.progressed();
-        },
-      },
-    );
-    this.progressed();
   }
 
   private fatal(error: FatalTopologyError): void {
@@ -368,100 +285,11 @@ export class Engine {
     this.abort.abort(new Error('engine closed'));
     for (const sub of this.subscriptions) sub.unsubscribe();
     for (const sink of this.sinks) sink.close();
-    for (const list of this.waiters.values()) for (const w of list) w();
-    this.waiters.clear();
+    this.capacity.close();
     this.progressed();
   }
 
   get closed(): boolean {
     return this.abort.signal.aborted;
-  }
-}
-
-/** A record's fate at one terminal, reported to its ticket: one small object per record and terminal. */
-class TicketCallbacks implements ItemCallbacks {
-  constructor(
-    private readonly ticket: RecordTicket,
-    private readonly node: string,
-  ) {}
-
-  written(): void {
-    this.ticket.release();
-  }
-
-  refused(error: TopologyError): void {
-    this.ticket.fail(error, this.node);
-    this.ticket.release();
-  }
-}
-
-/** Serializes records for one output topic and produces them in one request. */
-class TopicWriter implements BatchWriter<StreamRecord<unknown, unknown>> {
-  readonly name: string;
-  constructor(
-    private readonly topic: string,
-    private readonly keySerde: TerminalTopicSerdes['key'],
-    private readonly valueSerde: TerminalTopicSerdes['value'],
-    private readonly producer: OutputProducer,
-    private readonly observer: RuntimeObserver,
-  ) {
-    this.name = `topic ${topic}`;
-  }
-
-  sizeOf(record: StreamRecord<unknown, unknown>): number {
-    return 256 + (Buffer.isBuffer(record.value) ? record.value.length : 0);
-  }
-
-  async write(batch: readonly StreamRecord<unknown, unknown>[]) {
-    const rejected = new Map<number, TopologyError>();
-    const messages: ProducedMessage[] = [];
-    for (const [index, record] of batch.entries()) {
-      try {
-        messages.push({
-          key: await this.keySerde.serialize(record.key, this.topic),
-          value: await this.valueSerde.serialize(record.value, this.topic),
-          headers: record.headers,
-          timestamp: record.timestamp,
-        });
-      } catch (err) {
-        if (err instanceof TransientError) throw err;
-        rejected.set(
-          index,
-          err instanceof TopologyError ? err : new ProductionError(`cannot serialize for ${this.topic}: ${errorMessage(err)}`, { cause: err }),
-        );
-      }
-    }
-    if (messages.length > 0) {
-      try {
-        await this.producer.send(this.topic, messages);
-      } catch (err) {
-        if (this.producer.isTransient?.(err)) throw new TransientError(`producing to ${this.topic}: ${errorMessage(err)}`, { cause: err });
-        throw new ProductionError(`producing to ${this.topic}: ${errorMessage(err)}`, { cause: err });
-      }
-      this.observer.produced?.(this.topic, messages.length);
-    }
-    return { rejected };
-  }
-}
-
-type TerminalTopicSerdes = { key: Extract<TerminalSpec, { kind: 'topic' }>['keySerde']; value: Extract<TerminalSpec, { kind: 'topic' }>['valueSerde'] };
-
-/** Produces DLQ records, grouped by DLQ topic. Its failures cannot be dead-lettered: they are retried or fatal. */
-class DlqWriter implements BatchWriter<{ topic: string; record: DlqRecord }> {
-  readonly name = 'dlq';
-  constructor(private readonly producer: OutputProducer) {}
-
-  isTransient(error: unknown): boolean {
-    return error instanceof TransientError || (this.producer.isTransient?.(error) ?? false);
-  }
-
-  async write(batch: readonly { topic: string; record: DlqRecord }[]): Promise<void> {
-    const byTopic = new Map<string, DlqRecord[]>();
-    for (const { topic, record } of batch) {
-      const list = byTopic.get(topic) ?? [];
-      list.push(record);
-      byTopic.set(topic, list);
-    }
-    for (const [topic, records] of byTopic) await this.producer.send(topic, records);
   }
 }

@@ -43,5 +43,6 @@ export function kafkaOutputProducer(producer: Producer): OutputProducer {
       await producer.send({ topic, acks: -1, messages: toKafkaMessages(messages) });
     },
     isTransient: isTransientKafkaError,
+    isRecordTooLarge,
   };
 }

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, Producer } from 'kafkajs';
 import type { Topology } from '../dsl/topology.js';
 import { errorMessage } from '../errors.js';
 import type { OffsetToCommit } from './commit-tracker.js';
 import { Engine, type EngineOptions } from './engine.js';
-import { toRawRecord } from './kafka-message.js';
+import { KafkaBatchFeeder } from './kafka-batch-feeder.js';
 import { kafkaOutputProducer } from './kafka-producer.js';
 import { TransactionalOutput } from './kafka-transactions.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -50,6 +50,7 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
  */
 export class KafkaTopologyRunner {
   readonly engine: Engine;
+  private readonly feeder: KafkaBatchFeeder;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly logger: Logger;
@@ -100,6 +101,11 @@ export class KafkaTopologyRunner {
       ...options.consumerConfig,
     });
     this.engine = new Engine(topology, { ...options, producer: this.transactions ?? kafkaOutputProducer(this.producer) });
+    this.feeder = new KafkaBatchFeeder(this.engine, {
+      maxBlockingMs: options.maxBlockingMs,
+      live: () => this.lifecycle.state === 'running' && !this.engine.closed,
+      beforeRecord: () => this.passGate(),
+    });
     this.finished = new Promise<void>((resolve, reject) => {
       this.settleFinished = { resolve, reject };
     });
@@ -164,7 +170,7 @@ export class KafkaTopologyRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 16,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => this.feeder.feed(payload),
     });
     if (stopped()) return;
     this.commitTimer = setInterval(() => void this.commitDue('interval'), this.options.commitIntervalMs ?? 1000);
@@ -172,73 +178,12 @@ export class KafkaTopologyRunner {
     this.logger.info({ topics: this.topology.inputTopics, groupId: this.options.groupId }, 'topology running');
   }
 
-  private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    let last: string | undefined;
-    try {
-      await this.processBatch(payload, (offset) => (last = offset));
-    } finally {
-      // A batch left early is fetched again after the last resolved offset. Resolved once here, not
-      // per record: KafkaJS parses the offset into a Long on every call, a few percent of our CPU.
-      if (last !== undefined) payload.resolveOffset(last);
-    }
-  }
-
-  private async processBatch(payload: EachBatchPayload, processed: (offset: string) => void): Promise<void> {
-    const { batch } = payload;
-    const { topic, partition } = batch;
-    const live = () => payload.isRunning() && !payload.isStale() && this.lifecycle.state === 'running' && !this.engine.closed;
-    const heartbeat = () => payload.heartbeat();
-    const maxBlockingMs = this.options.maxBlockingMs ?? DEFAULT_MAX_BLOCKING_MS;
-    let lastBeat = Date.now();
-    let sliceStart = performance.now();
-    // Whether the loop gave way since it last asked live(): a stop, a rebalance or a seek can only
-    // happen then. Asking per record would cost a JSON.stringify each (KafkaJS's isStale).
-    let awaited = true;
-    for (const message of batch.messages) {
-      if (performance.now() - sliceStart > maxBlockingMs) {
-        // engine.process is synchronous for a decodable record, so without this a whole batch runs as one task.
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-        awaited = true;
-      }
-      while (this.gate) {
-        await this.gate;
-        awaited = true;
-      }
-      if (awaited && !live()) return;
-      awaited = false;
-      const wait = this.engine.waitForCapacity(topic, partition);
-      if (wait) {
-        // Backpressure: this partition's fetch loop waits here until its sinks catch up.
-        awaited = true;
-        while (!(await Promise.race([wait.then(() => true), delay(1000).then(() => false)]))) {
-          if (!live()) return;
-          await heartbeat();
-        }
-        if (!live()) return;
-      }
-      const pending = this.engine.process(toRawRecord(topic, partition, message));
-      if (pending) {
-        // A schema to fetch, a registry away (retried with backoff as long as it takes): heartbeat
-        // meanwhile, as the capacity wait does, or a long outage gets this member dropped from the group.
-        // A stop or a rebalance does not wait for it: the record stays unresolved and is read again,
-        // and the engine counts it in flight until it settles.
-        awaited = true;
-        const settled = pending.then(() => true);
-        while (!(await Promise.race([settled, delay(1000).then(() => false)]))) {
-          if (!live()) return;
-          await heartbeat();
-          lastBeat = Date.now();
-        }
-      }
-      processed(message.offset);
-      if (Date.now() - lastBeat > 1000) {
-        await heartbeat();
-        lastBeat = Date.now();
-        awaited = true;
-      }
-    }
-    await heartbeat();
+  /** Waits while a checkpoint or a revocation holds new records back; undefined (no promise) when none does. */
+  private passGate(): Promise<void> | undefined {
+    if (!this.gate) return undefined;
+    return (async () => {
+      while (this.gate) await this.gate;
+    })();
   }
 
   /** Commits what the tracker allows; one commit at a time. */
@@ -427,12 +372,5 @@ async function withinDeadline(promise: Promise<unknown> | undefined, deadline: n
  */
 const DEFAULT_FETCH_BYTES_PER_PARTITION = 256 * 1024;
 const DEFAULT_FETCH_BYTES = 2 * 1024 * 1024;
-
-/** 10 ms: well under a 100 ms latency budget, and a yield per 10 ms costs nothing measurable. */
-const DEFAULT_MAX_BLOCKING_MS = 10;
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 const summarize = (offsets: readonly OffsetToCommit[]) => offsets.map((o) => `${o.topic}[${o.partition}]=${o.offset}`).join(' ');

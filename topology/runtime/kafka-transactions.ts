@@ -2,7 +2,7 @@ import type { Producer, Transaction } from 'kafkajs';
 import { errorMessage } from '../errors.js';
 import type { OffsetToCommit } from './commit-tracker.js';
 import type { OutputProducer, ProducedMessage } from './output-producer.js';
-import { isTransientKafkaError, toKafkaMessages } from './kafka-producer.js';
+import { isRecordTooLarge, isTransientKafkaError, toKafkaMessages } from './kafka-producer.js';
 
 /**
  * The engine's producer port for `exactly_once`: every output and DLQ record goes into the current
@@ -26,6 +26,10 @@ export class TransactionalOutput implements OutputProducer {
 
   isTransient(error: unknown): boolean {
     return isTransientKafkaError(error);
+  }
+
+  isRecordTooLarge(error: unknown): boolean {
+    return isRecordTooLarge(error);
   }
 
   /**

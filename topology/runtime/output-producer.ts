@@ -14,5 +14,8 @@ export interface ProducedMessage {
 export interface OutputProducer {
   /** Resolves once every message is acknowledged (by all in-sync replicas, for Kafka). */
   send(topic: string, messages: readonly ProducedMessage[]): Promise<void>;
+  /** A failure worth retrying: the broker away, a leader moving. */
   isTransient?(error: unknown): boolean;
+  /** The broker refused a record for its size: the DLQ then retries it without its value. */
+  isRecordTooLarge?(error: unknown): boolean;
 }
