@@ -85,18 +85,16 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
       const parameter = where === 'querystring' || where === 'params' ? property : undefined;
       const detail = `${where}${first?.instancePath ?? ''} ${first?.message ?? 'is not valid'}`;
-      return reply
-        .status(400)
-        .send({
-          errors: [
-            {
-              status: '400',
-              title: where === 'body' ? 'Invalid request body' : 'Invalid parameter',
-              detail,
-              source: parameter ? { parameter } : { pointer: first?.instancePath || '/' },
-            },
-          ],
-        });
+      return reply.status(400).send({
+        errors: [
+          {
+            status: '400',
+            title: where === 'body' ? 'Invalid request body' : 'Invalid parameter',
+            detail,
+            source: parameter ? { parameter } : { pointer: first?.instancePath || '/' },
+          },
+        ],
+      });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.status(status).send(errorDocument(status, error.code ?? 'Bad Request', error.message));
