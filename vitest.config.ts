@@ -9,7 +9,15 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['topology/**/*.test.ts', 'schemas/**/*.test.ts', 'sinks/**/*.test.ts', 'app/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'topology/**/*.test.ts',
+            'schemas/**/*.test.ts',
+            'sinks/**/*.test.ts',
+            'app/**/*.test.ts',
+            'cli/**/*.test.ts',
+            'web/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
         },
       },
       {
