@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'reports/', 'scripts/', 'eslint.config.js', 'cucumber.mjs', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'coverage/', 'reports/', 'scripts/', 'eslint.config.js', 'cucumber.mjs', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -16,6 +16,7 @@ export default defineConfig({
             'app/**/*.test.ts',
             'api/**/*.test.ts',
             'cli/**/*.test.ts',
+            'web/**/*.test.ts',
             'test/unit/**/*.test.ts',
           ],
         },

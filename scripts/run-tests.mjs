@@ -60,7 +60,9 @@ const fresh = (file) => {
 const npx = 'npx';
 const cucumberEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim() };
 
-run('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+run('typecheck', 'npm', ['run', 'typecheck']);
+// The dashboard's bundle (web/dist): the integration stage's browser test opens what the API serves from it.
+run('web build', 'npm', ['run', 'build:web']);
 run('lint', 'npm', ['run', 'lint']);
 run('format', 'npm', ['run', 'format:check']);
 run(
@@ -87,6 +89,10 @@ if (!skipIntegration) {
       if (m) process.env[m[1]] = m[2];
     }
   }
+  // Debian's Chromium for the browser test (test/integration/dashboard.test.ts); no browser download.
+  console.log('\n=== browser for the dashboard test: bash stack/ensure-chromium.sh');
+  if (spawnSync('bash', ['stack/ensure-chromium.sh'], { stdio: 'inherit' }).status !== 0)
+    console.log('=== stack/ensure-chromium.sh failed: the dashboard test will fail');
   run(
     'integration',
     npx,
