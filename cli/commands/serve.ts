@@ -3,15 +3,13 @@
  * with its OpenAPI page, until SIGTERM/SIGINT.
  */
 import type { Command } from 'commander';
-import { ApiSecurityError, buildApiServer, checkSecurity, kafkaAlertFeed } from '../../api/index.js';
-import { DeadLetterTools } from '../../app/index.js';
 import { createKafka, createRegistry } from '../clients.js';
-import { ConfigError, describeConfig, type RawConfig } from '../config.js';
+import { describeConfig, type RawConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
-import { during, ExitError } from '../exit.js';
+import { during } from '../exit.js';
 import { onStopSignal } from '../lifecycle.js';
 import { closeDatabase, migrateDatabase, openDatabase } from '../services/database.js';
-import { ensurePipelineTopics } from '../services/topics.js';
+import { apiSecurity, startApi } from '../services/api-service.js';
 import { mysqlAt } from '../services/where.js';
 
 export function registerServeCommand(program: Command, deps: CliDeps): void {
@@ -29,48 +27,25 @@ export function registerServeCommand(program: Command, deps: CliDeps): void {
       if (options.host !== undefined) extra.API_HOST = options.host;
       if (options.port !== undefined) extra.API_PORT = options.port;
       const { config, logger, io } = contextFor(command, deps, extra);
-      const security = { host: config.api.host, token: config.api.token, tokenName: config.api.tokenName, corsOrigin: config.api.corsOrigin };
-      try {
-        checkSecurity(security);
-      } catch (err) {
-        if (err instanceof ApiSecurityError) throw new ConfigError([err.message]);
-        throw err;
-      }
+      apiSecurity(config); // refused before anything connects
       logger.info({ config: describeConfig(config) }, 'starting the API server');
       const kafka = createKafka(config, logger);
       const registry = createRegistry(config);
       const knex = openDatabase(config, logger);
-      const deadLetters = new DeadLetterTools({ kafka, registry, knex, logger });
-      const alertFeed = kafkaAlertFeed({ kafka, registry, logger, groupPrefix: config.kafka.groupId });
       try {
         await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
-        const app = await buildApiServer({ knex, limits: config.rules, security, deadLetters, alertFeed, logger, version: command.parent?.version() });
-        // The read API does not need Kafka: a broker away only leaves the live feed quiet (logged).
-        // The topics are created when missing, as `alerts` does, so the feed can start before the pipeline.
-        ensurePipelineTopics(kafka, config, logger)
-          .then(() => alertFeed.start())
-          .catch((err: unknown) =>
-            logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'live alert feed did not start; /api/events stays quiet'),
-          );
-        let url: string;
-        try {
-          url = await app.listen({ host: config.api.host, port: config.api.port });
-        } catch (err) {
-          throw new ExitError(`cannot listen on API_HOST ${config.api.host} API_PORT ${config.api.port}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-        io.out(`tempstream API on ${url} (interactive docs: ${url}/docs, OpenAPI: ${url}/openapi.json)\n`);
+        const api = await startApi(config, logger, { kafka, registry, knex }, { version: command.parent?.version() });
+        io.out(`tempstream API on ${api.url} (dashboard: ${api.url}/, interactive docs: ${api.url}/docs, OpenAPI: ${api.url}/openapi.json)\n`);
         let disposeSignals = (): void => undefined;
         await new Promise<void>((resolve) => {
           disposeSignals = onStopSignal(() => resolve(), logger);
         });
         try {
-          await app.close(); // ends the event streams too
+          await api.close();
         } finally {
           disposeSignals();
         }
       } finally {
-        await alertFeed.stop();
-        await deadLetters.close();
         await closeDatabase(knex, logger);
       }
     });

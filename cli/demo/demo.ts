@@ -16,6 +16,7 @@ import { during, ExitError } from '../exit.js';
 import { waitUntil } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { CountingObserver } from '../observers.js';
+import { startApi, type RunningApi } from '../services/api-service.js';
 import { withMigratedDatabase } from '../services/database.js';
 import { alertGroupId, pipelineSettings } from '../services/pipeline-settings.js';
 import { ensurePipelineTopics } from '../services/topics.js';
@@ -49,6 +50,19 @@ function liveTicker(totals: () => DemoTotals, print: (line: string) => void): No
     before = now;
     lastTick = at;
   }, 1000);
+}
+
+/**
+ * The dashboard beside the demo's pipeline, on API_PORT (8080) or, when that is taken, on any free
+ * port: a demo should not fail because something else listens on 8080.
+ */
+async function startDemoApi(config: AppConfig, logger: Logger, clients: Parameters<typeof startApi>[2]): Promise<RunningApi> {
+  try {
+    return await startApi(config, logger, clients);
+  } catch (err) {
+    if (!(err instanceof ExitError) || !/EADDRINUSE/.test(err.message)) throw err;
+    return startApi(config, logger, clients, { port: 0 });
+  }
 }
 
 /** How long each stage may take to catch up with the one before it when stopping. */
@@ -112,9 +126,12 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
     deadLettered: readings.counts.deadLettered,
   });
   let stopping = Date.now();
+  let api: RunningApi | undefined;
   try {
     await during(`starting the topology on ${kafkaAt(config)}`, () => topology.start());
     await during('starting the alert consumer', () => alerts.runner.start());
+    api = await during('starting the dashboard', () => startDemoApi(config, logger, { kafka, registry, knex }));
+    print(`Dashboard: ${api.url}/ (API docs: ${api.url}/docs)`);
     print(
       `Running: ${run.rate} readings/s from ${run.fleet.deviceIds.length} devices${run.durationMs ? ` for ${run.durationMs / 1000} s` : ''}; Ctrl-C to stop.`,
     );
@@ -136,6 +153,7 @@ async function runPipeline(run: DemoRun, kafka: Kafka, registry: AvroRegistryCli
     print('Alert consumer stopped.');
   } finally {
     // Already done on the normal path; after a failure, whatever still runs is stopped here.
+    await api?.close().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'closing the dashboard failed'));
     await producer.disconnect().catch(() => undefined);
     await topology.stop().catch(() => undefined);
     await alerts.runner.stop().catch(() => undefined);
