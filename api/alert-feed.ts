@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
-import { alertDeserializer, type AvroRegistryClient, type Logger } from '../app/index.js';
+import { alertDeserializer, errorMessage, type AvroRegistryClient, type Logger } from '../app/index.js';
 import { TOPICS, type TempRangeAlert } from '../schemas/index.js';
 
 export type AlertFeedState = 'off' | 'starting' | 'joined' | 'stopped';
@@ -65,10 +65,7 @@ export function kafkaAlertFeed(deps: { kafka: Kafka; registry: AvroRegistryClien
           emitter.emit('alert', { alert, position: { topic: t, partition, offset: message.offset } } satisfies AlertFeedEvent);
         } catch (err) {
           // An undecodable alert is the alert consumer's to dead-letter; the live view skips it.
-          deps.logger.warn(
-            { partition, offset: message.offset, err: err instanceof Error ? err.message : String(err) },
-            'live alert feed: skipped an undecodable alert',
-          );
+          deps.logger.warn({ partition, offset: message.offset, err: errorMessage(err) }, 'live alert feed: skipped an undecodable alert');
         }
       },
     });

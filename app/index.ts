@@ -21,3 +21,4 @@ export {
 } from './pipeline.js';
 export * from './dead-letters/index.js';
 export { alertDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';
+export { errorMessage } from '../topology/index.js';

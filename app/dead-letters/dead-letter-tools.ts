@@ -6,7 +6,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { dlqTopicFor, TOPICS } from '../../schemas/index.js';
 import { positionKey, RedriveStore, type DeadLetterPosition, type RedriveRecord } from '../../sinks/index.js';
-import type { AvroRegistryClient, Logger } from '../../topology/index.js';
+import { errorMessage, type AvroRegistryClient, type Logger } from '../../topology/index.js';
 import type { DeadLetter } from './dead-letter.js';
 import { failedAtMs, matchesDeadLetter, type DeadLetterFilter } from './dead-letter-filter.js';
 import { partitionEnds, readRanges, wholeTopics, type PartitionRange, type ReadOptions } from './dlq-reader.js';
@@ -165,7 +165,7 @@ export class DeadLetterTools {
       });
     } catch (err) {
       await this.store.release(position).catch(() => undefined);
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = errorMessage(err);
       this.deps.logger.warn({ position, err: detail }, 're-drive failed');
       return { position, outcome: 'failed', sourceTopic, detail };
     }

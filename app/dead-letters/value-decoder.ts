@@ -1,7 +1,7 @@
 /** A dead letter's value read as its source topic's format, for people to look at. */
 import type avro from 'avsc';
 import { TOPIC_SCHEMAS, TOPICS } from '../../schemas/index.js';
-import { avroRegistrySerde, type AvroRegistryClient, type Deserializer } from '../../topology/index.js';
+import { avroRegistrySerde, errorMessage, type AvroRegistryClient, type Deserializer } from '../../topology/index.js';
 import type { DeadLetter } from './dead-letter.js';
 
 export type DecodedValue = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
@@ -21,7 +21,7 @@ export function valueDecoder(registry: AvroRegistryClient): ValueDecoder {
       if (!deserializer) return undefined;
       return { ok: true, value: await deserializer.deserialize(letter.value, topic) };
     } catch (err) {
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      return { ok: false, error: errorMessage(err) };
     }
   };
 }
