@@ -15,6 +15,8 @@ import {
   type Violation,
 } from './operators.js';
 import { Topology } from './topology.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
+import type { StoreSpec } from '../processor/store-spec.js';
 
 type Build<K, V> = (m: Materializer) => Observable<Envelope<K, V>>;
 
@@ -31,6 +33,21 @@ export class TopologyBuilder {
   private readonly terminals: TerminalSpec[] = [];
   private readonly names = new Set<string>();
   private readonly streams: { node: GraphNode; build: Build<unknown, unknown> }[] = [];
+  private readonly stores: StoreSpec[] = [];
+
+  /** Declares a state store that `process()` nodes can name; one instance per task at run time. */
+  addStateStore(spec: StoreSpec): this {
+    if (this.stores.some((s) => s.name === spec.name)) throw new Error(`state store ${spec.name} is declared twice`);
+    if (!/^[a-zA-Z0-9._-]+$/.test(spec.name))
+      throw new Error(`state store name ${spec.name}: use only letters, digits, '.', '_' and '-' (it names a changelog topic)`);
+    this.stores.push(spec);
+    return this;
+  }
+
+  /** @internal */
+  hasStore(name: string): boolean {
+    return this.stores.some((s) => s.name === name);
+  }
 
   /** Reads one or more topics; records are deserialized with the given serdes before any operator. */
   stream<K, V>(
@@ -54,14 +71,17 @@ export class TopologyBuilder {
     // A stream nothing reads from still runs (a peek at the end of a chain), as in Kafka Streams.
     const hasChild = new Set(this.nodes.flatMap((n) => n.parents));
     const leaves = this.streams.filter((s) => !hasChild.has(s.node.id)).map((s) => s.build);
-    return new Topology([...this.nodes], [...this.sources], [...this.terminals], leaves);
+    const used = new Set(this.nodes.flatMap((n) => n.stores ?? []));
+    const unused = this.stores.filter((s) => !used.has(s.name)).map((s) => s.name);
+    if (unused.length > 0) throw new Error(`state store(s) ${unused.join(', ')} declared but used by no process() node`);
+    return new Topology([...this.nodes], [...this.sources], [...this.terminals], leaves, [...this.stores]);
   }
 
   /** @internal */
-  addNode(kind: NodeKind, name: string, detail: string, parents: readonly number[]): GraphNode {
+  addNode(kind: NodeKind, name: string, detail: string, parents: readonly number[], stores?: readonly string[]): GraphNode {
     if (this.names.has(name)) throw new Error(`node name ${name} is used twice`);
     this.names.add(name);
-    const node: GraphNode = { id: this.nodes.length, name, kind, detail, parents };
+    const node: GraphNode = { id: this.nodes.length, name, kind, detail, parents, ...(stores && stores.length > 0 ? { stores } : {}) };
     this.nodes.push(node);
     return node;
   }
@@ -126,6 +146,25 @@ export class KStream<K, V> {
 
   peek(fn: (record: StreamRecord<K, V>) => void, name?: string): KStream<K, V> {
     return this.addProcessor('peek', name, 'peek', (src, n) => src.pipe(peekRecords(n, fn)));
+  }
+
+  /**
+   * Runs a processor of the low-level API on every record (Kafka Streams' `process()`): one instance
+   * per task, with the named stores (declared by `addStateStore`) and punctuation; what it forwards is
+   * the new stream. Records of a task reach it one at a time, in order.
+   */
+  process<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, options: { name?: string; stores?: readonly string[] } = {}): KStream<K2, V2> {
+    const stores = [...(options.stores ?? [])];
+    for (const store of stores) if (!this.builder.hasStore(store)) throw new Error(`process(): state store ${store} is not declared (addStateStore)`);
+    const detail = stores.length > 0 ? `process [${stores.join(', ')}]` : 'process';
+    const node = this.builder.addNode('processor', options.name ?? this.builder.autoName('process'), detail, [this.node.id], stores);
+    const parent = this.build;
+    const untyped = supplier as unknown as ProcessorSupplier<unknown, unknown, unknown, unknown>;
+    return this.builder.addStream(
+      new KStream<K2, V2>(this.builder, node, (m) =>
+        m.memo(node, () => (m.process(node, untyped, parent(m) as Observable<Envelope<unknown, unknown>>) as Observable<Envelope<K2, V2>>).pipe(share())),
+      ),
+    );
   }
 
   /** Fails records that break a rule as validation errors (DLQ with the rule's name, by default). */

@@ -3,6 +3,7 @@ import type { BatchingOptions, BatchWriter } from './sink-contract.js';
 import type { TopologyError } from '../errors.js';
 import type { StreamRecord } from '../records.js';
 import type { Deserializer, SchemaAwareDeserializer, Serializer } from '../serdes/serde.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
 
 /**
  * All an operator may do to the input record an envelope came from: report that it failed at a node.
@@ -28,6 +29,8 @@ export interface GraphNode {
   /** What the node does, in a few words (`mapValues`, `filter`, `to out-topic`). */
   readonly detail: string;
   readonly parents: readonly number[];
+  /** State stores the node reads and writes (a `process()` node). */
+  readonly stores?: readonly string[];
 }
 
 export interface SourceSpec {
@@ -62,4 +65,10 @@ export type TerminalSpec =
 export interface Materializer {
   source(node: GraphNode): Observable<Envelope<unknown, unknown>>;
   memo<T>(node: GraphNode, build: () => Observable<T>): Observable<T>;
+  /** Runs a `process()` node: one processor and one set of its stores per task, records of a task in order. */
+  process(
+    node: GraphNode,
+    supplier: ProcessorSupplier<unknown, unknown, unknown, unknown>,
+    upstream: Observable<Envelope<unknown, unknown>>,
+  ): Observable<Envelope<unknown, unknown>>;
 }

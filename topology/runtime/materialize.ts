@@ -62,6 +62,9 @@ export function materialize(topology: Topology, options: MaterializeOptions): Ma
       }
       return o;
     },
+    process: (node) => {
+      throw new Error(`process() node ${node.name}: the runtime does not run stateful nodes yet`);
+    },
   };
   const subscriptions: Subscription[] = [];
   for (const leaf of topology.leaves) subscriptions.push(leaf(m).subscribe());
