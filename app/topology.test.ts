@@ -213,8 +213,17 @@ describe('the JSON input', () => {
 
 describe('pipelineTopics', () => {
   it('lists every topic to create, DLQs included', () => {
-    expect(pipelineTopics()).toEqual(['temperature-readings', 'TempRangeAlert', 'temperature-readings-dlq', 'TempRangeAlert-dlq']);
-    expect(pipelineTopics({ jsonInput: true })).toHaveLength(6);
+    expect(pipelineTopics()).toEqual([
+      'temperature-readings',
+      'TempRangeAlert',
+      'TempAlertEpisode',
+      'DeviceSilence',
+      'temperature-readings-dlq',
+      'TempRangeAlert-dlq',
+      'TempAlertEpisode-dlq',
+      'DeviceSilence-dlq',
+    ]);
+    expect(pipelineTopics({ jsonInput: true })).toHaveLength(10);
   });
 });
 

@@ -7,6 +7,10 @@ export const temperatureReadingSchema: RecordSchema = loadAvsc('temperature-read
 /** Self-contained: the nested TemperatureReading is expanded, as the registry needs it. */
 export const tempRangeAlertSchema: RecordSchema = inlineNamedType(loadAvsc('temp-range-alert.avsc'), temperatureReadingSchema);
 
+export const tempAlertEpisodeSchema: RecordSchema = loadAvsc('temp-alert-episode.avsc');
+
+export const deviceSilenceSchema: RecordSchema = loadAvsc('device-silence.avsc');
+
 export interface TopicSchema {
   readonly topic: string;
   readonly schema: RecordSchema;
@@ -16,4 +20,6 @@ export interface TopicSchema {
 export const TOPIC_SCHEMAS: readonly TopicSchema[] = [
   { topic: TOPICS.readings, schema: temperatureReadingSchema },
   { topic: TOPICS.alerts, schema: tempRangeAlertSchema },
+  { topic: TOPICS.episodes, schema: tempAlertEpisodeSchema },
+  { topic: TOPICS.silence, schema: deviceSilenceSchema },
 ];

@@ -4,7 +4,14 @@
  */
 export * from './types.js';
 export * from './subjects.js';
-export { temperatureReadingSchema, tempRangeAlertSchema, TOPIC_SCHEMAS, type TopicSchema } from './avro-schemas.js';
+export {
+  temperatureReadingSchema,
+  tempRangeAlertSchema,
+  tempAlertEpisodeSchema,
+  deviceSilenceSchema,
+  TOPIC_SCHEMAS,
+  type TopicSchema,
+} from './avro-schemas.js';
 export type { RecordSchema, FieldSchema } from './schema-types.js';
 export { registerSchemas, SchemaIncompatibleError, SchemaRegistryHttpError, REGISTERED_COMPATIBILITY } from './registry.js';
 export type { RegisterSchemasOptions, RegistrationOutcome, RegistrationResult, RegistryConnection } from './registry.js';

@@ -78,8 +78,15 @@ describe('registerSchemas', () => {
         version: 1,
       },
       { topic: 'TempRangeAlert', subject: 'TempRangeAlert-value', schemaName: 'io.tempstream.TempRangeAlert', outcome: 'registered', id: 2, version: 1 },
+      { topic: 'TempAlertEpisode', subject: 'TempAlertEpisode-value', schemaName: 'io.tempstream.TempAlertEpisode', outcome: 'registered', id: 3, version: 1 },
+      { topic: 'DeviceSilence', subject: 'DeviceSilence-value', schemaName: 'io.tempstream.DeviceSilence', outcome: 'registered', id: 4, version: 1 },
     ]);
-    expect(Object.fromEntries(registry.config)).toEqual({ 'temperature-readings-value': 'BACKWARD', 'TempRangeAlert-value': 'BACKWARD' });
+    expect(Object.fromEntries(registry.config)).toEqual({
+      'temperature-readings-value': 'BACKWARD',
+      'TempRangeAlert-value': 'BACKWARD',
+      'TempAlertEpisode-value': 'BACKWARD',
+      'DeviceSilence-value': 'BACKWARD',
+    });
     // What is registered is exactly what the serdes look up by.
     expect(registry.subjects.get('temperature-readings-value')?.[0]?.schema).toBe(JSON.stringify(temperatureReadingSchema));
     expect(registry.subjects.get('TempRangeAlert-value')?.[0]?.schema).toBe(JSON.stringify(tempRangeAlertSchema));
@@ -106,6 +113,8 @@ describe('registerSchemas', () => {
     expect(again.map((r) => [r.outcome, r.version, r.id])).toEqual([
       ['already-registered', 1, 1],
       ['already-registered', 1, 2],
+      ['already-registered', 1, 3],
+      ['already-registered', 1, 4],
     ]);
     expect(writes(registry.calls)).toEqual([]);
   });
@@ -126,6 +135,8 @@ describe('registerSchemas', () => {
     expect(results.map((r) => [r.subject, r.outcome, r.incompatibilities])).toEqual([
       ['temperature-readings-value', 'would-register', undefined],
       ['TempRangeAlert-value', 'incompatible', ['reader field x has no default']],
+      ['TempAlertEpisode-value', 'would-register', undefined],
+      ['DeviceSilence-value', 'would-register', undefined],
     ]);
     expect(writes(registry.calls)).toEqual([]);
   });

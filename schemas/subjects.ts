@@ -9,6 +9,10 @@ export const TOPICS = {
   readingsJson: 'temperature-readings-json',
   /** Avro TempRangeAlert values, keyed by device id. */
   alerts: 'TempRangeAlert',
+  /** Avro TempAlertEpisode values (OPENED, RESOLVED), keyed by device id. */
+  episodes: 'TempAlertEpisode',
+  /** Avro DeviceSilence values (SILENT, BACK), keyed by device id. */
+  silence: 'DeviceSilence',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -21,6 +25,8 @@ const DLQ_TOPICS: Readonly<Record<string, string>> = {
   [TOPICS.readings]: 'temperature-readings-dlq',
   [TOPICS.readingsJson]: 'temperature-readings-json-dlq',
   [TOPICS.alerts]: 'TempRangeAlert-dlq',
+  [TOPICS.episodes]: 'TempAlertEpisode-dlq',
+  [TOPICS.silence]: 'DeviceSilence-dlq',
 };
 
 /** Declared on each source of the app's topologies (`dlqTopic`). Unknown topics fall back to the engine's own convention. */
@@ -32,6 +38,6 @@ export const valueSubjectFor = (topic: string): string => `${topic}-value`;
 /** Every topic the pipeline reads or writes, DLQs included: what to pass to `ensureTopics`. */
 export function pipelineTopics(options: { jsonInput?: boolean } = {}): string[] {
   const inputs: string[] = options.jsonInput ? [TOPICS.readings, TOPICS.readingsJson] : [TOPICS.readings];
-  const consumed = [...inputs, TOPICS.alerts];
+  const consumed = [...inputs, TOPICS.alerts, TOPICS.episodes, TOPICS.silence];
   return [...consumed, ...consumed.map(dlqTopicFor)];
 }

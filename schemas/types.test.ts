@@ -1,11 +1,15 @@
 import avro from 'avsc';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { temperatureReadingSchema, tempRangeAlertSchema, TOPIC_SCHEMAS } from './avro-schemas.js';
+import { deviceSilenceSchema, temperatureReadingSchema, tempAlertEpisodeSchema, tempRangeAlertSchema, TOPIC_SCHEMAS } from './avro-schemas.js';
 import {
   ALERT_DIRECTIONS,
   TEMP_RANGE_ALERT_FIELDS,
   TEMPERATURE_READING_FIELDS,
   TEMPERATURE_UNITS,
+  DEVICE_SILENCE_FIELDS,
+  TEMP_ALERT_EPISODE_FIELDS,
+  type DeviceSilence,
+  type TempAlertEpisode,
   type TempRangeAlert,
   type TemperatureReading,
 } from './types.js';
@@ -18,6 +22,8 @@ import {
 type Missing<T, List extends readonly unknown[]> = Exclude<keyof T, List[number]>;
 expectTypeOf<Missing<TemperatureReading, typeof TEMPERATURE_READING_FIELDS>>().toEqualTypeOf<never>();
 expectTypeOf<Missing<TempRangeAlert, typeof TEMP_RANGE_ALERT_FIELDS>>().toEqualTypeOf<never>();
+expectTypeOf<Missing<TempAlertEpisode, typeof TEMP_ALERT_EPISODE_FIELDS>>().toEqualTypeOf<never>();
+expectTypeOf<Missing<DeviceSilence, typeof DEVICE_SILENCE_FIELDS>>().toEqualTypeOf<never>();
 
 const readingType = avro.Type.forSchema(temperatureReadingSchema as avro.Schema) as avro.types.RecordType;
 const alertType = avro.Type.forSchema(tempRangeAlertSchema as avro.Schema) as avro.types.RecordType;
@@ -89,10 +95,52 @@ describe('TempRangeAlert', () => {
 });
 
 describe('TOPIC_SCHEMAS', () => {
-  it('registers the reading under the input topic and the alert under the alert topic', () => {
+  it('registers each value schema under the topic that carries it', () => {
     expect(TOPIC_SCHEMAS.map((t) => [t.topic, t.schema.name])).toEqual([
       ['temperature-readings', 'TemperatureReading'],
       ['TempRangeAlert', 'TempRangeAlert'],
+      ['TempAlertEpisode', 'TempAlertEpisode'],
+      ['DeviceSilence', 'DeviceSilence'],
     ]);
+  });
+});
+
+describe('TempAlertEpisode and DeviceSilence', () => {
+  const episode: TempAlertEpisode = {
+    episodeId: 'oven-7/1767225600000/HIGH',
+    deviceId: 'oven-7',
+    event: 'RESOLVED',
+    direction: 'HIGH',
+    openedAt: Date.UTC(2026, 0, 1),
+    resolvedAt: Date.UTC(2026, 0, 1, 0, 10),
+    firstTemperatureF: 121,
+    peakTemperatureF: 130.5,
+    lastTemperatureF: 117.9,
+    readings: 120,
+    durationMs: 600_000,
+    minTemp: 40,
+    maxTemp: 120,
+    hysteresis: 2,
+  };
+  const silence: DeviceSilence = {
+    deviceId: 'oven-7',
+    event: 'SILENT',
+    lastSeenAt: Date.UTC(2026, 0, 1),
+    detectedAt: Date.UTC(2026, 0, 1, 0, 1),
+    silenceMs: 60_000,
+  };
+
+  it.each([
+    ['TempAlertEpisode', tempAlertEpisodeSchema, TEMP_ALERT_EPISODE_FIELDS, episode],
+    ['DeviceSilence', deviceSilenceSchema, DEVICE_SILENCE_FIELDS, silence],
+  ] as const)('%s has the fields of its TypeScript type, in order, and round-trips a typed value', (_name, schema, fields, sample) => {
+    const type = avro.Type.forSchema(schema as avro.Schema) as avro.types.RecordType;
+    expect(type.fields.map((f) => f.name)).toEqual([...fields]);
+    expect({ ...type.fromBuffer(type.toBuffer(sample)) }).toEqual(sample);
+  });
+
+  it('an open episode has no resolvedAt', () => {
+    const type = avro.Type.forSchema(tempAlertEpisodeSchema as avro.Schema);
+    expect(type.isValid({ ...episode, event: 'OPENED', resolvedAt: null })).toBe(true);
   });
 });

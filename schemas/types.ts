@@ -56,3 +56,56 @@ export const TEMP_RANGE_ALERT_FIELDS = [
   'sourcePartition',
   'sourceOffset',
 ] as const satisfies readonly (keyof TempRangeAlert)[];
+
+export const EPISODE_EVENTS = ['OPENED', 'RESOLVED'] as const;
+export type EpisodeEvent = (typeof EPISODE_EVENTS)[number];
+
+/** io.tempstream.TempAlertEpisode: temperatures in degrees Fahrenheit, times epoch milliseconds UTC. */
+export interface TempAlertEpisode {
+  /** `<deviceId>/<openedAt>/<direction>`: one per episode, whatever event. */
+  readonly episodeId: string;
+  readonly deviceId: string;
+  readonly event: EpisodeEvent;
+  readonly direction: AlertDirection;
+  readonly openedAt: number;
+  readonly resolvedAt: number | null;
+  readonly firstTemperatureF: number;
+  readonly peakTemperatureF: number;
+  readonly lastTemperatureF: number;
+  readonly readings: number;
+  readonly durationMs: number;
+  readonly minTemp: number;
+  readonly maxTemp: number;
+  readonly hysteresis: number;
+}
+
+export const TEMP_ALERT_EPISODE_FIELDS = [
+  'episodeId',
+  'deviceId',
+  'event',
+  'direction',
+  'openedAt',
+  'resolvedAt',
+  'firstTemperatureF',
+  'peakTemperatureF',
+  'lastTemperatureF',
+  'readings',
+  'durationMs',
+  'minTemp',
+  'maxTemp',
+  'hysteresis',
+] as const satisfies readonly (keyof TempAlertEpisode)[];
+
+export const SILENCE_EVENTS = ['SILENT', 'BACK'] as const;
+export type SilenceEvent = (typeof SILENCE_EVENTS)[number];
+
+/** io.tempstream.DeviceSilence: times are the pipeline's wall clock, epoch milliseconds UTC. */
+export interface DeviceSilence {
+  readonly deviceId: string;
+  readonly event: SilenceEvent;
+  readonly lastSeenAt: number;
+  readonly detectedAt: number;
+  readonly silenceMs: number;
+}
+
+export const DEVICE_SILENCE_FIELDS = ['deviceId', 'event', 'lastSeenAt', 'detectedAt', 'silenceMs'] as const satisfies readonly (keyof DeviceSilence)[];
