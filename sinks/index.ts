@@ -35,3 +35,15 @@ export {
   type RedriveRecord,
   type ClaimOutcome,
 } from './redrive-store.js';
+export {
+  MINUTE_ROLLUP_TABLE,
+  MINUTE_ROLLUP_COLUMNS,
+  minuteRollupProblems,
+  toMinuteRollupRow,
+  type MinuteRollup,
+  type DeviceWindowKey,
+  type MinuteRollupRecord,
+  type MinuteRollupRow,
+} from './minute-rollup-row.js';
+export type { MinuteRollupCounters } from './minute-rollup-counters.js';
+export { MysqlMinuteRollupSink, type MysqlMinuteRollupSinkOptions } from './mysql-minute-rollup-sink.js';
