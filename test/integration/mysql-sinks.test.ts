@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AlertWriter, type Notifier } from '../../app/index.js';
+import { AlertWriter, noticeDevice, type Notifier } from '../../app/index.js';
 import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
 import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MIGRATIONS, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
@@ -466,8 +466,8 @@ describe('the MySQL sinks on the real server', () => {
       const told: string[] = [];
       const notifier: Notifier = {
         name: 'test',
-        notify: (a) => {
-          told.push(a.reading.deviceId);
+        notify: (notice) => {
+          told.push(noticeDevice(notice));
           return Promise.resolve();
         },
       };
