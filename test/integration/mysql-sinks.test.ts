@@ -95,6 +95,9 @@ describe('the MySQL sinks on the real server', () => {
       '002-create-temp-range-alert',
       '003-add-alert-notify-status',
       '004-create-dead-letter-redrive',
+      '005-create-temp-alert-episode',
+      '006-create-temperature-minute',
+      '007-create-device-silence',
     ]);
     root = await mysql.createConnection({ ...stack.mysql, database: db.name });
   });
