@@ -173,8 +173,11 @@ describe('the MySQL sinks on the real server', () => {
         const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
         expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual([
           'dead_letter_redrive',
+          'device_silence',
+          'temp_alert_episode',
           'temp_range_alert',
           'temperature',
+          'temperature_minute',
           'tempstream_migrations',
           'tempstream_migrations_lock',
         ]);
