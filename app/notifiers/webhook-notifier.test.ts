@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TempRangeAlert } from '../../schemas/index.js';
 import { fanOut } from './fan-out.js';
-import { alertNotice, type Notifier } from './notifier.js';
+import { alertNotice, episodeNotice, silenceNotice, type Notifier } from './notifier.js';
 import { NotifyError } from './notify-error.js';
 import { WebhookError, webhookNotifier } from './webhook-notifier.js';
 
@@ -42,6 +42,34 @@ describe('webhookNotifier', () => {
     // The text is the alert's own line (free text escaped for chat markup), whatever line it is handed.
     expect(JSON.parse(requests[0]!.init.body as string)).toEqual({ text: 'device oven-7 read 140°F at 1970-01-01T00:00:00.000Z, above MAX_TEMP 120°F', alert });
     expect(requests[0]!.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('POSTs an episode event as {text, episode} and a silence event as {text, silence}, the device id escaped', async () => {
+    const { fetch, requests } = scriptedFetch([200, 200]);
+    const hook = webhookNotifier({ url: 'https://hooks.example/x', fetch });
+    const episode = {
+      episodeId: 'oven@7/0/LOW',
+      deviceId: 'oven@7',
+      event: 'OPENED',
+      direction: 'LOW',
+      openedAt: 0,
+      resolvedAt: null,
+      firstTemperatureF: 35,
+      peakTemperatureF: 35,
+      lastTemperatureF: 35,
+      readings: 1,
+      durationMs: 0,
+      minTemp: 40,
+      maxTemp: 120,
+      hysteresis: 2,
+    } as const;
+    await hook.notify(episodeNotice(episode), 'x');
+    const silence = { deviceId: 'oven-7', event: 'SILENT', lastSeenAt: 0, detectedAt: 60_000, silenceMs: 60_000 } as const;
+    await hook.notify(silenceNotice(silence), 'x');
+    expect(requests.map((r) => JSON.parse(r.init.body as string) as unknown)).toEqual([
+      { text: 'device oven@\u200b7 out of range since 1970-01-01T00:00:00.000Z: 35°F, below MIN_TEMP 40°F', episode },
+      { text: 'device oven-7 silent: no reading since 1970-01-01T00:00:00.000Z (timeout 1 min)', silence },
+    ]);
   });
 
   it('retries network errors, 429 and 5xx with doubling waits', async () => {

@@ -97,6 +97,8 @@ describe('tempstream alerts (child process): stores alerts and serves its own me
     expect(startExit.code, `start stderr:\n${startExit.stderr.slice(-3000)}`).toBe(0);
     const [{ n }] = (await clients.knex('temp_range_alert').count({ n: '*' }).where('device_id', 'like', `%${sfx}`)) as [{ n: number }];
     expect(Number(n)).toBe(HOT);
+    // --notify episodes by default: alerts are stored, not told one by one.
+    expect(`${alertsExit.stdout}${alertsExit.stderr}`).not.toContain(`device oven-0${sfx} read`);
   });
 
   it('dead-letters an alert whose temperature is NaN (any producer can write the topic) and stores the next one', async () => {
