@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AlertWriter, type Notifier } from '../../app/index.js';
+import { AlertWriter, noticeDevice, type Notifier } from '../../app/index.js';
 import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
 import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MIGRATIONS, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
@@ -95,6 +95,9 @@ describe('the MySQL sinks on the real server', () => {
       '002-create-temp-range-alert',
       '003-add-alert-notify-status',
       '004-create-dead-letter-redrive',
+      '005-create-temp-alert-episode',
+      '006-create-temperature-minute',
+      '007-create-device-silence',
     ]);
     root = await mysql.createConnection({ ...stack.mysql, database: db.name });
   });
@@ -170,8 +173,11 @@ describe('the MySQL sinks on the real server', () => {
         const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
         expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual([
           'dead_letter_redrive',
+          'device_silence',
+          'temp_alert_episode',
           'temp_range_alert',
           'temperature',
+          'temperature_minute',
           'tempstream_migrations',
           'tempstream_migrations_lock',
         ]);
@@ -466,8 +472,8 @@ describe('the MySQL sinks on the real server', () => {
       const told: string[] = [];
       const notifier: Notifier = {
         name: 'test',
-        notify: (a) => {
-          told.push(a.reading.deviceId);
+        notify: (notice) => {
+          told.push(noticeDevice(notice));
           return Promise.resolve();
         },
       };
