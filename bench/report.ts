@@ -1,11 +1,14 @@
 /** The one table of figures, and the issue's targets checked against it. */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { Throughput } from './baselines.js';
+import { DEFAULT_SQL_PATH } from '../sinks/index.js';
 import { describeCpu } from './cpu.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { LatencyResult } from './latency.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
+import type { ScaleOutRun } from './scale-out.js';
+import type { SinkCeiling } from './sink-ceiling.js';
 
 export interface Results {
   load?: LoadResult;
@@ -13,7 +16,9 @@ export interface Results {
   latency?: LatencyResult;
   seed?: Throughput;
   consume?: Throughput;
-  sink?: Throughput;
+  scale?: ScaleOutRun[];
+  /** The sink ceiling once per SQL path. */
+  sinks?: SinkCeiling[];
   memory?: MemoryResult;
 }
 
@@ -66,7 +71,7 @@ export function formatTable(r: Results, machine: MachineInfo): string {
       `${int(x.records)} readings in ${x.seconds.toFixed(1)} s (start → all committed; ${x.spawnSeconds.toFixed(1)} s from fork); peak RSS ${mb(x.peakRssKb)}; ${int(x.rows)} rows, ${int(x.alerts)} alerts, ${int(x.dlq)} DLQ${x.problems.length ? ` — ${x.problems.join('; ')}` : ', counts check'}`,
     ]);
   }
-  for (const b of [r.seed, r.consume, r.sink]) if (b) rows.push([b.name, int(b.perSecond), ratio(t, b.perSecond), b.note]);
+  for (const b of [r.seed, r.consume, ...(r.sinks ?? [])]) if (b) rows.push([b.name, int(b.perSecond), ratio(t, b.perSecond), b.note]);
   if (r.latency) {
     const l = r.latency;
     rows.push([
@@ -111,7 +116,8 @@ export function formatTargets(r: Results): string {
   const check = (ok: boolean | undefined, text: string) => lines.push(`- ${ok === undefined ? 'not measured' : ok ? 'MET' : 'MISSED'}: ${text}`);
   const t = r.topology?.perSecond;
   check(t && r.seed ? t >= 30 * r.seed.perSecond : undefined, `topology ≥ 30× the seed's way (${ratio(t, r.seed?.perSecond)})`);
-  const lowerCeiling = r.consume && r.sink ? Math.min(r.consume.perSecond, r.sink.perSecond) : undefined;
+  const sink = defaultSinkCeiling(r);
+  const lowerCeiling = r.consume && sink ? Math.min(r.consume.perSecond, sink.perSecond) : undefined;
   check(
     t && lowerCeiling ? t >= 0.7 * lowerCeiling : undefined,
     `topology ≥ 0.7× the lower ceiling (${int(lowerCeiling)}/s): ${t && lowerCeiling ? (t / lowerCeiling).toFixed(2) : '–'}×`,
@@ -122,3 +128,6 @@ export function formatTargets(r: Results): string {
   check(peaks.length ? Math.max(...peaks) < 300 * 1024 : undefined, `peak RSS < 300 MB whatever N (${mb(peaks.length ? Math.max(...peaks) : undefined)})`);
   return lines.join('\n');
 }
+
+/** The sink ceiling of the path the pipeline runs with. */
+export const defaultSinkCeiling = (r: Results): SinkCeiling | undefined => r.sinks?.find((s) => s.sqlPath === DEFAULT_SQL_PATH);
