@@ -87,8 +87,13 @@ try {
     for (const path of options.sqlPaths) results.sinks.push(await runSinkCeiling(c, options.records, path, log));
   }
   if (only.has('latency')) {
-    await settled('latency');
-    results.latency = await runLatency(c, { rate: options.rate, seconds: options.latencySeconds, cpuProfDir: options.cpuProfDir }, log);
+    results.latency = [];
+    for (let run = 1; run <= options.latencyRuns; run++) {
+      await settled(`latency ${run} of ${options.latencyRuns}`);
+      // Profiled once: the first run.
+      const cpuProfDir = run === 1 ? options.cpuProfDir : undefined;
+      results.latency.push(await runLatency(c, { rate: options.rate, seconds: options.latencySeconds, run, cpuProfDir }, log));
+    }
   }
   if (only.has('memory')) {
     await settled('memory');
@@ -108,7 +113,7 @@ try {
   if (options.cpuProfDir) {
     for (const [phase, pid] of [
       ['end to end', results.topology?.pid],
-      ['latency (warm-up and live window)', results.latency?.pid],
+      ['latency, first run (warm-up and live window)', results.latency?.[0]?.pid],
     ] as const) {
       if (pid === undefined) continue;
       const file = profileOf(options.cpuProfDir, pid);

@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly rate: number;
   readonly partitions: number;
   readonly latencySeconds: number;
+  /** The latency phase is run this many times: its p99 moves from run to run. */
+  readonly latencyRuns: number;
   readonly only: ReadonlySet<Phase>;
   /** The seed's way is so slow that it runs on a budget and is extrapolated. */
   readonly seedSeconds: number;
@@ -35,7 +37,7 @@ export interface BenchOptions {
   readonly json: string | undefined;
 }
 
-const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--latency-seconds S]
+const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--latency-seconds S] [--latency-runs N]
                      [--only ${PHASES.join(',')}] [--seed-seconds S] [--seed-records N]
                      [--memory-seconds S] [--slow-sink-ms MS] [--cpu-prof DIR] [--json FILE] [--tsx-child]
                      [--child-node-args="FLAGS"] [--sql ${SQL_PATHS.join(',')}]
@@ -50,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       rate: { type: 'string', default: '5000' },
       partitions: { type: 'string', default: '6' },
       'latency-seconds': { type: 'string', default: '20' },
+      'latency-runs': { type: 'string', default: '5' },
       only: { type: 'string' },
       'seed-seconds': { type: 'string', default: '30' },
       'seed-records': { type: 'string', default: '20000' },
@@ -81,6 +84,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     rate: positiveInt('rate', values.rate),
     partitions: positiveInt('partitions', values.partitions),
     latencySeconds: positiveInt('latency-seconds', values['latency-seconds']),
+    latencyRuns: positiveInt('latency-runs', values['latency-runs']),
     only,
     seedSeconds: positiveInt('seed-seconds', values['seed-seconds']),
     seedRecords: positiveInt('seed-records', values['seed-records']),
