@@ -86,6 +86,11 @@ try {
     results.sinks = [];
     for (const path of options.sqlPaths) results.sinks.push(await runSinkCeiling(c, options.records, path, log));
   }
+  // Scale-out on the same backlog as the end-to-end phase, before the latency and memory phases add to the topic.
+  if (only.has('scale')) {
+    await settled('scale-out');
+    results.scale = await runScaleOut(c, options.instances, log);
+  }
   if (only.has('latency')) {
     results.latency = [];
     for (let run = 1; run <= options.latencyRuns; run++) {
@@ -98,11 +103,6 @@ try {
   if (only.has('memory')) {
     await settled('memory');
     results.memory = await runMemory(c, { seconds: options.memorySeconds, slowSinkMs: options.slowSinkMs }, log);
-  }
-
-  if (only.has('scale')) {
-    await settled('scale-out');
-    results.scale = await runScaleOut(c, options.instances, log);
   }
 
   machine.loadAtEnd = loadavg();
