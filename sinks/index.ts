@@ -1,7 +1,7 @@
 /** tempstream/sinks: where the temperature pipeline's records end up (MySQL, or memory for tests). */
 export { createKnex, type CreateKnexOptions } from './knex.js';
 export { migrate, rollbackAll, migrationSource, MIGRATIONS, MIGRATIONS_TABLE, type CodeMigration } from './migrations/index.js';
-export { MysqlReadingsSink, type MysqlReadingsSinkOptions } from './mysql-readings-sink.js';
+export { MysqlReadingsSink, SQL_PATHS, DEFAULT_SQL_PATH, type MysqlReadingsSinkOptions, type SqlPath } from './mysql-readings-sink.js';
 export type { ReadingsSinkCounters } from './readings-sink-counters.js';
 export { isTransientMysqlError } from './mysql-errors.js';
 export {
