@@ -387,4 +387,57 @@ describe('the dashboard in headless Chromium, on the running pipeline', () => {
       await shot('device-chart');
     });
   });
+
+  it('beyond localhost: a login form first, then the views and the live stream on the session cookie', async () => {
+    const port = await freePort();
+    const open = spawnCli(
+      ['serve'],
+      cliEnv(stack, {
+        mysqlUrl: db.url,
+        groupId: uniqueName('dashboard_api_open'),
+        extra: { API_HOST: '0.0.0.0', API_PORT: String(port), API_TOKEN: TOKEN, MIN_TEMP: String(LIMITS.minTemp), MAX_TEMP: String(LIMITS.maxTemp) },
+      }),
+    );
+    const openUrl = `http://127.0.0.1:${port}`;
+    await waitUntil(async () => ({ done: (await fetch(`${openUrl}/healthz`).catch(() => undefined))?.ok === true }), {
+      what: 'the server bound beyond localhost answered',
+      timeoutMs: WAIT_MS,
+      intervalMs: 300,
+      abortIf: () => (open.running ? undefined : `serve exited: ${open.stderr.slice(-2000)}`),
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
+    try {
+      const login = await context.newPage();
+      await login.route(
+        (url) => url.origin !== openUrl,
+        (route) => route.abort(),
+      );
+      await login.goto(`${openUrl}/#/devices`);
+      await login.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: WAIT_MS });
+      await login.getByLabel('API token').fill('not-the-token-at-all');
+      await login.getByRole('button', { name: 'Log in' }).click();
+      await login.getByRole('alert').filter({ hasText: 'the token is not valid' }).waitFor();
+      expect(await login.getByLabel('API token').inputValue()).toBe('');
+      await login.screenshot({ path: `${SCREENSHOTS}/login.png` });
+
+      await login.getByLabel('API token').fill(TOKEN);
+      await login.getByRole('button', { name: 'Log in' }).click();
+      await login.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: WAIT_MS });
+      await login.locator('#live-status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+      const cookies = await context.cookies(openUrl);
+      expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([
+        { name: 'tempstream_session', httpOnly: true, sameSite: 'Strict' },
+      ]);
+      expect(cookies[0]?.value).not.toContain(TOKEN);
+      expect(login.url()).not.toContain(TOKEN);
+      // A reload keeps the session: no form again.
+      await login.reload();
+      await login.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: WAIT_MS });
+      await login.getByRole('button', { name: 'Log out' }).click();
+      await login.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: WAIT_MS });
+    } finally {
+      await context.close();
+      await open.kill();
+    }
+  });
 });

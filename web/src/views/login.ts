@@ -7,7 +7,7 @@ import { h } from '../dom.js';
 import { errorBox, type View } from '../view.js';
 
 export function loginView(onLoggedIn: () => void): View {
-  const errors = errorBox();
+  const errors = errorBox('Not logged in');
   const token = h('input', { id: 'login-token', type: 'password', autocomplete: 'current-password', required: true, spellcheck: 'false' });
   const submit = h('button', { type: 'submit' }, 'Log in');
   const form = h(
