@@ -49,6 +49,7 @@ const STATUS_FILTER = 'status';
 export const DEVICES: CollectionSpec = {
   type: 'devices',
   filters: {
+    device: { kind: 'text', column: 'device_id', op: 'eq', description: 'the device id, exactly (one device: its status)', maxLength: 64 },
     search: {
       kind: 'text',
       column: 'device_id',

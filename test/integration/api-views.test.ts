@@ -249,6 +249,14 @@ describe('episodes, rollups and device status on the real stack', () => {
       expect(byId.get(LIKE)).toMatchObject({ openEpisode: null, silent: false });
     });
 
+    it('filter[device] is one device exactly, where a search would match more', async () => {
+      const { body } = await get(`/api/devices?${q({ 'filter[device]': A })}`);
+      expect(body.data.map((d) => d.id)).toEqual([A]);
+      expect((await get(`/api/devices?${q({ 'filter[search]': sfx })}`)).body.meta.total).toBe(4);
+      expect((await get(`/api/devices?${q({ 'filter[device]': sfx })}`)).body.meta.total).toBe(0);
+      expect((await get(`/api/devices?${q({ 'filter[device]': "' OR 1=1 --" })}`)).body.meta.total).toBe(0);
+    });
+
     it('filter[search] with LIKE wildcards matches them literally', async () => {
       expect((await get(`/api/devices?${q({ 'filter[search]': `%_\\${sfx}` })}`)).body.data.map((d) => d.id)).toEqual([LIKE]);
     });

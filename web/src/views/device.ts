@@ -60,7 +60,7 @@ export function deviceView(deviceId: string): View {
       const [readings, alerts, devices, limits, episodes] = await Promise.all([
         getCollection<Reading>('/api/readings', { 'filter[device]': deviceId, sort: '-readingTime', 'page[limit]': CHART_READINGS }, signal),
         getCollection<Alert>('/api/alerts', { 'filter[device]': deviceId, sort: '-readingTime', 'page[limit]': 10 }, signal),
-        getCollection<Device>('/api/devices', { 'filter[search]': deviceId, 'page[limit]': 100 }, signal),
+        getCollection<Device>('/api/devices', { 'filter[device]': deviceId, 'page[limit]': 1 }, signal),
         limitsFor(deviceId, signal),
         optional(getCollection<Episode>('/api/episodes', { 'filter[device]': deviceId, sort: '-openedAt', 'page[limit]': EPISODES_SHOWN }, signal)),
       ]);
