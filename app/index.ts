@@ -33,5 +33,5 @@ export {
   type RunnerSettings,
 } from './pipeline.js';
 export * from './dead-letters/index.js';
-export { alertDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';
+export { alertDeserializer, episodeDeserializer, silenceDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';
 export { errorMessage } from '../topology/index.js';
