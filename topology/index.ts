@@ -28,3 +28,7 @@ export { KafkaBatchFeeder, type BatchFeederOptions, type FeedAdmission, type Fed
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';
 export * from './state/index.js';
+export type { Processor, ProcessorContext, ProcessorSupplier, ForwardedRecord } from './processor/processor.js';
+export { keyValueStore, windowStore, type StoreSpec, type WindowStore } from './processor/store-spec.js';
+export type { QueryableStore } from './runtime/engine.js';
+export { coPartitionedAssigner } from './runtime/co-partitioned-assigner.js';
