@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProcessorHarness } from '../../test/support/processor-harness.js';
 import { requiredStringSerde } from '../serdes/basic.js';
@@ -116,5 +117,39 @@ describe('windowAggregateProcessor, on-window-close', () => {
       await h.advanceWallClock(50);
     }
     expect(summary(h.take())).toEqual(['a@0=10', 'a@10000=10']);
+  });
+});
+
+/** The windows of `timestamp` by brute force: starts on multiples of `advance`, [start, start + size). */
+function windowStartsOf(timestamp: number, size: number, advance: number): number[] {
+  const out: number[] = [];
+  for (let start = 0; start <= timestamp; start += advance) if (timestamp < start + size) out.push(start);
+  return out;
+}
+
+describe('windowAggregateProcessor, on-window-close, for any records', () => {
+  it('emits each window once, with the number of its records that were not late when they came', async () => {
+    const records = fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), timestamp: fc.integer({ min: 0, max: 400 }) }), { maxLength: 60 });
+    const shape = fc.record({ size: fc.integer({ min: 1, max: 50 }), advanceSeed: fc.integer({ min: 1, max: 50 }), grace: fc.integer({ min: 0, max: 60 }) });
+    await fc.assert(
+      fc.asyncProperty(records, shape, async (input, { size, advanceSeed, grace }) => {
+        const advance = 1 + ((advanceSeed - 1) % size);
+        const h = await harness(TimeWindows.of(size).advanceBy(advance).grace(grace), 'on-window-close');
+        const expected = new Map<string, number>();
+        let streamTime = -1;
+        for (const { key, timestamp } of input) {
+          streamTime = Math.max(streamTime, timestamp);
+          for (const start of windowStartsOf(timestamp, size, advance)) {
+            if (start + size + grace > streamTime) expected.set(`${key}@${start}`, (expected.get(`${key}@${start}`) ?? 0) + 1);
+          }
+          await h.pipe(key, 'x', timestamp);
+        }
+        await h.pipe('z', 'x', 10_000); // closes every window of the input
+        const emitted = summary(h.take()).filter((s) => !s.startsWith('z@'));
+        expect(new Set(emitted.map((s) => s.split('=')[0])).size).toBe(emitted.length);
+        expect(emitted.sort()).toEqual([...expected].map(([w, n]) => `${w}=${n}`).sort());
+      }),
+      { numRuns: 300 },
+    );
   });
 });
