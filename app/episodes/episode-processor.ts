@@ -5,9 +5,16 @@
  */
 import type avro from 'avsc';
 import type { TemperatureReading, TempAlertEpisode } from '../../schemas/index.js';
-import { jsonAvroSerde, requiredStringSerde, type KeyValueStore, type StreamRecord } from '../../topology/index.js';
-import type { Processor, ProcessorContext } from '../../topology/processor/processor.js';
-import { keyValueStore, type StoreSpec } from '../../topology/processor/store-spec.js';
+import {
+  jsonAvroSerde,
+  keyValueStore,
+  requiredStringSerde,
+  type KeyValueStore,
+  type Processor,
+  type ProcessorContext,
+  type StoreSpec,
+  type StreamRecord,
+} from '../../topology/index.js';
 import { toFahrenheit } from '../rules/index.js';
 import { trackEpisode, type EpisodeSettings, type OpenEpisode } from './episode-tracker.js';
 

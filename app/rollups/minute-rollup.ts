@@ -11,6 +11,9 @@ export const ROLLUP_WINDOW_MS = 60_000;
 /** The default grace: a reading up to 5 s late still counts in its minute. */
 export const DEFAULT_ROLLUP_GRACE_MS = 5_000;
 
+/** How often the wall clock may close a quiet partition's minutes: a device's last minute is stored at most this late. */
+export const ROLLUP_WALL_CLOCK_CHECK_MS = 5_000;
+
 /** The running aggregate of a window, kept in the window store. */
 export interface MinuteAggregate {
   readonly count: number;

@@ -6,9 +6,16 @@
  */
 import type avro from 'avsc';
 import type { DeviceSilence, TemperatureReading } from '../../schemas/index.js';
-import { jsonAvroSerde, requiredStringSerde, type KeyValueStore, type StreamRecord } from '../../topology/index.js';
-import type { Processor, ProcessorContext } from '../../topology/processor/processor.js';
-import { keyValueStore, type StoreSpec } from '../../topology/processor/store-spec.js';
+import {
+  jsonAvroSerde,
+  keyValueStore,
+  requiredStringSerde,
+  type KeyValueStore,
+  type Processor,
+  type ProcessorContext,
+  type StoreSpec,
+  type StreamRecord,
+} from '../../topology/index.js';
 import { onCheck, onReading, silenceCheckIntervalMs, type LastSeen } from './silence-tracker.js';
 
 export const SILENCE_STORE = 'device-last-seen';

@@ -1,6 +1,14 @@
-import { InMemoryKeyValueStore, RecordingChangeLogger, type KeyValueStore, type Punctuator, type StreamRecord } from '../../topology/index.js';
-import type { ForwardedRecord, Processor, ProcessorContext } from '../../topology/processor/processor.js';
-import type { StoreSpec } from '../../topology/processor/store-spec.js';
+import {
+  InMemoryKeyValueStore,
+  RecordingChangeLogger,
+  type ForwardedRecord,
+  type KeyValueStore,
+  type Processor,
+  type ProcessorContext,
+  type Punctuator,
+  type StoreSpec,
+  type StreamRecord,
+} from '../../topology/index.js';
 
 /**
  * One processor with its key-value stores, no topology and no runtime: for unit tests of a
