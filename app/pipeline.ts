@@ -6,7 +6,7 @@
 import type { ConsumerConfig, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { pipelineTopics, TOPICS, dlqTopicFor } from '../schemas/index.js';
-import { migrate, MysqlAlertStore, MysqlEpisodeStore, MysqlReadingsSink, MysqlSilenceStore } from '../sinks/index.js';
+import { migrate, MysqlAlertStore, MysqlEpisodeStore, MysqlMinuteRollupSink, MysqlReadingsSink, MysqlSilenceStore } from '../sinks/index.js';
 import {
   ensureTopics,
   KafkaTopologyRunner,
@@ -152,8 +152,8 @@ export function createTemperatureRunner(
   clients: PipelineClients,
   settings: PipelineSettings,
   sink: MysqlReadingsSink = new MysqlReadingsSink(clients.knex),
-  /** Table `temperature_minute`'s writer; no rollups without one. */
-  rollupSink?: RollupWriter,
+  /** Table `temperature_minute`'s writer (used only when the pipeline is stateful). */
+  rollupSink: RollupWriter = new MysqlMinuteRollupSink(clients.knex),
 ): { runner: KafkaTopologyRunner; sink: MysqlReadingsSink; topology: Topology } {
   const topology = temperatureTopology(clients.registry, settings, sink, rollupSink);
   return { runner: pipelineRunner(topology, clients, settings), sink, topology };

@@ -94,17 +94,17 @@ describe('per-minute rollups in the topology', () => {
     await kit.sendReading(reading('oven-7', 74, T0 + 30_000));
     await kit.sendReading(reading('oven-7', 21, T0 + 59_000, 'CELSIUS'));
     await kit.sendReading(reading('probe-1', 50, T0 + 10_000));
-    expect(kit.rollupSink.rows).toEqual([]);
+    expect(kit.rollups()).toEqual([]);
     // Stream time passes 10:01:05 (end + grace): the first minute closes.
     await kit.sendReading(reading('oven-7', 80, T0 + 66_000));
-    expect(kit.rollupSink.rows.map((r) => [r.deviceId, r.windowStart, r.readings, r.minF, r.maxF])).toEqual([
+    expect(kit.rollups().map((r) => [r.deviceId, r.windowStart, r.readings, r.minF, r.maxF])).toEqual([
       ['oven-7', T0, 3, 69.8, 74],
       ['probe-1', T0, 1, 50, 50],
     ]);
-    expect(kit.rollupSink.rows[0]!.meanF).toBeCloseTo((70 + 74 + 69.8) / 3, 9);
+    expect(kit.rollups()[0]!.meanF).toBeCloseTo((70 + 74 + 69.8) / 3, 9);
     // A quiet partition's last minute closes by the wall clock.
     await kit.advanceWallClockTime(2 * 60_000);
-    expect(kit.rollupSink.rows.map((r) => [r.deviceId, r.windowStart, r.readings])).toContainEqual(['oven-7', T0 + 60_000, 1]);
+    expect(kit.rollups().map((r) => [r.deviceId, r.windowStart, r.readings])).toContainEqual(['oven-7', T0 + 60_000, 1]);
     kit.close();
   });
 });

@@ -3,7 +3,10 @@
  * The aggregate keeps the sum, not the mean, so that adding a reading is exact bookkeeping and the
  * mean is computed once, when the window closes.
  */
-import type { BatchWriter, StreamRecord, TimeWindow } from '../../topology/index.js';
+import type { MinuteRollup, MinuteRollupRecord } from '../../sinks/index.js';
+import type { BatchWriter, TimeWindow } from '../../topology/index.js';
+
+export type { MinuteRollup } from '../../sinks/index.js';
 
 /** One minute, the rollup's window size. */
 export const ROLLUP_WINDOW_MS = 60_000;
@@ -22,14 +25,6 @@ export interface MinuteAggregate {
   readonly sum: number;
 }
 
-/** A closed window's result, as table `temperature_minute` stores it. */
-export interface MinuteRollup {
-  readonly count: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-}
-
 /** The key of a windowed aggregate: the device id and its window. */
 export interface DeviceWindow {
   readonly key: string;
@@ -37,7 +32,7 @@ export interface DeviceWindow {
 }
 
 /** What the rollup sink (MySQL, or its in-memory twin) must be. */
-export type RollupWriter = BatchWriter<StreamRecord<DeviceWindow, MinuteRollup>>;
+export type RollupWriter = BatchWriter<MinuteRollupRecord>;
 
 /** Zeros rather than infinities: the store keeps aggregates as JSON, which has no infinity. */
 export const emptyAggregate = (): MinuteAggregate => ({ count: 0, min: 0, max: 0, sum: 0 });

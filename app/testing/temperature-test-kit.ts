@@ -14,10 +14,10 @@ import {
   type TempAlertEpisode,
   type TempRangeAlert,
 } from '../../schemas/index.js';
-import { InMemoryReadingsSink } from '../../sinks/testing/index.js';
+import { InMemoryMinuteRollupSink, InMemoryReadingsSink } from '../../sinks/testing/index.js';
 import type { ReadingWindow, Rule } from '../rules/index.js';
 import { buildTemperatureTopology } from '../topology.js';
-import { InMemoryRollupSink } from './in-memory-rollup-sink.js';
+import { fromMysqlDatetime } from '../../sinks/index.js';
 
 /** topology/index.ts does not export the driver's options type. */
 type TestDriverOptions = NonNullable<ConstructorParameters<typeof TopologyTestDriver>[1]>;
@@ -35,6 +35,17 @@ export interface TemperatureTestKitOptions {
   readonly hysteresisF?: number;
   readonly silenceMs?: number;
   readonly rollupGraceMs?: number;
+}
+
+/** A row of table `temperature_minute`, as tests talk about it. */
+export interface RollupRow {
+  readonly deviceId: string;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly readings: number;
+  readonly minF: number;
+  readonly maxF: number;
+  readonly meanF: number;
 }
 
 export interface DeadLetterView {
@@ -58,7 +69,7 @@ export class TemperatureTestKit {
   readonly registry = InMemorySchemaRegistry.withPipelineSchemas();
   readonly sink: InMemoryReadingsSink;
   /** Table `temperature_minute`. */
-  readonly rollupSink = new InMemoryRollupSink();
+  readonly rollupSink = new InMemoryMinuteRollupSink();
   readonly driver: TopologyTestDriver;
   readonly readingSerde: AvroRegistrySerde<TemperatureReading>;
   private readonly alertSerde: AvroRegistrySerde<TempRangeAlert>;
@@ -122,6 +133,19 @@ export class TemperatureTestKit {
   /** Every DeviceSilence event produced so far, decoded, with its key. */
   silences(): Promise<{ key: string | null; value: DeviceSilence }[]> {
     return this.decode(TOPICS.silence, this.silenceSerde);
+  }
+
+  /** The rows of table `temperature_minute`, times as epoch ms. */
+  rollups(): RollupRow[] {
+    return this.rollupSink.rows.map((r) => ({
+      deviceId: r.device_id,
+      windowStart: fromMysqlDatetime(r.window_start),
+      windowEnd: fromMysqlDatetime(r.window_end),
+      readings: r.readings,
+      minF: r.min_f,
+      maxF: r.max_f,
+      meanF: r.mean_f,
+    }));
   }
 
   /** Lets wall-clock time pass with no reading: silence checks and wall-clock window closing run. */

@@ -44,9 +44,7 @@ export const inMemoryPipeline: PipelineFactory = (config) => {
     episodes: async () => (await kit.episodes()).map((e) => e.value),
     silences: async () => (await kit.silences()).map((e) => e.value),
     rollups: () =>
-      Promise.resolve(
-        kit.rollupSink.rows.map(({ deviceId, windowStart, readings, minF, maxF, meanF }) => ({ deviceId, windowStart, readings, minF, maxF, meanF })),
-      ),
+      Promise.resolve(kit.rollups().map(({ deviceId, windowStart, readings, minF, maxF, meanF }) => ({ deviceId, windowStart, readings, minF, maxF, meanF }))),
     // Second by second, as a real clock moves: every check falling due in the meantime runs (one
     // long jump of the driver's clock runs a due punctuation once, not once per missed interval).
     letTimePass: async (ms) => {
