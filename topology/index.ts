@@ -35,3 +35,5 @@ export { keyValueStore, windowStore, type StoreSpec, type WindowStore } from './
 export type { DropObserver, DroppedRecord, DropReason, Fold } from './processor/dropped-record.js';
 export { aggregateProcessor, type AggregateProcessorSpec } from './processor/aggregate-processor.js';
 export { windowAggregateProcessor, type EmitStrategy, type WindowAggregateProcessorSpec } from './processor/window-aggregate-processor.js';
+export type { QueryableStore } from './runtime/engine.js';
+export { coPartitionedAssigner } from './runtime/co-partitioned-assigner.js';
