@@ -1,5 +1,7 @@
-# The tempstream services (topology, simulator, alert consumer) in one image; the command picks one:
-#   docker run tempstream start | simulate --devices 20 --rate 50 | alerts | schemas register | migrate
+# The tempstream services (topology, simulator, alert consumer, API and dashboard) in one image; the
+# command picks one:
+#   docker run tempstream start | simulate --devices 20 --rate 50 | alerts | serve | schemas register | migrate
+# `serve` serves the dashboard too: web/dist is built here and copied beside dist/.
 # NODE_IMAGE: any Debian-based image with Node >= 20.18 and a user `node` (the public
 # node:20-bookworm-slim by default; offline, local/node:latest from stack/build-images.sh).
 # npm-ca.pem (optional, git-ignored, in the build context): a CA bundle npm trusts behind a
@@ -22,7 +24,9 @@ COPY api api
 COPY cli cli
 # cli/demo loads it on demand; compiled so that tsc resolves the import, unusable without testcontainers.
 COPY stack/harness.ts stack/harness.ts
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+# The dashboard (Vite) before the prune: its toolchain is a dev dependency; only its output ships.
+COPY web web
+RUN npm run build && npm run build:web && npm prune --omit=dev --ignore-scripts
 
 FROM ${NODE_IMAGE}
 WORKDIR /app
@@ -34,6 +38,8 @@ ENV NODE_OPTIONS=--max-old-space-size=256
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# dist/api/server.js finds it two levels up (api/server.ts defaultWebRoot).
+COPY --from=build /app/web/dist web/dist
 USER node
 EXPOSE 9464 9465 8080
 ENTRYPOINT ["node", "dist/cli/main.js"]

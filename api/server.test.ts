@@ -41,8 +41,11 @@ describe('the API server (no stack)', () => {
         '/api/dead-letters/redrive',
         '/api/dead-letters/{topic}/{partition}/{offset}',
         '/api/devices',
+        '/api/episodes',
         '/api/events',
         '/api/readings',
+        '/api/rollups',
+        '/api/session',
         '/healthz',
       ].sort(),
     );
@@ -59,11 +62,26 @@ describe('the API server (no stack)', () => {
     ['/api/readings?sort=password', 'sort'],
     ['/api/alerts?filter[direction]=UP', 'filter[direction]'],
     ['/api/devices?page[limit]=5000', 'page[limit]'],
-    ['/api/devices?filter[device]=x', 'filter[device]'],
+    ['/api/devices?filter[colour]=x', 'filter[colour]'],
+    [`/api/devices?filter[device]=${'d'.repeat(65)}`, 'filter[device]'],
     ['/api/readings?filter[device]=a&filter[device]=b', 'filter[device]'],
     ['/api/dead-letters?filter[sourcePartition]=1.5', 'filter[sourcePartition]'],
     ['/api/dead-letters?filter[minSourceOffset]=abc', 'filter[minSourceOffset]'],
     ['/api/dead-letters/not-a-dlq/0/1', 'topic'],
+    ['/api/episodes?filter[status]=open', 'filter[status]'],
+    ['/api/episodes?filter[direction]=UP', 'filter[direction]'],
+    ['/api/episodes?filter[from]=yesterday', 'filter[from]'],
+    ['/api/episodes?filter[to]=2026-13-01T00:00:00Z', 'filter[to]'],
+    ['/api/episodes?sort=temperature', 'sort'],
+    ['/api/episodes?page[offset]=-1', 'page[offset]'],
+    ['/api/episodes?filter[device]=', 'filter[device]'],
+    ['/api/episodes?fields[episodes]=password', 'fields[episodes]'],
+    ['/api/rollups?filter[from]=noon', 'filter[from]'],
+    ['/api/rollups?filter[to]=1e3', 'filter[to]'],
+    ['/api/rollups?sort=-mean', 'sort'],
+    ['/api/rollups?page[limit]=0', 'page[limit]'],
+    ['/api/rollups?filter[status]=OPEN', 'filter[status]'],
+    [`/api/rollups?filter[device]=${'x'.repeat(65)}`, 'filter[device]'],
   ])('GET %s → 400 naming %s', async (url, parameter) => {
     const res = await app.inject({ method: 'GET', url });
     expect(res.statusCode, res.body).toBe(400);
@@ -128,5 +146,61 @@ describe('binding beyond localhost', () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe('a browser session beyond localhost (POST /api/session)', () => {
+  let open: FastifyInstance;
+  beforeAll(async () => {
+    open = await buildApiServer({ knex, limits: { minTemp: 45, maxTemp: 110 }, security: { host: '0.0.0.0', token: TOKEN, tokenName: 'test' }, deadLetters });
+  });
+  afterAll(async () => {
+    await open.close();
+  });
+  const login = (token: string) => open.inject({ method: 'POST', url: '/api/session', payload: { token } });
+  const cookieOf = (setCookie: string | string[] | undefined): string => String(setCookie).split(';')[0] ?? '';
+
+  it('says a login is needed, and refuses a wrong token with 403 and no cookie', async () => {
+    const state = await open.inject({ method: 'GET', url: '/api/session' });
+    expect(state.json()).toEqual({ tokenRequired: true, authenticated: false });
+    const wrong = await login('not-the-token-at-all');
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect(wrong.body).not.toContain(TOKEN);
+    expect((await open.inject({ method: 'POST', url: '/api/session', payload: {} })).statusCode).toBe(400);
+  });
+
+  it('with the token answers an HttpOnly SameSite=Strict cookie that is not the token, and the cookie reads', async () => {
+    const res = await login(TOKEN);
+    expect(res.statusCode).toBe(200);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/^tempstream_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/);
+    expect(setCookie).not.toContain(TOKEN);
+    expect(setCookie).not.toContain('Secure'); // plain http here; over https it is Secure (session.test.ts)
+    const cookie = cookieOf(res.headers['set-cookie']);
+    expect((await open.inject({ method: 'GET', url: '/openapi.json', headers: { cookie } })).statusCode).toBe(200);
+    expect((await open.inject({ method: 'GET', url: '/api/session', headers: { cookie } })).json()).toEqual({ tokenRequired: true, authenticated: true });
+    expect((await open.inject({ method: 'GET', url: '/openapi.json', headers: { cookie: 'tempstream_session=forged' } })).statusCode).toBe(401);
+  });
+
+  it('a session does not write: re-drive still needs the token header', async () => {
+    const cookie = cookieOf((await login(TOKEN)).headers['set-cookie']);
+    const body = { deadLetters: [{ topic: 'temperature-readings-dlq', partition: 0, offset: '0' }] };
+    expect((await open.inject({ method: 'POST', url: '/api/dead-letters/redrive', payload: body, headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('logging out ends the session', async () => {
+    const cookie = cookieOf((await login(TOKEN)).headers['set-cookie']);
+    const out = await open.inject({ method: 'DELETE', url: '/api/session', headers: { cookie } });
+    expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+    expect((await open.inject({ method: 'GET', url: '/openapi.json', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('serves the login page itself without the token, but no data', async () => {
+    expect((await open.inject({ method: 'GET', url: '/api/episodes' })).statusCode).toBe(401);
+    expect((await open.inject({ method: 'GET', url: '/api/events' })).statusCode).toBe(401);
+    expect((await open.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(401);
+    // No web/dist in this test: the dashboard path answers 404, not 401.
+    expect((await open.inject({ method: 'GET', url: '/devices' })).statusCode).not.toBe(401);
   });
 });

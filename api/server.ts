@@ -20,7 +20,11 @@ import { registerCollection } from './resources/collection-route.js';
 import { devicesRoute, type RangeLimits } from './resources/devices.js';
 import { readingsRoute } from './resources/readings.js';
 import { registerDeadLetters } from './routes/dead-letters.js';
+import { episodesRoute } from './resources/episodes.js';
+import { rollupsRoute } from './resources/rollups.js';
 import { registerEvents } from './routes/events.js';
+import { registerSession, sessionOf } from './routes/session.js';
+import { SESSION_COOKIE, SessionStore } from './session.js';
 
 export interface ApiSecurity {
   /** Where it listens; only a loopback address may go without a token. */
@@ -60,7 +64,18 @@ export function checkSecurity(security: ApiSecurity): void {
 }
 
 /** Routes open to anyone even when every other needs the token: they say nothing about the data. */
-const OPEN_PATHS = new Set(['/healthz']);
+const OPEN_PATHS = new Set(['/healthz', '/api/session']);
+
+/**
+ * Whether a request may go without the token or a session where every route needs one: the open
+ * routes, and the dashboard's own files (GET outside /api/, /docs and /openapi.json), which hold no
+ * data and must load to show the login form.
+ */
+export function isOpenRequest(method: string, path: string): boolean {
+  if (OPEN_PATHS.has(path)) return true;
+  const reads = method === 'GET' || method === 'HEAD';
+  return reads && !path.startsWith('/api/') && path !== '/api' && !path.startsWith('/docs') && path !== '/openapi.json';
+}
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   checkSecurity(options.security);
@@ -110,10 +125,13 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     return reply.status(404).send(errorDocument(404, 'Not Found', `no route ${request.method} ${path}`));
   });
 
+  const sessions = new SessionStore();
   if (tokenEverywhere) {
     app.addHook('onRequest', (request, _reply, done) => {
       try {
-        if (!OPEN_PATHS.has(request.url.split('?')[0] ?? '')) requireToken(auth, request.headers.authorization);
+        const path = request.url.split('?')[0] ?? '';
+        // A session (the browser's cookie) lets a request read; writes check the token header again in their route.
+        if (!isOpenRequest(request.method, path) && !sessions.isValid(sessionOf(request))) requireToken(auth, request.headers.authorization);
         done();
       } catch (err) {
         done(err as Error);
@@ -130,10 +148,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         version: options.version ?? '0',
         description:
           "Read API over the pipeline's tables in the JSON:API conventions (data/type/id/attributes, meta.total, links, errors[].source.parameter), live alerts as server-sent events, and the dead-letter tools. " +
-          'Device status is derived from the tables the pipeline writes, not from state stores. Writes need Authorization: Bearer <API_TOKEN>; a server bound beyond localhost needs it on every route but /healthz.',
+          "Device status is derived from the tables the pipeline writes, not from state stores. Writes need Authorization: Bearer <API_TOKEN>; a server bound beyond localhost needs it (or, for reading, a session cookie from POST /api/session) on every route but /healthz, /api/session and the dashboard's own files.",
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKEN' } } },
-      ...(tokenEverywhere ? { security: [{ bearerAuth: [] }] } : {}),
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKEN' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'from POST /api/session; reads only' },
+        },
+      },
+      ...(tokenEverywhere ? { security: [{ bearerAuth: [] }, { sessionCookie: [] }] } : {}),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -155,6 +178,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerCollection(app, options.knex, readingsRoute);
   registerCollection(app, options.knex, alertsRoute);
   registerCollection(app, options.knex, devicesRoute(options.limits));
+  registerCollection(app, options.knex, episodesRoute);
+  registerCollection(app, options.knex, rollupsRoute);
+  registerSession(app, sessions, auth, tokenEverywhere);
   registerEvents(app, feed, options.heartbeatMs);
   if (options.deadLetters) registerDeadLetters(app, options.deadLetters, auth, { maxRecords: options.maxDeadLetters ?? 10_000 });
 

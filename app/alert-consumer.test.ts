@@ -6,7 +6,7 @@ import { InMemorySchemaRegistry } from '../schemas/testing/index.js';
 import { TOPICS, tempRangeAlertSchema, type TempRangeAlert } from '../schemas/index.js';
 import { InMemoryAlertStore } from '../sinks/testing/index.js';
 import { buildAlertConsumerTopology } from './alert-consumer.js';
-import { fanOut, logNotifier, NotifyError, WebhookError, type Notifier } from './notifiers/index.js';
+import { fanOut, logNotifier, noticeDevice, NotifyError, WebhookError, type Notifier } from './notifiers/index.js';
 
 const alert = (deviceId: string, sourceOffset = '1', temperature = 125.5): TempRangeAlert => ({
   reading: { deviceId, readingTime: Date.UTC(2026, 0, 1, 10), temperature, unit: 'FAHRENHEIT' },
@@ -59,7 +59,7 @@ describe('alert consumer', () => {
       notify: async (a) => {
         maxInFlight = Math.max(maxInFlight, ++inFlight);
         await new Promise((resolve) => setTimeout(resolve, 5));
-        told.push(a.reading.deviceId);
+        told.push(noticeDevice(a));
         inFlight--;
       },
     };
@@ -89,8 +89,8 @@ describe('alert consumer', () => {
     const flaky: Notifier = {
       name: 'flaky',
       notify: (a) => {
-        if (a.reading.deviceId === 'b' && failuresLeft-- > 0) return Promise.reject(new Error('webhook down'));
-        delivered.push(a.reading.deviceId);
+        if (noticeDevice(a) === 'b' && failuresLeft-- > 0) return Promise.reject(new Error('webhook down'));
+        delivered.push(noticeDevice(a));
         return Promise.resolve();
       },
     };
@@ -117,7 +117,7 @@ describe('alert consumer', () => {
   ])('records %s on the alert row without retrying it, counts and logs it, and goes on', async (_what, failure) => {
     const { logger, lines } = recordingLogger();
     let calls = 0;
-    const refusing: Notifier = { name: 'webhook', notify: (a) => (a.reading.deviceId === 'a' ? (calls++, Promise.reject(failure)) : Promise.resolve()) };
+    const refusing: Notifier = { name: 'webhook', notify: (a) => (noticeDevice(a) === 'a' ? (calls++, Promise.reject(failure)) : Promise.resolve()) };
     const { store, consumer, driver, send } = setup(refusing, false, undefined, logger);
     await send(alert('a', '1'));
     await send(alert('b', '2'));
@@ -141,7 +141,7 @@ describe('alert consumer', () => {
     let calls = 0;
     const down: Notifier = {
       name: 'webhook',
-      notify: (a) => (a.reading.deviceId === 'a' ? (calls++, Promise.reject(new WebhookError('webhook unreachable', true))) : Promise.resolve()),
+      notify: (a) => (noticeDevice(a) === 'a' ? (calls++, Promise.reject(new WebhookError('webhook unreachable', true))) : Promise.resolve()),
     };
     const { store, consumer, driver, send } = setup(down, false);
     await send(alert('a', '1'));
@@ -182,7 +182,7 @@ describe('alert consumer', () => {
     let flaky = 0;
     const goneHook: Notifier = { name: 'gone', notify: () => (gone++, Promise.reject(new WebhookError('gone answered 410', false))) };
     const flakyHook: Notifier = { name: 'flaky', notify: () => (flaky++, Promise.reject(new WebhookError('flaky answered 503', true))) };
-    const ok: Notifier = { name: 'ok', notify: (a) => (told.push(a.reading.deviceId), Promise.resolve()) };
+    const ok: Notifier = { name: 'ok', notify: (a) => (told.push(noticeDevice(a)), Promise.resolve()) };
     const { store, driver, send } = setup(fanOut(ok, goneHook, flakyHook), false);
     await send(alert('a'));
     await driver.advanceTime(20);

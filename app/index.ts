@@ -1,7 +1,20 @@
 /** tempstream/app: the temperature pipeline built on tempstream/topology. What the CLI and runner call. */
 export { buildTemperatureTopology, type TemperatureTopologyOptions, type ReadingsWriter } from './topology.js';
-export { buildAlertConsumerTopology, type AlertConsumer, type AlertConsumerOptions } from './alert-consumer.js';
+export {
+  buildAlertConsumerTopology,
+  isNotifyMode,
+  NOTIFY_MODES,
+  STORABLE_ALERT_RULE,
+  STORABLE_EPISODE_RULE,
+  STORABLE_SILENCE_RULE,
+  type AlertConsumer,
+  type AlertConsumerOptions,
+  type NotifyMode,
+} from './alert-consumer.js';
 export { AlertWriter, type AlertCounters } from './alert-writer.js';
+export { NotifyingWriter, type NotifyCounters, type NotifiedKind, type NotifyingWriterOptions } from './notifying-writer.js';
+export { episodeWriter, silenceWriter, EPISODE_KIND, SILENCE_KIND } from './event-writers.js';
+export { episodeMessage, silenceMessage, noticeMessage, formatDuration } from './event-message.js';
 export { alertMessage, formatDegrees } from './alert-message.js';
 export { toTempRangeAlert } from './alert-record.js';
 export * from './rules/index.js';
@@ -20,5 +33,5 @@ export {
   type RunnerSettings,
 } from './pipeline.js';
 export * from './dead-letters/index.js';
-export { alertDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';
+export { alertDeserializer, episodeDeserializer, silenceDeserializer, type AvroRegistryClient, type Logger } from './alert-decoder.js';
 export { errorMessage } from '../topology/index.js';

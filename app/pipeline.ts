@@ -6,7 +6,7 @@
 import type { ConsumerConfig, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { pipelineTopics, TOPICS, dlqTopicFor } from '../schemas/index.js';
-import { migrate, MysqlAlertStore, MysqlReadingsSink } from '../sinks/index.js';
+import { migrate, MysqlAlertStore, MysqlEpisodeStore, MysqlReadingsSink, MysqlSilenceStore } from '../sinks/index.js';
 import {
   ensureTopics,
   KafkaTopologyRunner,
@@ -19,7 +19,7 @@ import {
   type TopicSpec,
   type Topology,
 } from '../topology/index.js';
-import { buildAlertConsumerTopology, type AlertConsumer } from './alert-consumer.js';
+import { buildAlertConsumerTopology, type AlertConsumer, type NotifyMode } from './alert-consumer.js';
 import type { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
 import { constraintsOf, defaultRules, type ReadingWindow, type Rule } from './rules/index.js';
@@ -62,7 +62,7 @@ export interface PipelineSettings {
  * size, since a dead letter is its original plus headers and must never be refused for its size.
  */
 export function pipelineTopicSpecs(options: { jsonInput?: boolean; partitions?: number }): TopicSpec[] {
-  const dlqs = new Set([TOPICS.readings, TOPICS.readingsJson, TOPICS.alerts].map(dlqTopicFor));
+  const dlqs = new Set([TOPICS.readings, TOPICS.readingsJson, TOPICS.alerts, TOPICS.episodes, TOPICS.silence].map(dlqTopicFor));
   return pipelineTopics({ jsonInput: options.jsonInput }).map((topic) => ({
     topic,
     numPartitions: options.partitions ?? 6,
@@ -137,12 +137,25 @@ export function createTemperatureRunner(
   return { runner: pipelineRunner(topology, clients, settings), sink, topology };
 }
 
-/** The alert consumer on Kafka: TempRangeAlert in, one row and one notification per alert. */
+/**
+ * The alert consumer on Kafka: TempRangeAlert, TempAlertEpisode and DeviceSilence in, one row per
+ * alert and per event, and a notification per episode event (`notify: 'episodes'`) or per alert
+ * (`'per-reading'`, the default here), and per silence event.
+ */
 export function createAlertRunner(
   clients: PipelineClients,
   settings: RunnerSettings,
   notifier: Notifier,
+  options: { notify?: NotifyMode } = {},
 ): { runner: KafkaTopologyRunner; consumer: AlertConsumer; writer: AlertWriter } {
-  const consumer = buildAlertConsumerTopology({ registry: clients.registry, store: new MysqlAlertStore(clients.knex), notifier, logger: clients.logger });
+  const consumer = buildAlertConsumerTopology({
+    registry: clients.registry,
+    store: new MysqlAlertStore(clients.knex),
+    episodeStore: new MysqlEpisodeStore(clients.knex),
+    silenceStore: new MysqlSilenceStore(clients.knex),
+    notifier,
+    notify: options.notify,
+    logger: clients.logger,
+  });
   return { runner: pipelineRunner(consumer.topology, clients, settings), consumer, writer: consumer.writer };
 }

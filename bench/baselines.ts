@@ -2,16 +2,15 @@
  * Phase 4: what the topology is compared with, on the same backlog.
  * - the seed's way: one message at a time (eachMessage), decode, INSERT, commit, then the next;
  * - the consume ceiling: KafkaJS eachBatch reading and decoding everything, no sink;
- * - the sink ceiling: the same rows through MysqlReadingsSink in 1,000-row transactions, no Kafka.
+ * (The sink ceiling, per SQL path, is in sink-ceiling.ts.)
  */
 import type avro from 'avsc';
 import type { Knex } from 'knex';
 import { LEGAL_MAX_F, LEGAL_MIN_F } from '../app/index.js';
 import { TOPICS, temperatureReadingSchema, type TemperatureReading } from '../schemas/index.js';
-import { createKnex, MysqlReadingsSink, TEMPERATURE_TABLE, toMysqlDatetime, toTemperatureRow } from '../sinks/index.js';
+import { createKnex, TEMPERATURE_TABLE, toMysqlDatetime, toTemperatureRow } from '../sinks/index.js';
 import { avroRegistrySerde, type StreamRecord } from '../topology/index.js';
-import { countRows, endOffsets, sleep, sumOffsets, type BenchContext } from './context.js';
-import { backlogReading } from './data.js';
+import { endOffsets, sleep, sumOffsets, type BenchContext } from './context.js';
 
 export interface Throughput {
   readonly name: string;
@@ -134,57 +133,5 @@ export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) =
     note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()',
   };
   log(`consume ceiling: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
-  return result;
-}
-
-/** MysqlReadingsSink alone: the backlog's storable readings, in the topology's batch size and with as many transactions at once as its sink runs. */
-export async function runSinkCeiling(ctx: BenchContext, records: number, log: (line: string) => void): Promise<Throughput> {
-  const mysqlUrl = await ctx.freshDatabase('bench_sink');
-  const knex = createKnex(mysqlUrl);
-  const sink = new MysqlReadingsSink(knex);
-  const limits = { minTemp: ctx.defaults.minTemp, maxTemp: ctx.defaults.maxTemp };
-  const batchSize = ctx.defaults.sinkBatchSize;
-  const concurrency = ctx.defaults.sinkConcurrency;
-  // Built before the clock starts: the ceiling is the database's, not the generator's.
-  const batches: StreamRecord<string, TemperatureReading>[][] = [];
-  let batch: StreamRecord<string, TemperatureReading>[] = [];
-  for (let i = 0; i < records; i++) {
-    const { reading, kind } = backlogReading(i, limits);
-    if (kind === 'illegal') continue;
-    batch.push({
-      key: reading.deviceId,
-      value: reading,
-      headers: {},
-      timestamp: reading.readingTime,
-      source: { topic: TOPICS.readings, partition: i % ctx.partitions, offset: String(i) },
-    });
-    if (batch.length === batchSize) {
-      batches.push(batch);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) batches.push(batch);
-  const rows = batches.reduce((n, b) => n + b.length, 0);
-  const started = performance.now();
-  try {
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) await sink.write(batches[next++]!);
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    await knex.destroy();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const stored = await countRows(ctx.settings, mysqlUrl);
-  if (stored !== rows) throw new Error(`sink ceiling: ${stored} rows stored, expected ${rows}`);
-  const result: Throughput = {
-    name: 'sink ceiling',
-    records: rows,
-    seconds,
-    perSecond: rows / seconds,
-    note: `MysqlReadingsSink, ${batchSize} rows per transaction, ${concurrency} at once, no Kafka`,
-  };
-  log(`sink ceiling: ${rows} rows in ${batches.length} transactions in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
   return result;
 }

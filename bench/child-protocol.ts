@@ -1,5 +1,5 @@
 /** What the bench parent and its topology child say to each other over the IPC channel. */
-import type { ReadingsSinkCounters } from '../sinks/index.js';
+import type { ReadingsSinkCounters, SqlPath } from '../sinks/index.js';
 import type { UserDefaults } from './user-defaults.js';
 
 /** Where the child runs, and the settings `tempstream start` would use (UserDefaults). */
@@ -10,6 +10,8 @@ export interface TopologyChildConfig extends UserDefaults {
   readonly groupId: string;
   /** > 0: every sink transaction starts this much later (the memory phase's slow database). */
   readonly slowSinkMs: number;
+  /** How the readings sink sends rows (sinks/mysql-readings-sink.ts). */
+  readonly sqlPath: SqlPath;
 }
 
 /** Per sink (MySQL, each output topic, the DLQ): batches written and the time spent writing them. */
@@ -22,7 +24,8 @@ export type ToChild = { readonly type: 'stop' };
 export type FromChild =
   /** Just before runner.start(): the clock of the end-to-end phase starts here. */
   | { readonly type: 'starting'; readonly at: number }
-  | { readonly type: 'running'; readonly at: number }
+  /** `stateful`: the topology declares state stores (the stateful features are on). */
+  | { readonly type: 'running'; readonly at: number; readonly stateful: boolean }
   | {
       readonly type: 'sample';
       readonly at: number;

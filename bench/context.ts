@@ -7,7 +7,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { prepareInfrastructure } from '../app/index.js';
 import { registerSchemas, TOPICS } from '../schemas/index.js';
-import { createKnex } from '../sinks/index.js';
+import { createKnex, type SqlPath } from '../sinks/index.js';
 import { startStack, type RunningStack, type StackSettings } from '../stack/harness.js';
 import type { ChildRuntime } from './topology-process.js';
 import { userDefaults, type UserDefaults } from './user-defaults.js';
@@ -23,6 +23,8 @@ export interface BenchContext {
   readonly partitions: number;
   /** How topology children are started. */
   readonly childRuntime: ChildRuntime;
+  /** How the topology children's readings sink sends rows. */
+  readonly pipelineSqlPath: SqlPath;
   /** A fresh database with the pipeline's tables; returns its mysql:// URL. */
   freshDatabase(name: string): Promise<string>;
   /** A group id no earlier run used. */
@@ -35,6 +37,7 @@ export const quietKafka = (brokers: string[], clientId: string): Kafka => new Ka
 export async function openContext(
   partitions: number,
   childRuntime: ChildRuntime,
+  pipelineSqlPath: SqlPath,
   log: (line: string) => void,
   onStack: (stack: RunningStack) => void,
 ): Promise<BenchContext> {
@@ -67,6 +70,7 @@ export async function openContext(
     defaults: userDefaults(),
     partitions,
     childRuntime,
+    pipelineSqlPath,
     freshGroup: (phase) => `bench-${phase}-${stamp}`,
     async freshDatabase(name) {
       if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a plain database name: ${name}`);

@@ -34,6 +34,8 @@ export interface EndToEndResult {
   readonly cpu: CpuByPart;
   /** The child's pid: its --cpu-prof file carries it. */
   readonly pid: number;
+  /** The topology declares state stores (the stateful features are on). */
+  readonly stateful: boolean;
 }
 
 export async function runEndToEnd(
@@ -106,6 +108,7 @@ export async function runEndToEnd(
     cpu,
     loopAndGc: child.loopAndGc(startedAt, doneAt),
     pid: child.pid,
+    stateful: child.stateful ?? false,
   };
   log(
     `topology: ${records} readings in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s (${result.spawnSeconds.toFixed(1)} s from fork); ` +
@@ -133,6 +136,7 @@ export function childConfig(
     groupId: run.groupId,
     shutdownTimeoutMs: run.shutdownTimeoutMs ?? ctx.defaults.shutdownTimeoutMs,
     slowSinkMs: run.slowSinkMs,
+    sqlPath: ctx.pipelineSqlPath,
   };
 }
 

@@ -38,16 +38,17 @@ const LIVE_INDEX_BASE = 1_000_000_000;
 
 export async function runLatency(
   ctx: BenchContext,
-  options: { rate: number; seconds: number; cpuProfDir?: string },
+  options: { rate: number; seconds: number; run: number; cpuProfDir?: string },
   log: (line: string) => void,
 ): Promise<LatencyResult> {
-  const mysqlUrl = await ctx.freshDatabase('bench_latency');
-  const groupId = ctx.freshGroup('latency');
+  // Each run its own database and groups: the issue asks for five runs in one bench.
+  const mysqlUrl = await ctx.freshDatabase(`bench_latency_${options.run}`);
+  const groupId = ctx.freshGroup(`latency-${options.run}`);
   // Caught up from the first moment: the new group starts at the end of the backlog.
   const ends = await endOffsets(ctx.admin, TOPICS.readings);
   await ctx.admin.setOffsets({ groupId, topic: TOPICS.readings, partitions: [...ends].map(([partition, offset]) => ({ partition, offset: String(offset) })) });
 
-  const probe = await startProbe(ctx);
+  const probe = await startProbe(ctx, options.run);
   const producer = ctx.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const child = await TopologyProcess.spawn(childConfig(ctx, { mysqlUrl, groupId, slowSinkMs: 0 }), ctx.childRuntime, { cpuProfDir: options.cpuProfDir });
@@ -146,9 +147,9 @@ interface Probe {
 }
 
 /** A consumer on TempRangeAlert from its current end, noting when each alert became available. */
-async function startProbe(ctx: BenchContext): Promise<Probe> {
+async function startProbe(ctx: BenchContext, run: number): Promise<Probe> {
   const serde = avroRegistrySerde<TempRangeAlert>({ registry: ctx.registry, schema: tempRangeAlertSchema as avro.Schema });
-  const groupId = ctx.freshGroup('latency-probe');
+  const groupId = ctx.freshGroup(`latency-probe-${run}`);
   const ends = await endOffsets(ctx.admin, TOPICS.alerts);
   await ctx.admin.setOffsets({ groupId, topic: TOPICS.alerts, partitions: [...ends].map(([partition, offset]) => ({ partition, offset: String(offset) })) });
   const byPrefix = new Map<string, number[]>();

@@ -8,7 +8,9 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { RunningStack } from '../stack/harness.js';
-import { runConsumeCeiling, runSeedWay, runSinkCeiling } from './baselines.js';
+import { runConsumeCeiling, runSeedWay } from './baselines.js';
+import { formatScaleOut, runScaleOut } from './scale-out.js';
+import { runSinkCeiling } from './sink-ceiling.js';
 import { openContext, type BenchContext } from './context.js';
 import { settle } from './cpu.js';
 import { runEndToEnd } from './end-to-end.js';
@@ -53,14 +55,14 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const needsChild = (['topology', 'latency', 'memory'] as const).some((p) => options.only.has(p));
+  const needsChild = (['topology', 'latency', 'memory', 'scale'] as const).some((p) => options.only.has(p));
   let runtime = tsxRuntime();
   if (needsChild && !options.tsxChild) {
     runtime = { name: 'node', script: buildTopologyChild(), execArgv: [] };
     log(`topology child compiled with tsc: ${runtime.script}`);
   }
   if (options.childNodeArgs.length > 0) runtime = { ...runtime, execArgv: [...runtime.execArgv, ...options.childNodeArgs] };
-  const c = await openContext(options.partitions, runtime, log, (s) => (stack = s));
+  const c = await openContext(options.partitions, runtime, options.pipelineSql, log, (s) => (stack = s));
   ctx = c;
   machine = machineInfo(Object.values(c.stack.images));
   machine.mariadb = await serverVersion(c);
@@ -68,7 +70,7 @@ try {
     .map(([k, v]) => `${k} ${String(v)}`)
     .join(
       ', ',
-    )}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}${options.childNodeArgs.length > 0 ? ` with ${options.childNodeArgs.join(' ')}` : ''}`;
+    )}; readings sink SQL path ${options.pipelineSql}; topology child on ${runtime.name === 'node' ? 'plain node (tsc output, as deployed)' : 'tsx'}${options.childNodeArgs.length > 0 ? ` with ${options.childNodeArgs.join(' ')}` : ''}`;
   log(`pipeline settings (tempstream start's, from cli/config.ts and the environment): ${JSON.stringify(c.defaults)}`);
   const { only } = options;
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
@@ -80,10 +82,23 @@ try {
   // The baselines before the latency phase: they must see the very backlog the topology saw.
   if (only.has('seed')) results.seed = await runSeedWay(c, { seconds: options.seedSeconds, records: options.seedRecords }, log);
   if (only.has('consume')) results.consume = await runConsumeCeiling(c, log);
-  if (only.has('sink')) results.sink = await runSinkCeiling(c, options.records, log);
+  if (only.has('sink')) {
+    results.sinks = [];
+    for (const path of options.sqlPaths) results.sinks.push(await runSinkCeiling(c, options.records, path, log));
+  }
+  // Scale-out on the same backlog as the end-to-end phase, before the latency and memory phases add to the topic.
+  if (only.has('scale')) {
+    await settled('scale-out');
+    results.scale = await runScaleOut(c, options.instances, log);
+  }
   if (only.has('latency')) {
-    await settled('latency');
-    results.latency = await runLatency(c, { rate: options.rate, seconds: options.latencySeconds, cpuProfDir: options.cpuProfDir }, log);
+    results.latency = [];
+    for (let run = 1; run <= options.latencyRuns; run++) {
+      await settled(`latency ${run} of ${options.latencyRuns}`);
+      // Profiled once: the first run.
+      const cpuProfDir = run === 1 ? options.cpuProfDir : undefined;
+      results.latency.push(await runLatency(c, { rate: options.rate, seconds: options.latencySeconds, run, cpuProfDir }, log));
+    }
   }
   if (only.has('memory')) {
     await settled('memory');
@@ -93,11 +108,12 @@ try {
   machine.loadAtEnd = loadavg();
   console.log(`\n${formatTable(results, machine)}\n`);
   if (results.memory) console.log(`memory under a backlog, per 10 s:\n\n${formatMemoryWindows(results.memory)}\n`);
-  console.log(`targets:\n${formatTargets(results)}\n`);
+  if (results.scale) console.log(`scale-out, one consumer group:\n\n${formatScaleOut(results.scale)}\n`);
+  console.log(`targets (issue 15):\n${formatTargets(results)}\n`);
   if (options.cpuProfDir) {
     for (const [phase, pid] of [
       ['end to end', results.topology?.pid],
-      ['latency (warm-up and live window)', results.latency?.pid],
+      ['latency, first run (warm-up and live window)', results.latency?.[0]?.pid],
     ] as const) {
       if (pid === undefined) continue;
       const file = profileOf(options.cpuProfDir, pid);

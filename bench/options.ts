@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_SQL_PATH, SQL_PATHS, type SqlPath } from '../sinks/index.js';
 
-export const PHASES = ['topology', 'latency', 'seed', 'consume', 'sink', 'memory'] as const;
+export const PHASES = ['topology', 'latency', 'seed', 'consume', 'sink', 'memory', 'scale'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -11,6 +12,8 @@ export interface BenchOptions {
   readonly rate: number;
   readonly partitions: number;
   readonly latencySeconds: number;
+  /** The latency phase is run this many times: its p99 moves from run to run. */
+  readonly latencyRuns: number;
   readonly only: ReadonlySet<Phase>;
   /** The seed's way is so slow that it runs on a budget and is extrapolated. */
   readonly seedSeconds: number;
@@ -24,14 +27,21 @@ export interface BenchOptions {
   readonly childNodeArgs: readonly string[];
   /** Run the topology child under tsx instead of compiled on plain node (as deployed). */
   readonly tsxChild: boolean;
+  /** The sink ceiling is measured once per SQL path listed. */
+  readonly sqlPaths: readonly SqlPath[];
+  /** The SQL path of the topology children's readings sink. */
+  readonly pipelineSql: SqlPath;
+  /** Scale-out: topology instances in one group, one run per count (phase `scale`, on when given). */
+  readonly instances: readonly number[];
   /** Also write the figures as JSON here. */
   readonly json: string | undefined;
 }
 
-const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--latency-seconds S]
+const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--latency-seconds S] [--latency-runs N]
                      [--only ${PHASES.join(',')}] [--seed-seconds S] [--seed-records N]
                      [--memory-seconds S] [--slow-sink-ms MS] [--cpu-prof DIR] [--json FILE] [--tsx-child]
-                     [--child-node-args="FLAGS"]`;
+                     [--child-node-args="FLAGS"] [--sql ${SQL_PATHS.join(',')}]
+                     [--pipeline-sql PATH] [--instances 1,2,3]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -42,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       rate: { type: 'string', default: '5000' },
       partitions: { type: 'string', default: '6' },
       'latency-seconds': { type: 'string', default: '20' },
+      'latency-runs': { type: 'string', default: '5' },
       only: { type: 'string' },
       'seed-seconds': { type: 'string', default: '30' },
       'seed-records': { type: 'string', default: '20000' },
@@ -51,6 +62,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       json: { type: 'string' },
       'tsx-child': { type: 'boolean', default: false },
       'child-node-args': { type: 'string', default: deployedNodeOptions() },
+      sql: { type: 'string', default: SQL_PATHS.join(',') },
+      'pipeline-sql': { type: 'string', default: DEFAULT_SQL_PATH },
+      instances: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,12 +72,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const only = values.only === undefined ? new Set<Phase>(PHASES) : new Set(values.only.split(',').map((p) => phase(p.trim())));
+  const instances = values.instances === undefined ? [] : values.instances.split(',').map((n) => positiveInt('instances', n.trim()));
+  // Scale-out runs the topology several times over: only when asked for.
+  const only =
+    values.only === undefined
+      ? new Set<Phase>(PHASES.filter((p) => p !== 'scale' || instances.length > 0))
+      : new Set(values.only.split(',').map((p) => phase(p.trim())));
+  if (only.has('scale') && instances.length === 0) throw new Error(`--only scale needs --instances, e.g. --instances 1,2,3\n${USAGE}`);
   return {
     records: positiveInt('records', values.records),
     rate: positiveInt('rate', values.rate),
     partitions: positiveInt('partitions', values.partitions),
     latencySeconds: positiveInt('latency-seconds', values['latency-seconds']),
+    latencyRuns: positiveInt('latency-runs', values['latency-runs']),
     only,
     seedSeconds: positiveInt('seed-seconds', values['seed-seconds']),
     seedRecords: positiveInt('seed-records', values['seed-records']),
@@ -71,6 +92,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     slowSinkMs: positiveInt('slow-sink-ms', values['slow-sink-ms'], 0),
     cpuProfDir: values['cpu-prof'],
     json: values.json,
+    sqlPaths: values.sql.split(',').map((p) => sqlPath(p.trim())),
+    pipelineSql: sqlPath(values['pipeline-sql']),
+    instances,
     tsxChild: values['tsx-child'],
     childNodeArgs: values['child-node-args'].split(/\s+/).filter((a) => a.length > 0),
   };
@@ -86,6 +110,11 @@ function positiveInt(name: string, text: string, min = 1): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${text}\n${USAGE}`);
   return n;
+}
+
+function sqlPath(name: string): SqlPath {
+  if (!(SQL_PATHS as readonly string[]).includes(name)) throw new Error(`--sql: unknown path ${name} (known: ${SQL_PATHS.join(', ')})`);
+  return name as SqlPath;
 }
 
 function phase(name: string): Phase {

@@ -8,7 +8,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createTemperatureRunner } from '../app/index.js';
-import { createKnex } from '../sinks/index.js';
+import { createKnex, MysqlReadingsSink } from '../sinks/index.js';
 import { errorMessage, type Logger, type RuntimeObserver } from '../topology/index.js';
 import { CHILD_CONFIG_ENV, type FlushStats, type FromChild, type ToChild, type TopologyChildConfig } from './child-protocol.js';
 
@@ -77,7 +77,7 @@ const registry = new SchemaRegistry({ host: config.registryUrl });
 const baseKnex = createKnex(config.mysqlUrl);
 const knex = config.slowSinkMs > 0 ? slowTransactions(baseKnex, config.slowSinkMs) : baseKnex;
 
-const { runner, sink } = createTemperatureRunner(
+const { runner, sink, topology } = createTemperatureRunner(
   { kafka, registry, knex, logger, observer },
   {
     groupId: config.groupId,
@@ -87,6 +87,7 @@ const { runner, sink } = createTemperatureRunner(
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   },
+  new MysqlReadingsSink(knex, { sqlPath: config.sqlPath }),
 );
 
 let stopping = false;
@@ -158,4 +159,4 @@ runner.done().catch(async (err: unknown) => {
 
 await send({ type: 'starting', at: Date.now() });
 await runner.start();
-await send({ type: 'running', at: Date.now() });
+await send({ type: 'running', at: Date.now(), stateful: topology.isStateful });

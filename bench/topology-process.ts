@@ -62,6 +62,8 @@ export function killAllTopologyChildren(): void {
 export class TopologyProcess {
   startingAt: number | undefined;
   runningAt: number | undefined;
+  /** Whether the child's topology declares state stores, as it said once running. */
+  stateful: boolean | undefined;
   failure: string | undefined;
   readonly childSamples: ChildSample[] = [];
   readonly procSamples: ProcSample[] = [];
@@ -116,6 +118,7 @@ export class TopologyProcess {
         break;
       case 'running':
         this.runningAt = message.at;
+        this.stateful = message.stateful;
         break;
       case 'sample':
         this.childSamples.push(message);

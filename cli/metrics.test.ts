@@ -69,6 +69,20 @@ describe('createTopologyMetrics', () => {
     expect(text).toContain('tempstream_alert_notify_failures_total 5');
   });
 
+  it('exports episode and silence notifications by kind at scrape time', async () => {
+    const metrics = createTopologyMetrics();
+    let episodes = { notified: 2, notifyFailures: 1, failedForGood: 1 };
+    metrics.setEventWriter('episode', () => episodes);
+    metrics.setEventWriter('silence', () => ({ notified: 1, notifyFailures: 0, failedForGood: 0 }));
+    expect(await valueOf(metrics, 'event_notifications_total', { kind: 'episode', outcome: 'notified' })).toBe(2);
+    expect(await valueOf(metrics, 'event_notifications_total', { kind: 'silence', outcome: 'notified' })).toBe(1);
+    episodes = { notified: 5, notifyFailures: 1, failedForGood: 1 };
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('tempstream_event_notifications_total{kind="episode",outcome="notified"} 5');
+    expect(text).toContain('tempstream_event_notifications_total{kind="episode",outcome="failed"} 1');
+    expect(text).toContain('tempstream_event_notify_failures_total{kind="episode"} 1');
+  });
+
   it('shows no lag rather than failing the scrape when the brokers cannot be asked', async () => {
     const metrics = createTopologyMetrics();
     metrics.setLag(() => Promise.reject(new Error('broker away')));

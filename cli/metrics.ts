@@ -15,6 +15,8 @@ export interface TopologyMetrics {
   setReadingsSink(read: () => ReadingsSinkCounters): void;
   /** Called at scrape time for what the alert consumer notified, recorded as failed, and retried. */
   setAlertWriter(read: () => AlertCounters): void;
+  /** Called at scrape time for what the alert consumer notified about one kind of event (`episode`, `silence`). */
+  setEventWriter(kind: string, read: () => AlertCounters): void;
 }
 
 const ROW_OUTCOMES = { stored: 'stored', alreadyPresent: 'already_present', conflicting: 'conflicting', rejected: 'rejected' } as const;
@@ -112,6 +114,31 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
     registers: [registry],
     collect: catchUpAlerts,
   });
+  const eventWriters = new Map<string, { read: () => AlertCounters; seen: AlertCounters }>();
+  const catchUpEvents = (): void => {
+    for (const [kind, writer] of eventWriters) {
+      const now = writer.read();
+      const seen = writer.seen;
+      if (now.notified > seen.notified) eventNotifications.inc({ kind, outcome: 'notified' }, now.notified - seen.notified);
+      if (now.failedForGood > seen.failedForGood) eventNotifications.inc({ kind, outcome: 'failed' }, now.failedForGood - seen.failedForGood);
+      if (now.notifyFailures > seen.notifyFailures) eventNotifyFailures.inc({ kind }, now.notifyFailures - seen.notifyFailures);
+      writer.seen = now;
+    }
+  };
+  const eventNotifications = new Counter({
+    name: `${prefix}event_notifications_total`,
+    help: 'Episode and silence events by kind and how notifying ended: notified, or failed (recorded on the row)',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+    collect: catchUpEvents,
+  });
+  const eventNotifyFailures = new Counter({
+    name: `${prefix}event_notify_failures_total`,
+    help: 'Notification attempts about episode and silence events that failed, retried ones included',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect: catchUpEvents,
+  });
   new Gauge({
     name: `${prefix}records_in_flight`,
     help: 'Records read and not yet fully handled',
@@ -155,6 +182,9 @@ export function createTopologyMetrics(prefix = 'tempstream_'): TopologyMetrics {
     },
     setAlertWriter: (read) => {
       readAlerts = read;
+    },
+    setEventWriter: (kind, read) => {
+      eventWriters.set(kind, { read, seen: { notified: 0, notifyFailures: 0, failedForGood: 0 } });
     },
   };
 }

@@ -72,6 +72,12 @@ describe('tempstream command line', () => {
     expect(run.stderr).not.toMatch(/bob|hunter2/);
   });
 
+  it('refuses an unknown --notify mode at start, naming the modes', async () => {
+    const run = await runCliForTest(['alerts', '--notify', 'always']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--notify: expected episodes or per-reading');
+  });
+
   it('describes the topology without connecting', async () => {
     const run = await runCliForTest(['describe'], { MAX_TEMP: '99' });
     expect(run.code).toBe(0);

@@ -1,7 +1,7 @@
 /** tempstream/sinks: where the temperature pipeline's records end up (MySQL, or memory for tests). */
 export { createKnex, type CreateKnexOptions } from './knex.js';
 export { migrate, rollbackAll, migrationSource, MIGRATIONS, MIGRATIONS_TABLE, type CodeMigration } from './migrations/index.js';
-export { MysqlReadingsSink, type MysqlReadingsSinkOptions } from './mysql-readings-sink.js';
+export { MysqlReadingsSink, SQL_PATHS, DEFAULT_SQL_PATH, type MysqlReadingsSinkOptions, type SqlPath } from './mysql-readings-sink.js';
 export type { ReadingsSinkCounters } from './readings-sink-counters.js';
 export { isTransientMysqlError } from './mysql-errors.js';
 export {
@@ -35,3 +35,38 @@ export {
   type RedriveRecord,
   type ClaimOutcome,
 } from './redrive-store.js';
+export {
+  MINUTE_ROLLUP_TABLE,
+  MINUTE_ROLLUP_COLUMNS,
+  minuteRollupProblems,
+  toMinuteRollupRow,
+  type MinuteRollup,
+  type DeviceWindowKey,
+  type MinuteRollupRecord,
+  type MinuteRollupRow,
+} from './minute-rollup-row.js';
+export type { MinuteRollupCounters } from './minute-rollup-counters.js';
+export { MysqlMinuteRollupSink, type MysqlMinuteRollupSinkOptions } from './mysql-minute-rollup-sink.js';
+export { uniqueBy, type NotifyingStore, type EventNotifyFailure } from './notifying-store.js';
+export {
+  EPISODE_TABLE,
+  EPISODE_COLUMNS,
+  EPISODE_STATUS,
+  MAX_EPISODE_ID_LENGTH,
+  episodeRowProblems,
+  episodeEventIdentity,
+  toEpisodeRow,
+  type EpisodeRow,
+} from './episode-row.js';
+export { MysqlEpisodeStore } from './mysql-episode-store.js';
+export {
+  SILENCE_TABLE,
+  SILENCE_COLUMNS,
+  silenceRowProblems,
+  silenceKeyOf,
+  silenceIdentity,
+  toSilenceRow,
+  type SilenceRow,
+  type SilenceKey,
+} from './silence-row.js';
+export { MysqlSilenceStore } from './mysql-silence-store.js';

@@ -14,7 +14,7 @@ export interface InsertCount {
   readonly alreadyPresent: number;
 }
 
-interface ResultHeader {
+export interface ResultHeader {
   readonly affectedRows: number;
   readonly warningStatus: number;
 }
@@ -38,14 +38,24 @@ export async function insertIgnoreCounting<C extends string>(
     // mysql2 then formats them again: two passes over 4,000 values per statement, a few percent of
     // the topology's CPU in the benchmark's profile (docs/benchmarks.md).
     const header = resultHeaderOf(await trx.raw(mysql.format(statement.sql, [...statement.bindings])));
-    const skipped = part.length - header.affectedRows;
-    if (header.warningStatus > skipped) {
-      const warnings = await warningsOf(trx);
-      throw new SinkError(`MySQL would have changed values while inserting into ${table}: ${warnings.join('; ') || `${header.warningStatus} warnings`}`, false);
-    }
-    inserted += header.affectedRows;
+    inserted += await insertedOrFail(trx, table, part.length, header);
   }
   return { inserted, alreadyPresent: rows.length - inserted };
+}
+
+/**
+ * The rows a statement of `rowCount` rows inserted, once its warnings are known to be only the
+ * duplicates IGNORE skipped. Any other warning (a truncated or out-of-range value, which IGNORE and
+ * LOAD DATA LOCAL store mangled) fails the statement permanently, so the transaction rolls back and
+ * the batching sink isolates the record at fault. Shared by every way of sending rows.
+ */
+export async function insertedOrFail(trx: Knex.Transaction, table: string, rowCount: number, header: ResultHeader): Promise<number> {
+  const skipped = rowCount - header.affectedRows;
+  if (header.warningStatus > skipped) {
+    const warnings = await warningsOf(trx);
+    throw new SinkError(`MySQL would have changed values while inserting into ${table}: ${warnings.join('; ') || `${header.warningStatus} warnings`}`, false);
+  }
+  return header.affectedRows;
 }
 
 /** mysql2 answers a raw INSERT with `[ResultSetHeader, undefined]`. */

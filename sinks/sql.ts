@@ -16,15 +16,40 @@ export const quoteIdentifier = (name: string): string => `\`${name.replace(/`/g,
  * IGNORE also turns data errors into warnings: callers must check them (see insert-ignore.ts).
  */
 export function insertIgnore<C extends string>(table: string, columns: readonly C[], rows: readonly Readonly<Record<C, SqlValue>>[]): Statement {
-  if (rows.length === 0) throw new Error('insertIgnore needs at least one row');
-  if (columns.length === 0) throw new Error('insertIgnore needs at least one column');
+  return insertStatement('INSERT IGNORE', table, columns, rows, '');
+}
+
+/**
+ * `INSERT INTO t (a, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE <assignments>`: for rows that move an
+ * existing row forward. Without IGNORE, strict mode fails a statement whose value the column cannot
+ * hold rather than storing it changed. MySQL applies the assignments left to right, each seeing the
+ * ones before: an assignment a condition of the others reads must come last.
+ */
+export function insertOnDuplicateKeyUpdate<C extends string>(
+  table: string,
+  columns: readonly C[],
+  rows: readonly Readonly<Record<C, SqlValue>>[],
+  assignments: string,
+): Statement {
+  return insertStatement('INSERT', table, columns, rows, ` ON DUPLICATE KEY UPDATE ${assignments}`);
+}
+
+function insertStatement<C extends string>(
+  verb: string,
+  table: string,
+  columns: readonly C[],
+  rows: readonly Readonly<Record<C, SqlValue>>[],
+  tail: string,
+): Statement {
+  if (rows.length === 0) throw new Error('an INSERT needs at least one row');
+  if (columns.length === 0) throw new Error('an INSERT needs at least one column');
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   // Plain loops: this runs for every stored row, and flatMap's per-row arrays showed in profiles.
   const bindings: SqlValue[] = new Array<SqlValue>(rows.length * columns.length);
   let i = 0;
   for (const row of rows) for (const column of columns) bindings[i++] = row[column];
   return {
-    sql: `INSERT IGNORE INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${new Array<string>(rows.length).fill(tuple).join(', ')}`,
+    sql: `${verb} INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${new Array<string>(rows.length).fill(tuple).join(', ')}${tail}`,
     bindings,
   };
 }

@@ -13,10 +13,10 @@ export function fanOut(...notifiers: readonly Notifier[]): Notifier {
   if (twice !== undefined) throw new Error(`fanOut: two notifiers named ${twice}; give each its own name`);
   return {
     name: names.join('+'),
-    async notify(alert, message, options) {
+    async notify(notice, message, options) {
       const skip = options?.skip ?? new Set<string>();
       const todo = notifiers.filter((n) => !skip.has(n.name));
-      const results = await Promise.allSettled(todo.map((n) => n.notify(alert, message)));
+      const results = await Promise.allSettled(todo.map((n) => n.notify(notice, message)));
       const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: todo[i]!.name, reason: r.reason as unknown }] : []));
       if (failures.length === 0) return;
       const retryable = new Set(failures.filter((f) => !isPermanentNotifyFailure(f.reason)).map((f) => f.name));

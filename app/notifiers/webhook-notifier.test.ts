@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TempRangeAlert } from '../../schemas/index.js';
 import { fanOut } from './fan-out.js';
-import type { Notifier } from './notifier.js';
+import { alertNotice, episodeNotice, silenceNotice, type Notifier } from './notifier.js';
 import { NotifyError } from './notify-error.js';
 import { WebhookError, webhookNotifier } from './webhook-notifier.js';
 
@@ -34,7 +34,7 @@ function scriptedFetch(answers: (number | Error)[]) {
 describe('webhookNotifier', () => {
   it('POSTs the line and the alert as JSON, with the configured headers', async () => {
     const { fetch, requests } = scriptedFetch([200]);
-    await webhookNotifier({ url: 'https://hooks.example/alert', fetch, headers: { Authorization: 'Bearer t' } }).notify(alert, 'the line');
+    await webhookNotifier({ url: 'https://hooks.example/alert', fetch, headers: { Authorization: 'Bearer t' } }).notify(alertNotice(alert), 'the line');
     expect(requests).toHaveLength(1);
     expect(requests[0]!.url).toBe('https://hooks.example/alert');
     expect(requests[0]!.init.method).toBe('POST');
@@ -44,24 +44,55 @@ describe('webhookNotifier', () => {
     expect(requests[0]!.init.signal).toBeInstanceOf(AbortSignal);
   });
 
+  it('POSTs an episode event as {text, episode} and a silence event as {text, silence}, the device id escaped', async () => {
+    const { fetch, requests } = scriptedFetch([200, 200]);
+    const hook = webhookNotifier({ url: 'https://hooks.example/x', fetch });
+    const episode = {
+      episodeId: 'oven@7/0/LOW',
+      deviceId: 'oven@7',
+      event: 'OPENED',
+      direction: 'LOW',
+      openedAt: 0,
+      resolvedAt: null,
+      firstTemperatureF: 35,
+      peakTemperatureF: 35,
+      lastTemperatureF: 35,
+      readings: 1,
+      durationMs: 0,
+      minTemp: 40,
+      maxTemp: 120,
+      hysteresis: 2,
+    } as const;
+    await hook.notify(episodeNotice(episode), 'x');
+    const silence = { deviceId: 'oven-7', event: 'SILENT', lastSeenAt: 0, detectedAt: 60_000, silenceMs: 60_000 } as const;
+    await hook.notify(silenceNotice(silence), 'x');
+    expect(requests.map((r) => JSON.parse(r.init.body as string) as unknown)).toEqual([
+      { text: 'device oven@\u200b7 out of range since 1970-01-01T00:00:00.000Z: 35°F, below MIN_TEMP 40°F', episode },
+      { text: 'device oven-7 silent: no reading since 1970-01-01T00:00:00.000Z (timeout 1 min)', silence },
+    ]);
+  });
+
   it('retries network errors, 429 and 5xx with doubling waits', async () => {
     const waits: number[] = [];
     const { fetch, requests } = scriptedFetch([new TypeError('fetch failed'), 503, 429, 200]);
-    await webhookNotifier({ url: 'http://h', fetch, retries: 3, backoffMs: 100, sleep: (ms) => (waits.push(ms), Promise.resolve()) }).notify(alert, 'x');
+    await webhookNotifier({ url: 'http://h', fetch, retries: 3, backoffMs: 100, sleep: (ms) => (waits.push(ms), Promise.resolve()) }).notify(
+      alertNotice(alert),
+      'x',
+    );
     expect(requests).toHaveLength(4);
     expect(waits).toEqual([100, 200, 400]);
   });
 
   it('gives up after the last retry', async () => {
     const { fetch, requests } = scriptedFetch([500, 500, 500]);
-    const notify = webhookNotifier({ url: 'http://h', fetch, retries: 2, sleep: () => Promise.resolve() }).notify(alert, 'x');
+    const notify = webhookNotifier({ url: 'http://h', fetch, retries: 2, sleep: () => Promise.resolve() }).notify(alertNotice(alert), 'x');
     await expect(notify).rejects.toThrow(/webhook at h answered 500/);
     expect(requests).toHaveLength(3);
   });
 
   it('does not retry a 4xx: retrying cannot fix a wrong URL or token', async () => {
     const { fetch, requests } = scriptedFetch([401]);
-    const notify = webhookNotifier({ url: 'http://h', fetch, sleep: () => Promise.resolve() }).notify(alert, 'x');
+    const notify = webhookNotifier({ url: 'http://h', fetch, sleep: () => Promise.resolve() }).notify(alertNotice(alert), 'x');
     await expect(notify).rejects.toBeInstanceOf(WebhookError);
     expect(requests).toHaveLength(1);
   });
@@ -73,7 +104,7 @@ describe('webhookNotifier', () => {
       if (calls > 1) return Promise.resolve(new Response('ok'));
       return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)));
     }) as typeof fetch;
-    await webhookNotifier({ url: 'http://h', fetch: hanging, timeoutMs: 20, sleep: () => Promise.resolve() }).notify(alert, 'x');
+    await webhookNotifier({ url: 'http://h', fetch: hanging, timeoutMs: 20, sleep: () => Promise.resolve() }).notify(alertNotice(alert), 'x');
     expect(calls).toBe(2);
   });
 });
@@ -112,7 +143,7 @@ describe('webhookNotifier against a local HTTP server', () => {
       const elsewhere = await receiver((_req, res) => res.end('ok'));
       const hook = await receiver((_req, res) => res.writeHead(status, { Location: `${elsewhere.url}/stolen` }).end());
       const failure = await webhookNotifier({ url: `${hook.url}/hook`, retries: 3, ...noWait })
-        .notify(alert, 'x')
+        .notify(alertNotice(alert), 'x')
         .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(WebhookError);
       expect(failure).toMatchObject({ permanent: true, retryable: false });
@@ -134,7 +165,7 @@ describe('webhookNotifier against a local HTTP server', () => {
       res.on('close', () => (closed = true));
       pump();
     });
-    await webhookNotifier({ url: hook.url, retries: 0, timeoutMs: 5_000, maxResponseBytes: 64 * 1024, ...noWait }).notify(alert, 'x');
+    await webhookNotifier({ url: hook.url, retries: 0, timeoutMs: 5_000, maxResponseBytes: 64 * 1024, ...noWait }).notify(alertNotice(alert), 'x');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closed).toBe(true);
   });
@@ -142,7 +173,7 @@ describe('webhookNotifier against a local HTTP server', () => {
   it('names the answer in a refusal, a bounded piece of it, and classifies 4xx as permanent but 408 and 429 as transient', async () => {
     const answers = [404, 410, 401, 400, 408, 429];
     const hook = await receiver((_req, res) => res.writeHead(answers.shift() ?? 200).end(`no_service${'!'.repeat(10_000)}`));
-    const attempt = () => failureOf(webhookNotifier({ url: hook.url, retries: 0, ...noWait }).notify(alert, 'x'));
+    const attempt = () => failureOf(webhookNotifier({ url: hook.url, retries: 0, ...noWait }).notify(alertNotice(alert), 'x'));
     const outcomes = [];
     for (let i = 0; i < 6; i++) outcomes.push(await attempt());
     expect(outcomes.map((e) => e.permanent)).toEqual([true, true, true, true, false, false]);
@@ -153,7 +184,7 @@ describe('webhookNotifier against a local HTTP server', () => {
   it('refuses a URL with credentials for good without sending anything, and never repeats the credentials', async () => {
     const hook = await receiver((_req, res) => res.end('ok'));
     const url = hook.url.replace('http://', 'http://alice:s3cret-pass@');
-    const failure = await failureOf(webhookNotifier({ url, retries: 3, ...noWait }).notify(alert, 'x'));
+    const failure = await failureOf(webhookNotifier({ url, retries: 3, ...noWait }).notify(alertNotice(alert), 'x'));
     expect(failure).toMatchObject({ permanent: true });
     expect(failure.message).toMatch(/credentials/);
     expect(failure.message).not.toMatch(/alice|s3cret/);
@@ -161,18 +192,20 @@ describe('webhookNotifier against a local HTTP server', () => {
   });
 
   it.each(['not a url', 'ftp://127.0.0.1/hook'])('refuses %j for good', async (url) => {
-    const failure = await failureOf(webhookNotifier({ url, ...noWait }).notify(alert, 'x'));
+    const failure = await failureOf(webhookNotifier({ url, ...noWait }).notify(alertNotice(alert), 'x'));
     expect(failure).toMatchObject({ permanent: true });
     expect(failure.message).toMatch(/webhook URL/);
   });
 
   it('never repeats the token in the URL path or query in its errors', async () => {
     const hook = await receiver((_req, res) => res.writeHead(500).end(`bad token /services/T0/B0/TOKEN123 ?key=QUERYKEY`));
-    const failure = await failureOf(webhookNotifier({ url: `${hook.url}/services/T0/B0/TOKEN123?key=QUERYKEY`, retries: 0, ...noWait }).notify(alert, 'x'));
+    const failure = await failureOf(
+      webhookNotifier({ url: `${hook.url}/services/T0/B0/TOKEN123?key=QUERYKEY`, retries: 0, ...noWait }).notify(alertNotice(alert), 'x'),
+    );
     expect(failure.message).toMatch(/answered 500/);
     expect(failure.message).not.toMatch(/TOKEN123|QUERYKEY/);
     hook.server.close();
-    const closed = await failureOf(webhookNotifier({ url: `${hook.url}/services/T0/B0/TOKEN123`, retries: 0, ...noWait }).notify(alert, 'x'));
+    const closed = await failureOf(webhookNotifier({ url: `${hook.url}/services/T0/B0/TOKEN123`, retries: 0, ...noWait }).notify(alertNotice(alert), 'x'));
     expect(closed).toMatchObject({ permanent: false });
     expect(closed.message).not.toMatch(/TOKEN123/);
   });
@@ -184,7 +217,7 @@ describe('webhookNotifier against a local HTTP server', () => {
       rule: '<!here>',
       reading: { ...alert.reading, deviceId: '<!channel> @here <@U123> <http://evil.example|click> evil.example & co' },
     };
-    await webhookNotifier({ url: hook.url, ...noWait }).notify(hostile, 'x');
+    await webhookNotifier({ url: hook.url, ...noWait }).notify(alertNotice(hostile), 'x');
     const { text, alert: sent } = JSON.parse(hook.received[0]!.body) as { text: string; alert: TempRangeAlert };
     expect(text).not.toMatch(/[<>]/);
     expect(text).not.toMatch(/@here|@channel|evil\.example|http:\/\//);
@@ -200,7 +233,7 @@ describe('fanOut', () => {
     const told: string[] = [];
     const ok: Notifier = { name: 'ok', notify: (_a, m) => (told.push(m), Promise.resolve()) };
     const broken: Notifier = { name: 'broken', notify: () => Promise.reject(new Error('down')) };
-    await expect(fanOut(broken, ok).notify(alert, 'line')).rejects.toThrow('broken: down');
+    await expect(fanOut(broken, ok).notify(alertNotice(alert), 'line')).rejects.toThrow('broken: down');
     expect(told).toEqual(['line']);
   });
 
@@ -210,18 +243,18 @@ describe('fanOut', () => {
     const gone: Notifier = { name: 'gone', notify: () => (told.push('gone'), Promise.reject(new WebhookError('answered 410', false))) };
     const busy: Notifier = { name: 'busy', notify: () => (told.push('busy'), Promise.reject(new WebhookError('answered 503', true))) };
     const first = await fanOut(ok, gone, busy)
-      .notify(alert, 'line')
+      .notify(alertNotice(alert), 'line')
       .catch((e: unknown) => e);
     expect(first).toBeInstanceOf(NotifyError);
     expect(first).toMatchObject({ permanent: false, settled: ['ok', 'gone'] });
     told.length = 0;
     const again = await fanOut(ok, gone, busy)
-      .notify(alert, 'line', { skip: new Set(['ok', 'gone']) })
+      .notify(alertNotice(alert), 'line', { skip: new Set(['ok', 'gone']) })
       .catch((e: unknown) => e);
     expect(told).toEqual(['busy']);
     expect(again).toMatchObject({ permanent: false, settled: ['ok', 'gone'], message: 'notifying failed: busy: answered 503' });
     const lastOnly = await fanOut(ok, gone)
-      .notify(alert, 'line', { skip: new Set(['ok']) })
+      .notify(alertNotice(alert), 'line', { skip: new Set(['ok']) })
       .catch((e: unknown) => e);
     expect(lastOnly).toMatchObject({ permanent: true, settled: ['ok', 'gone'] });
   });

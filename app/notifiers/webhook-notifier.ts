@@ -1,6 +1,6 @@
-import { alertMessage } from '../alert-message.js';
+import { noticeMessage } from '../event-message.js';
 import { escapeChatText } from './chat-markup.js';
-import type { Notifier } from './notifier.js';
+import type { Notice, Notifier } from './notifier.js';
 import { NotifyError } from './notify-error.js';
 
 export interface WebhookNotifierOptions {
@@ -39,8 +39,9 @@ export class WebhookError extends NotifyError {
 const BODY_EXCERPT_CHARS = 200;
 
 /**
- * POSTs `{ text, alert }` as JSON (the `text` field suits Slack-style incoming webhooks): `text` is
- * the alert's line with the device id and rule escaped for chat markup. Retries network errors,
+ * POSTs `{ text, alert }` (or `{ text, episode }`, `{ text, silence }`) as JSON (the `text` field
+ * suits Slack-style incoming webhooks): `text` is the notice's line with the device id and rule
+ * escaped for chat markup. Retries network errors,
  * timeouts, 408, 429 and 5xx with exponential backoff. Permanent, not retried: another 4xx (a wrong
  * URL or token), a redirect (following it would re-POST the alert to wherever it points), and a URL
  * that is none, not http(s), or carries credentials (fetch refuses those; put them in a header).
@@ -85,9 +86,9 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
 
   return {
     name: options.name ?? 'webhook',
-    async notify(alert) {
+    async notify(notice) {
       if ('problem' in target) throw new WebhookError(target.problem, false);
-      const body = JSON.stringify({ text: alertMessage(alert, escapeChatText), alert });
+      const body = JSON.stringify({ text: noticeMessage(notice, escapeChatText), ...payloadOf(notice) });
       for (let n = 0; ; n++) {
         try {
           return await attempt(target.url, body);
@@ -98,6 +99,18 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
       }
     },
   };
+}
+
+/** The notice's record under its kind's name: `alert`, `episode` or `silence`. */
+function payloadOf(notice: Notice): Record<string, unknown> {
+  switch (notice.kind) {
+    case 'alert':
+      return { alert: notice.alert };
+    case 'episode':
+      return { episode: notice.episode };
+    case 'silence':
+      return { silence: notice.silence };
+  }
 }
 
 /** The URL, or why it cannot be used; the problem names no part of the URL. */

@@ -15,12 +15,12 @@ import { mysqlAt } from '../services/where.js';
 export function registerServeCommand(program: Command, deps: CliDeps): void {
   program
     .command('serve')
-    .description('serve the HTTP API: readings, alerts, devices, live alerts (SSE), dead letters; OpenAPI at /docs')
+    .description('serve the HTTP API and the dashboard: readings, alerts, devices, episodes, rollups, live events (SSE), dead letters; OpenAPI at /docs')
     .option('--host <address>', 'address to listen on (env API_HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (env API_PORT, default 8080)')
     .addHelpText(
       'after',
-      '\nRe-drive needs Authorization: Bearer <API_TOKEN>. A host beyond localhost needs API_TOKEN and then every route does.\nCORS is off unless API_CORS_ORIGIN is set. SIGTERM/SIGINT stops gracefully (exit 0).',
+      '\nRe-drive needs Authorization: Bearer <API_TOKEN>. A host beyond localhost needs API_TOKEN and then every route does (a browser logs in once: POST /api/session).\nCORS is off unless API_CORS_ORIGIN is set. SIGTERM/SIGINT stops gracefully (exit 0).',
     )
     .action(async (options: { host?: string; port?: string }, command: Command) => {
       const extra: Partial<Record<keyof RawConfig, string>> = {};

@@ -93,8 +93,8 @@ export class StackPipelineHost {
       const notified: TempRangeAlert[] = [];
       const notifier: Notifier = {
         name: 'features',
-        notify: (alert) => {
-          notified.push(alert);
+        notify: (notice) => {
+          if (notice.kind === 'alert') notified.push(notice.alert);
           return Promise.resolve();
         },
       };

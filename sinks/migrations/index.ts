@@ -3,12 +3,23 @@ import { createTemperature } from './001-create-temperature.js';
 import { createTempRangeAlert } from './002-create-temp-range-alert.js';
 import { addAlertNotifyStatus } from './003-add-alert-notify-status.js';
 import { createDeadLetterRedrive } from './004-create-dead-letter-redrive.js';
+import { createTempAlertEpisode } from './005-create-temp-alert-episode.js';
+import { createTemperatureMinute } from './006-create-temperature-minute.js';
+import { createDeviceSilence } from './007-create-device-silence.js';
 import type { CodeMigration } from './migration.js';
 
 export type { CodeMigration } from './migration.js';
 
 /** In order. Append only. */
-export const MIGRATIONS: readonly CodeMigration[] = [createTemperature, createTempRangeAlert, addAlertNotifyStatus, createDeadLetterRedrive];
+export const MIGRATIONS: readonly CodeMigration[] = [
+  createTemperature,
+  createTempRangeAlert,
+  addAlertNotifyStatus,
+  createDeadLetterRedrive,
+  createTempAlertEpisode,
+  createTemperatureMinute,
+  createDeviceSilence,
+];
 
 /** The table in which knex records which migrations ran. */
 export const MIGRATIONS_TABLE = 'tempstream_migrations';

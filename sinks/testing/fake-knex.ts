@@ -4,24 +4,30 @@ export interface RawCall {
   readonly sql: string;
   readonly bindings: readonly unknown[];
   readonly inTransaction: boolean;
+  /** Query options given with `.options()` (LOAD DATA's `infileStreamFactory`), read before the answer. */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 /**
  * A knex stand-in for unit tests of SQL-building code: records every raw statement and answers from
  * a script (a function of the statement). `transaction` runs the callback and records commit or rollback.
  */
-export function fakeKnex(answer: (sql: string, bindings: readonly unknown[]) => unknown) {
+export function fakeKnex(answer: (sql: string, bindings: readonly unknown[], call: RawCall) => unknown) {
   const calls: RawCall[] = [];
   const outcomes: ('commit' | 'rollback')[] = [];
   const raw =
     (inTransaction: boolean) =>
     (sql: string, bindings: readonly unknown[] = []) => {
-      calls.push({ sql, bindings, inTransaction });
-      try {
-        return Promise.resolve(answer(sql, bindings));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+      const call: RawCall = { sql, bindings, inTransaction };
+      calls.push(call);
+      // Answered on the next tick, as a query builder runs when awaited: `.options()` comes first.
+      const answered = Promise.resolve().then(() => answer(sql, bindings, call));
+      return Object.assign(answered, {
+        options(options: Record<string, unknown>) {
+          call.options = options;
+          return answered;
+        },
+      });
     };
   const knex = {
     raw: raw(false),

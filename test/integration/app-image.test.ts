@@ -15,7 +15,7 @@ import { waitUntil } from '../support/wait.js';
 // (READING_MAX_AGE_MS, 7 days by default), as it should for a device's real readings.
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 
-describe('the tempstream image: `start` in a container stores readings from the stack', () => {
+describe('the tempstream image: `start` in a container stores readings from the stack; `serve` serves the dashboard', () => {
   const stack = inject('stack');
   const image = process.env.TEMPSTREAM_APP_IMAGE;
   const sfx = `~${dataTag()}`;
@@ -100,5 +100,38 @@ describe('the tempstream image: `start` in a container stores readings from the 
       { what: 'the container stored the readings in MySQL', timeoutMs: 90_000, intervalMs: 500 },
     );
     expect(rows.map((r) => `${r.device_id}|${r.source_partition}@${String(r.source_offset)}`).sort()).toEqual([...legal].sort());
+  });
+
+  it('`serve` in the container serves the dashboard, and beyond localhost only its files without a login', async () => {
+    const token = 'app-image-test-token-0123456789';
+    const serve = await new GenericContainer(image!)
+      .withNetworkMode(stack.inNetwork.network)
+      // Bound beyond the container's loopback, as a published port needs: the token is then required.
+      .withEnvironment({ ...containerEnv(uniqueName('app_image_serve')), API_HOST: '0.0.0.0', API_PORT: '8080', API_TOKEN: token })
+      .withCommand(['serve'])
+      .withExposedPorts(8080)
+      .withWaitStrategy(Wait.forHttp('/healthz', 8080).forStatusCode(200))
+      .withStartupTimeout(120_000)
+      .start();
+    try {
+      const base = `http://${serve.getHost()}:${serve.getMappedPort(8080)}`;
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('tempstream');
+      const script = /src="\.?\/?(assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script, 'the page loads its bundle').toBeDefined();
+      expect((await fetch(`${base}/${script}`)).status).toBe(200);
+      expect((await fetch(`${base}/api/devices`)).status).toBe(401);
+      const login = await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      expect(login.status).toBe(200);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      expect(cookie).toMatch(/^tempstream_session=/);
+      const devices = await fetch(`${base}/api/devices`, { headers: { cookie } });
+      expect(devices.status).toBe(200);
+      expect(await devices.json()).toHaveProperty('meta.total');
+    } finally {
+      await serve.stop({ remove: true });
+    }
   });
 });

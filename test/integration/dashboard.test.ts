@@ -13,11 +13,14 @@ import {
   type PipelineSettings,
   type Rule,
 } from '../../app/index.js';
-import { registerSchemas, TOPICS, type TemperatureReading } from '../../schemas/index.js';
-import type { KafkaTopologyRunner } from '../../topology/index.js';
+import type avro from 'avsc';
+import { registerSchemas, tempAlertEpisodeSchema, TOPICS, type TempAlertEpisode, type TemperatureReading } from '../../schemas/index.js';
+import { toMysqlDatetime } from '../../sinks/index.js';
+import { avroRegistrySerde, ensureTopics, type KafkaTopologyRunner } from '../../topology/index.js';
 import { cliEnv, freePort, killAllCli, spawnCli, type CliProcess } from '../support/cli-process.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, dataTag, ReadingProducer, stackClients, type StackClients, type TestDatabase } from '../support/pipeline-env.js';
+import { ensureStatefulTables } from '../support/stateful-tables.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -25,6 +28,9 @@ import { waitUntil } from '../support/wait.js';
  * `tempstream serve` while the pipeline runs on the real stack. Without a reload it must show a new
  * reading and a new alert; it opens a device's chart; and it re-drives a dead letter whose cause was
  * fixed (a legal range set too narrow, then widened), which then lands in table `temperature`.
+ * The episodes view, the rollups on a device's chart and the device list's open-episode and silent
+ * marks read rows written here the way the stateful sinks write them (the pipeline that produces them
+ * is built elsewhere); an episode event on the topic reaches the open page live.
  * Screenshots of the views go to SCREENSHOT_DIR (default reports/screenshots).
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -76,6 +82,12 @@ describe('the dashboard in headless Chromium, on the running pipeline', () => {
     clients = stackClients(stack, { databaseUrl: db.url, clientId: 'dashboard-test' });
     await registerSchemas({ url: stack.schemaRegistryUrl });
     await prepareInfrastructure(clients, {});
+    await ensureStatefulTables(clients.knex);
+    // Before serve starts: its live feed reads the episode topic only if it exists then.
+    await ensureTopics(clients.kafka, [
+      { topic: TOPICS.episodes, numPartitions: 1 },
+      { topic: TOPICS.silence, numPartitions: 1 },
+    ]);
     producer = await ReadingProducer.connect(clients.kafka, clients.registry);
 
     await readingsRunner(TOO_NARROW);
@@ -180,7 +192,7 @@ describe('the dashboard in headless Chromium, on the running pipeline', () => {
     const readingRows = page.locator('table.data').first().locator('tbody tr');
     await readingRows.nth(2).waitFor({ timeout: WAIT_MS });
     expect(await readingRows.count()).toBe(3);
-    expect(await page.locator('.band-note').textContent()).toContain('MIN/MAX band 50.0 °F to 90.0 °F');
+    expect(await page.locator('.band-note').first().textContent()).toContain('MIN/MAX band 50.0 °F to 90.0 °F');
     expect(await page.locator('.chart').getAttribute('aria-label')).toContain('3 readings, the latest 95.0 °F');
     await shot('device-chart');
   });
@@ -227,5 +239,205 @@ describe('the dashboard in headless Chromium, on the running pipeline', () => {
     const stored = await clients.knex('temperature').where({ device_id: fixedDevice }).first<{ temperature: number }>('temperature');
     expect(stored?.temperature).toBe(110);
     await shot('dead-letters');
+  });
+
+  describe('episodes and per-minute rollups', () => {
+    const history = `dash-3~${tag}`;
+    const quiet = `quiet-1~${tag}`;
+    const MIN = 60_000;
+    const now = Math.floor(Date.now() / MIN) * MIN;
+    const start = now - 12 * MIN;
+    const episodeRow = (deviceId: string, openedAt: number, direction: 'HIGH' | 'LOW', resolvedAt: number | null, peak: number) => ({
+      episode_id: `${deviceId}/${openedAt}/${direction}`,
+      device_id: deviceId,
+      direction,
+      status: resolvedAt === null ? 'OPEN' : 'RESOLVED',
+      opened_at: toMysqlDatetime(openedAt),
+      resolved_at: resolvedAt === null ? null : toMysqlDatetime(resolvedAt),
+      first_temperature_f: direction === 'HIGH' ? LIMITS.maxTemp + 1 : LIMITS.minTemp - 1,
+      peak_temperature_f: peak,
+      last_temperature_f: peak,
+      readings: 5,
+      duration_ms: (resolvedAt ?? now) - openedAt,
+      min_temp: LIMITS.minTemp,
+      max_temp: LIMITS.maxTemp,
+      hysteresis: 2,
+      updated_at: toMysqlDatetime(now),
+    });
+
+    beforeAll(async () => {
+      // Twelve minutes of a device warming past MAX, stored as the sinks store them: readings, their minutes, its episodes.
+      const readings = Array.from({ length: 12 * 6 }, (_, i) => {
+        const at = start + i * 10_000;
+        return { at, f: Math.round((78 + i * 0.22 + 4 * Math.sin(i / 2.5)) * 10) / 10 };
+      });
+      await clients.knex('temperature').insert(
+        readings.map((r, i) => ({
+          device_id: history,
+          reading_time: toMysqlDatetime(r.at),
+          temperature: r.f,
+          unit: 'FAHRENHEIT',
+          received_at: toMysqlDatetime(r.at + 200),
+          source_topic: TOPICS.readings,
+          source_partition: 0,
+          source_offset: String(1_000_000 + i),
+        })),
+      );
+      const minutes = Array.from({ length: 12 }, (_, m) => readings.slice(m * 6, m * 6 + 6).map((r) => r.f));
+      await clients.knex('temperature_minute').insert(
+        minutes.map((values, m) => ({
+          device_id: history,
+          window_start: toMysqlDatetime(start + m * MIN),
+          window_end: toMysqlDatetime(start + (m + 1) * MIN),
+          readings: values.length,
+          min_f: Math.min(...values),
+          max_f: Math.max(...values),
+          mean_f: values.reduce((a, b) => a + b, 0) / values.length,
+        })),
+      );
+      const firstHot = readings.find((r) => r.f > LIMITS.maxTemp)?.at ?? now - 3 * MIN;
+      await clients
+        .knex('temp_alert_episode')
+        .insert([
+          episodeRow(history, firstHot, 'HIGH', null, Math.max(...readings.map((r) => r.f))),
+          episodeRow(history, start - 60 * MIN, 'HIGH', start - 52 * MIN, 93.4),
+          episodeRow(`fleet-01~${tag}`, start - 30 * MIN, 'LOW', start - 21 * MIN, 41),
+        ]);
+      // quiet-1 was last heard four minutes ago, and the topology said so.
+      await clients.knex('temperature').insert({
+        device_id: quiet,
+        reading_time: toMysqlDatetime(now - 4 * MIN),
+        temperature: 66,
+        unit: 'FAHRENHEIT',
+        received_at: toMysqlDatetime(now - 4 * MIN),
+        source_topic: TOPICS.readings,
+        source_partition: 0,
+        source_offset: '2000000',
+      });
+      await clients.knex('device_silence').insert({
+        device_id: quiet,
+        event: 'SILENT',
+        last_seen_at: toMysqlDatetime(now - 4 * MIN),
+        detected_at: toMysqlDatetime(now - 2 * MIN),
+        silence_ms: 2 * MIN,
+      });
+    });
+
+    it('marks the device list with open episodes and silent devices', async () => {
+      await page.goto(`${baseUrl}/#/devices`);
+      await page.getByLabel('Search device id').fill(tag);
+      const row = page.locator(`tr[data-device="${history}"]`);
+      await row.getByText('Open episode (too warm)').waitFor({ timeout: WAIT_MS });
+      await page.locator(`tr[data-device="${quiet}"]`).getByText('Silent').waitFor({ timeout: WAIT_MS });
+      expect(await page.locator('tr[data-device]', { hasText: 'Silent' }).count()).toBe(1);
+      await shot('devices');
+    });
+
+    it('shows open and recent episodes, and a new one live without a reload', async () => {
+      await page.getByRole('link', { name: 'Episodes' }).click();
+      const open = page.locator('#open-episodes');
+      await open.locator(`tr[data-episode^="${history}/"]`).waitFor({ timeout: WAIT_MS });
+      expect(await open.locator('tbody tr', { hasText: tag }).count()).toBe(1);
+      const recent = page.locator('#recent-episodes');
+      expect(await recent.locator('tbody tr', { hasText: tag }).count()).toBe(3);
+      expect(await recent.locator(`tr[data-episode^="fleet-01~${tag}/"]`).textContent()).toContain('9 min');
+      await page.evaluate('window.__episodesDocument = true');
+
+      // A new episode as the topology emits it and its sink stores it: the open page shows it.
+      const opened = Date.now();
+      const live: TempAlertEpisode = {
+        episodeId: `fleet-02~${tag}/${opened}/LOW`,
+        deviceId: `fleet-02~${tag}`,
+        event: 'OPENED',
+        direction: 'LOW',
+        openedAt: opened,
+        resolvedAt: null,
+        firstTemperatureF: 47,
+        peakTemperatureF: 47,
+        lastTemperatureF: 47,
+        readings: 1,
+        durationMs: 0,
+        minTemp: LIMITS.minTemp,
+        maxTemp: LIMITS.maxTemp,
+        hysteresis: 2,
+      };
+      await clients.knex('temp_alert_episode').insert(episodeRow(live.deviceId, opened, 'LOW', null, 47));
+      const serde = avroRegistrySerde<TempAlertEpisode>({ registry: clients.registry, schema: tempAlertEpisodeSchema as avro.Schema });
+      const bytes = await serde.serialize(live, TOPICS.episodes);
+      if (bytes === null) throw new Error('no bytes for the episode');
+      await producer.sendRaw(live.deviceId, bytes, TOPICS.episodes);
+      await open.locator(`tr[data-episode="${live.episodeId}"]`).waitFor({ timeout: WAIT_MS });
+      expect(await open.locator(`tr[data-episode="${live.episodeId}"]`).textContent()).toContain('Too cold');
+      expect(await page.evaluate('window.__episodesDocument')).toBe(true);
+      await shot('episodes');
+    });
+
+    it("shows a device's per-minute rollups beside its readings, with the MIN/MAX band, and its episodes", async () => {
+      await page.goto(`${baseUrl}/#/devices/${encodeURIComponent(history)}`);
+      await page.getByRole('heading', { name: `Device ${history}` }).waitFor();
+      await page.locator('.chart canvas').waitFor({ timeout: WAIT_MS });
+      await page.getByText(/per-minute rollups \(table temperature_minute\), 1[23] minutes/).waitFor({ timeout: WAIT_MS });
+      expect(await page.locator('.band-note').first().textContent()).toContain('MIN/MAX band 50.0 °F to 90.0 °F');
+      // uPlot's legend names every series on the chart.
+      const legend = await page.locator('.u-legend').textContent();
+      for (const label of ['Reading (°F)', 'Minute mean (°F)', 'Minute max (°F)', 'Minute min (°F)', 'MAX', 'MIN']) expect(legend).toContain(label);
+      const episodes = page.locator('#device-episodes tbody tr');
+      expect(await episodes.count()).toBe(2);
+      expect(await episodes.first().textContent()).toContain('Open');
+      await shot('device-chart');
+    });
+  });
+
+  it('beyond localhost: a login form first, then the views and the live stream on the session cookie', async () => {
+    const port = await freePort();
+    const open = spawnCli(
+      ['serve'],
+      cliEnv(stack, {
+        mysqlUrl: db.url,
+        groupId: uniqueName('dashboard_api_open'),
+        extra: { API_HOST: '0.0.0.0', API_PORT: String(port), API_TOKEN: TOKEN, MIN_TEMP: String(LIMITS.minTemp), MAX_TEMP: String(LIMITS.maxTemp) },
+      }),
+    );
+    const openUrl = `http://127.0.0.1:${port}`;
+    await waitUntil(async () => ({ done: (await fetch(`${openUrl}/healthz`).catch(() => undefined))?.ok === true }), {
+      what: 'the server bound beyond localhost answered',
+      timeoutMs: WAIT_MS,
+      intervalMs: 300,
+      abortIf: () => (open.running ? undefined : `serve exited: ${open.stderr.slice(-2000)}`),
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
+    try {
+      const login = await context.newPage();
+      await login.route(
+        (url) => url.origin !== openUrl,
+        (route) => route.abort(),
+      );
+      await login.goto(`${openUrl}/#/devices`);
+      await login.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: WAIT_MS });
+      await login.getByLabel('API token').fill('not-the-token-at-all');
+      await login.getByRole('button', { name: 'Log in' }).click();
+      await login.getByRole('alert').filter({ hasText: 'the token is not valid' }).waitFor();
+      expect(await login.getByLabel('API token').inputValue()).toBe('');
+      await login.screenshot({ path: `${SCREENSHOTS}/login.png` });
+
+      await login.getByLabel('API token').fill(TOKEN);
+      await login.getByRole('button', { name: 'Log in' }).click();
+      await login.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: WAIT_MS });
+      await login.locator('#live-status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+      const cookies = await context.cookies(openUrl);
+      expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([
+        { name: 'tempstream_session', httpOnly: true, sameSite: 'Strict' },
+      ]);
+      expect(cookies[0]?.value).not.toContain(TOKEN);
+      expect(login.url()).not.toContain(TOKEN);
+      // A reload keeps the session: no form again.
+      await login.reload();
+      await login.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: WAIT_MS });
+      await login.getByRole('button', { name: 'Log out' }).click();
+      await login.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: WAIT_MS });
+    } finally {
+      await context.close();
+      await open.kill();
+    }
   });
 });

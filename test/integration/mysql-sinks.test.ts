@@ -1,9 +1,19 @@
 import type { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AlertWriter, type Notifier } from '../../app/index.js';
+import { AlertWriter, noticeDevice, type Notifier } from '../../app/index.js';
 import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
-import { createKnex, MAX_DEVICE_ID_LENGTH, migrate, MIGRATIONS, MysqlAlertStore, MysqlReadingsSink, toMysqlDatetime } from '../../sinks/index.js';
+import {
+  createKnex,
+  MAX_DEVICE_ID_LENGTH,
+  migrate,
+  MIGRATIONS,
+  MysqlAlertStore,
+  MysqlReadingsSink,
+  SQL_PATHS,
+  toMysqlDatetime,
+  type SqlPath,
+} from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
 import { freePort } from '../../stack/harness.js';
 import {
@@ -95,6 +105,9 @@ describe('the MySQL sinks on the real server', () => {
       '002-create-temp-range-alert',
       '003-add-alert-notify-status',
       '004-create-dead-letter-redrive',
+      '005-create-temp-alert-episode',
+      '006-create-temperature-minute',
+      '007-create-device-silence',
     ]);
     root = await mysql.createConnection({ ...stack.mysql, database: db.name });
   });
@@ -128,7 +141,12 @@ describe('the MySQL sinks on the real server', () => {
    * Holds a row lock another writer needs (an uncommitted insert of the same unique key), starts
    * `write`, waits until the server shows it blocked on `table`, and kills its connection.
    */
-  async function killWhileBlocked(table: 'temperature' | 'temp_range_alert', lockingInsert: string, write: () => Promise<unknown>): Promise<unknown> {
+  async function killWhileBlocked(
+    table: 'temperature' | 'temp_range_alert',
+    lockingInsert: string,
+    write: () => Promise<unknown>,
+    statement = `INSERT IGNORE INTO \`${table}\`%`,
+  ): Promise<unknown> {
     const locker = await mysql.createConnection({ ...stack.mysql, database: db.name });
     try {
       await locker.query('BEGIN');
@@ -140,10 +158,7 @@ describe('the MySQL sinks on the real server', () => {
       let victim: number | undefined;
       await waitUntil(
         async () => {
-          const [rows] = await root.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ?', [
-            db.name,
-            `INSERT IGNORE INTO \`${table}\`%`,
-          ]);
+          const [rows] = await root.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ?', [db.name, statement]);
           victim = (rows as { ID: number }[])[0]?.ID;
           return { done: victim !== undefined };
         },
@@ -170,8 +185,11 @@ describe('the MySQL sinks on the real server', () => {
         const [tables] = await root.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [fresh.name]);
         expect((tables as { t: string }[]).map((r) => r.t).sort()).toEqual([
           'dead_letter_redrive',
+          'device_silence',
+          'temp_alert_episode',
           'temp_range_alert',
           'temperature',
+          'temperature_minute',
           'tempstream_migrations',
           'tempstream_migrations_lock',
         ]);
@@ -182,11 +200,25 @@ describe('the MySQL sinks on the real server', () => {
     });
   });
 
-  describe('MysqlReadingsSink', () => {
+  // Every way of sending rows keeps the same guarantees: the same tests, once per path.
+  describe.each(SQL_PATHS)('MysqlReadingsSink, SQL path %s', (sqlPath: SqlPath) => {
+    const newSink = (k: Knex = knex) => new MysqlReadingsSink(k, { sqlPath });
+    const pathStatement = {
+      inline: 'INSERT IGNORE INTO `temperature`%',
+      prepared: 'INSERT IGNORE INTO `temperature`%',
+      'load-data': 'LOAD DATA LOCAL INFILE%',
+    }[sqlPath];
+
+    // The tests of one path must not find the rows of the path before.
+    beforeAll(async () => {
+      await knex('temp_range_alert').del();
+      await knex('temperature').del();
+    });
+
     it('writes a batch in one transaction: a refusal in its last statement leaves none of its rows', async () => {
-      const sink = new MysqlReadingsSink(knex);
-      // One statement holds MAX_ROWS_PER_STATEMENT rows: the bad row is alone in the second statement,
-      // so only a transaction can take back the first statement's rows.
+      const sink = newSink();
+      // Inline, one statement holds MAX_ROWS_PER_STATEMENT rows: the bad row is alone in the second
+      // statement (prepared: in the last of seven), so only a transaction can take back the others.
       const good = Array.from({ length: MAX_ROWS_PER_STATEMENT }, (_, i) => reading(`txn-${i % 7}`, T0 + i * 1000));
       // The sink's own checks pass it; MySQL would truncate the 300-character topic into VARCHAR(249).
       const bad = reading('txn-bad', T0, 70, 'FAHRENHEIT', `t${'x'.repeat(299)}`);
@@ -206,7 +238,7 @@ describe('the MySQL sinks on the real server', () => {
     });
 
     it('counts a reading delivered twice as already present and keeps the first delivery', async () => {
-      const sink = new MysqlReadingsSink(knex);
+      const sink = newSink();
       const first = reading('dup-1', T0, 71.5);
       const other = reading('dup-2', T0, 20, 'CELSIUS');
       const again = { ...first, source: { ...first.source, offset: String(nextOffset++) } };
@@ -238,7 +270,7 @@ describe('the MySQL sinks on the real server', () => {
     });
 
     it('dead-letters a reading that contradicts the stored one as conflicting-duplicate; a true redelivery stays already present', async () => {
-      const sink = new MysqlReadingsSink(knex);
+      const sink = newSink();
       const T1 = T0 + 4 * 86_400_000;
       const first = reading('conf-1', T1, 70);
       await sink.write([first]);
@@ -259,7 +291,7 @@ describe('the MySQL sinks on the real server', () => {
     });
 
     it('keeps no alert of a reading whose row says otherwise, whichever reaches MySQL first', async () => {
-      const sink = new MysqlReadingsSink(knex);
+      const sink = newSink();
       const store = new MysqlAlertStore(knex);
       const T1 = T0 + 5 * 86_400_000;
       // The row first: the alert of a conflicting reading is not kept; one that matches its row is.
@@ -281,7 +313,7 @@ describe('the MySQL sinks on the real server', () => {
     });
 
     it('stores device ids with SQL metacharacters and non-ASCII characters verbatim', async () => {
-      const sink = new MysqlReadingsSink(knex);
+      const sink = newSink();
       const ids = [
         "'; DROP TABLE temperature; --",
         "Robert'); DROP TABLE temperature;--",
@@ -289,6 +321,12 @@ describe('the MySQL sinks on the real server', () => {
         'Ofen-ä-🔥',
         'caseSensitive',
         'casesensitive',
+        // LOAD DATA's separators and escapes: a tab, a line end, the NULL marker, a NUL byte.
+        'tab\there',
+        'new\nline\r\n',
+        '\\N',
+        'nul\0byte',
+        ' padded ',
       ];
       await sink.write(ids.map((id) => reading(id, T0 + 5000)));
       expect(sink.counters.stored).toBe(ids.length);
@@ -299,7 +337,7 @@ describe('the MySQL sinks on the real server', () => {
     });
 
     it('refuses a too-long device id on its own, as a permanent error, and stores the rest of the batch', async () => {
-      const sink = new MysqlReadingsSink(knex);
+      const sink = newSink();
       const longest = `len-${'x'.repeat(MAX_DEVICE_ID_LENGTH - 4)}`;
       const tooLong = `${longest}y`;
       const batch = [reading('len-ok-1', T0), reading(tooLong, T0), reading(longest, T0)];
@@ -324,12 +362,13 @@ describe('the MySQL sinks on the real server', () => {
     });
 
     it('calls a connection killed in the middle of a write transient, and the next write goes through', async () => {
-      const sink = new MysqlReadingsSink(knex);
+      const sink = newSink();
       const victim = reading('killed-1', T0);
       const error = await killWhileBlocked(
         'temperature',
         `INSERT INTO temperature (device_id, reading_time, temperature, unit, received_at, source_topic, source_partition, source_offset) VALUES ('killed-1', '${toMysqlDatetime(T0)}', 1, 'FAHRENHEIT', '${toMysqlDatetime(T0)}', 'locker', 0, 0)`,
         () => sink.write([victim]),
+        pathStatement,
       );
       expect(sink.isTransient(error), `${String(error)} must be transient`).toBe(true);
       expect(sink.counters.batches).toBe(0);
@@ -342,7 +381,7 @@ describe('the MySQL sinks on the real server', () => {
       const port = await freePort();
       const nowhere = createKnex(`mysql://root:x@127.0.0.1:${port}/${db.name}`, { acquireTimeoutMs: 2000 });
       try {
-        const sink = new MysqlReadingsSink(nowhere);
+        const sink = newSink(nowhere);
         const error: unknown = await sink.write([reading('nowhere', T0)]).then(
           () => undefined,
           (err: unknown) => err,
@@ -352,6 +391,30 @@ describe('the MySQL sinks on the real server', () => {
       } finally {
         await nowhere.destroy();
       }
+    });
+  });
+
+  describe('MysqlReadingsSink on a server with local_infile off (MySQL 8 ships it off)', () => {
+    afterAll(async () => {
+      await root.query('SET GLOBAL local_infile = 1');
+    });
+
+    it('falls back from LOAD DATA to inline INSERTs and stores the batch it was refused', async () => {
+      await root.query('DELETE FROM temperature');
+      await root.query('SET GLOBAL local_infile = 0');
+      const sink = new MysqlReadingsSink(knex);
+      expect(sink.sqlPath).toBe('load-data');
+      const batch = [reading('infile-off-1', T0), reading('infile-off-2', T0)];
+      const outcome = await sink.write(batch);
+      expect(outcome.rejected?.size).toBe(0);
+      expect(sink.sqlPath).toBe('inline');
+      await sink.write([...batch, reading('infile-off-3', T0)]);
+      expect(sink.counters).toEqual({ stored: 3, alreadyPresent: 2, conflicting: 0, rejected: 0, batches: 2 });
+      expect((await temperatureRows(['infile-off-1', 'infile-off-2', 'infile-off-3'])).map((r) => r.device_id)).toEqual([
+        'infile-off-1',
+        'infile-off-2',
+        'infile-off-3',
+      ]);
     });
   });
 
@@ -466,8 +529,8 @@ describe('the MySQL sinks on the real server', () => {
       const told: string[] = [];
       const notifier: Notifier = {
         name: 'test',
-        notify: (a) => {
-          told.push(a.reading.deviceId);
+        notify: (notice) => {
+          told.push(noticeDevice(notice));
           return Promise.resolve();
         },
       };

@@ -170,8 +170,8 @@ describe('the temperature pipeline on the real stack: a mixed batch, then a repl
 
     const notifier: Notifier = {
       name: 'test',
-      notify: (alert) => {
-        if (ours(alert.reading.deviceId)) told.push(alert);
+      notify: (notice) => {
+        if (notice.kind === 'alert' && ours(notice.alert.reading.deviceId)) told.push(notice.alert);
         return Promise.resolve();
       },
     };

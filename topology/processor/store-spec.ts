@@ -30,9 +30,9 @@ export type StoreSpec =
     };
 
 export function keyValueStore<K, V>(name: string, serdes: { key: Serde<K>; value: Serde<V> }): StoreSpec {
-  return { kind: 'key-value', name, keySerde: serdes.key as Serde<unknown>, valueSerde: serdes.value as Serde<unknown> };
+  return { kind: 'key-value', name, keySerde: serdes.key, valueSerde: serdes.value };
 }
 
 export function windowStore<K, V>(name: string, serdes: { key: Serde<K>; value: Serde<V> }, windows: TimeWindows, retentionMs?: number): StoreSpec {
-  return { kind: 'window', name, keySerde: serdes.key as Serde<unknown>, valueSerde: serdes.value as Serde<unknown>, windows, retentionMs };
+  return { kind: 'window', name, keySerde: serdes.key, valueSerde: serdes.value, windows, retentionMs };
 }

@@ -22,12 +22,18 @@ import { materialize, type InputSource } from './materialize.js';
 import type { OutputProducer } from './output-producer.js';
 import { RecordTicket, type TicketHooks } from './ticket.js';
 import { DEFAULT_TOPIC_BATCHING } from './topic-writer.js';
+import { ChangelogWriter, type ChangelogItem } from './changelog-writer.js';
+import { TaskManager } from './task-manager.js';
+import type { ChangelogSource } from '../state/changelog-restorer.js';
+import type { StateTask } from './state-task.js';
 
 export interface RuntimeObserver extends SinkObserver {
   received?(topic: string): void;
   handled?(topic: string): void;
   deadLettered?(errorClass: ErrorClass, node: string): void;
   produced?(topic: string, count: number): void;
+  /** A processor passed over a record whose effects the restored state already held. */
+  skippedApplied?(node: string): void;
 }
 
 export interface EngineOptions {
@@ -42,6 +48,10 @@ export interface EngineOptions {
   readonly topicBatching?: Partial<BatchingOptions>;
   readonly observer?: RuntimeObserver;
   readonly logger?: Logger;
+  /** Names the changelog topics of state stores, `<applicationId>-<store>-changelog`. Default `tempstream`. */
+  readonly applicationId?: string;
+  /** Where a task's stores are restored from when it is created; without one, tasks start empty. */
+  readonly changelogSource?: ChangelogSource;
 }
 
 /**
@@ -69,6 +79,8 @@ export class Engine {
   private failure: FatalTopologyError | undefined;
   private readonly failureListeners: ((error: FatalTopologyError) => void)[] = [];
   private readonly hooks: TicketHooks;
+  /** Tasks of `process()` nodes: stores, punctuation, changelog. */
+  private readonly tasks: TaskManager;
 
   constructor(
     readonly topology: Topology,
@@ -79,9 +91,24 @@ export class Engine {
     this.logger = options.logger ?? silentLogger;
     this.observer = options.observer ?? {};
     this.capacity = new PartitionCapacity(options.maxInFlightPerPartition ?? 2000);
-    this.hooks = { done: (t) => this.onDone(t), failed: (t, e, n) => this.deadLetters.route(t, e, n) };
+    this.hooks = { done: (t) => (t.stateSlot ? this.tasks.settle(t) : this.onDone(t)), failed: (t, e, n) => this.deadLetters.route(t, e, n) };
     const topicBatching = { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching };
     this.dlq = this.makeSink(new DlqWriter(options.producer), topicBatching);
+    // One write at a time: changes reach each changelog partition in the order the stores made them.
+    const changelog = this.makeSink<ChangelogItem>(new ChangelogWriter(options.producer), { ...topicBatching, maxConcurrentWrites: 1 });
+    this.tasks = new TaskManager({
+      topology,
+      applicationId: options.applicationId ?? 'tempstream',
+      changelogSource: options.changelogSource,
+      changelog,
+      clock: this.clock,
+      logger: this.logger,
+      complete: (t) => this.onDone(t),
+      failed: (t, e, n) => this.deadLetters.route(t, e, n),
+      fatal: (e) => this.fatal(e),
+      progressed: () => this.progressed(),
+      skipped: (node) => this.observer.skippedApplied?.(node),
+    });
     this.deadLetters = new DeadLetterRouter({
       policies: this.policies,
       sink: this.dlq,
@@ -101,6 +128,7 @@ export class Engine {
       topicBatching,
       makeSink: (writer, batching) => this.makeSink(writer, batching),
       handedOver: () => this.progressed(),
+      process: (node, supplier, upstream) => this.tasks.operator(node, supplier, upstream),
     }));
   }
 
@@ -213,6 +241,22 @@ export class Engine {
       this.tracker.revoke(topic, partition);
       this.capacity.wake(topic, partition);
     }
+    this.tasks.revoke([...new Set(partitions.map((p) => p.partition))]);
+  }
+
+  /**
+   * Partitions given to this instance by a rebalance: their tasks are created now and restore their
+   * stores (records wait in the task's queue meanwhile), so wall-clock punctuations run even for a
+   * partition that receives nothing.
+   */
+  assign(partitions: readonly { topic: string; partition: number }[]): void {
+    if (this.topology.isStateful) this.tasks.assign([...new Set(partitions.map((p) => p.partition))]);
+  }
+
+  /** The live tasks holding a store, by partition, to query state from outside (interactive queries). */
+  tasksHolding(store: string): ReadonlyMap<number, StateTask> {
+    if (!this.topology.stores.some((s) => s.name === store)) throw new Error(`no state store ${store} in this topology`);
+    return this.tasks.liveTasks;
   }
 
   private fatal(error: FatalTopologyError): void {
@@ -255,14 +299,15 @@ export class Engine {
     });
     const over = () => timedOut || this.closed || this.failure !== undefined;
     try {
-      while (this.tracker.totalInFlight() > 0 && !over()) {
+      const busy = () => this.tracker.totalInFlight() > 0 || this.tasks.inFlight > 0;
+      while (busy() && !over()) {
         // Listening before the flush: what the flush itself settles wakes the next round.
         const progressed = this.nextProgress();
         await Promise.race([this.flush(), deadline]);
-        if (this.tracker.totalInFlight() === 0 || over()) break;
+        if (!busy() || over()) break;
         await Promise.race([progressed, deadline]);
       }
-      return this.tracker.totalInFlight() === 0 && !this.failure;
+      return !busy() && !this.failure;
     } finally {
       clearTimeout(timer);
     }
@@ -284,6 +329,7 @@ export class Engine {
   close(): void {
     this.abort.abort(new Error('engine closed'));
     for (const sub of this.subscriptions) sub.unsubscribe();
+    this.tasks.close();
     for (const sink of this.sinks) sink.close();
     this.capacity.close();
     this.progressed();

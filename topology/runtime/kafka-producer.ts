@@ -32,6 +32,7 @@ export function toKafkaMessages(messages: readonly ProducedMessage[]): Message[]
     key: m.key,
     value: m.value,
     headers: m.headers,
+    partition: m.partition,
     timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
   }));
 }

@@ -32,6 +32,8 @@ export interface MaterializeOptions {
   makeSink<T>(writer: BatchWriter<T>, batching: Partial<BatchingOptions>): BatchingSink<T>;
   /** A record was handed to a terminal's sink. */
   handedOver(): void;
+  /** Builds a `process()` node's operator (the engine's task manager). */
+  process: Materializer['process'];
 }
 
 /**
@@ -62,9 +64,7 @@ export function materialize(topology: Topology, options: MaterializeOptions): Ma
       }
       return o;
     },
-    process: (node) => {
-      throw new Error(`process() node ${node.name}: the runtime does not run stateful nodes yet`);
-    },
+    process: (node, supplier, upstream) => options.process(node, supplier, upstream),
   };
   const subscriptions: Subscription[] = [];
   for (const leaf of topology.leaves) subscriptions.push(leaf(m).subscribe());

@@ -8,6 +8,8 @@ export interface ProducedMessage {
   readonly value: Buffer | null;
   readonly headers?: HeaderMap;
   readonly timestamp?: number;
+  /** Chosen by the caller (a changelog partition belongs to one task); by the key's hash when absent. */
+  readonly partition?: number;
 }
 
 /** Where output and DLQ records go: a Kafka producer, or the test driver's in-memory topics. */

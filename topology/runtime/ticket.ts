@@ -1,6 +1,7 @@
 import type { Envelope, FailureReporter } from '../dsl/graph.js';
 import type { TopologyError } from '../errors.js';
 import type { RawRecord } from '../records.js';
+import type { OutboxSlot } from './task-outbox.js';
 
 export interface TicketHooks {
   /** Every obligation of the record is met: it may be committed. */
@@ -17,6 +18,12 @@ export interface TicketHooks {
 export class RecordTicket implements FailureReporter {
   private pending = 1;
   private failure: TopologyError | undefined;
+  /**
+   * Set when the record changed (or may change) state: its place in its task's outbox. Once the
+   * ticket is done, the engine still writes its state changes to the changelog before committing it.
+   * Typed loosely so that tickets need not know tasks; state-task.ts owns the item (`TaskWork`).
+   */
+  stateSlot: OutboxSlot<unknown> | undefined;
 
   constructor(
     readonly raw: RawRecord,

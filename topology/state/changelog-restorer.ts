@@ -7,12 +7,15 @@
  * shown to the processor.
  */
 import { systemClock, type Clock } from '../runtime/clock.js';
+import type { HeaderMap } from '../records.js';
 import type { RestorableStore } from './change-logger.js';
 
 export interface ChangelogEntry {
   readonly offset: bigint;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** The runtime's headers on the entry (which input record made the change). */
+  readonly headers?: HeaderMap;
 }
 
 /** What one read returned: its entries, and where the next read begins (past records the reader skipped). */
@@ -64,6 +67,8 @@ export interface RestoreRequest {
   /** Aborted on revoke. */
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: RestoreProgress) => void;
+  /** Sees each entry applied, in offset order (the runtime reads its headers). */
+  readonly onEntry?: (entry: ChangelogEntry) => void;
 }
 
 export class ChangelogRestorer {
@@ -96,6 +101,7 @@ export class ChangelogRestorer {
           if (entry.key === null) skipped++;
           else {
             store.restore(entry.key, entry.value);
+            request.onEntry?.(entry);
             entries++;
           }
         }

@@ -2,6 +2,7 @@
  * Changelog partitions in memory: a ChangelogSource for unit tests and the test driver, and a place
  * to append to. Offsets can skip (`skip()`), as transaction markers and compaction make them do in Kafka.
  */
+import type { HeaderMap } from '../records.js';
 import type { ChangelogChunk, ChangelogEntry, ChangelogSource } from './changelog-restorer.js';
 
 export class InMemoryChangelog implements ChangelogSource {
@@ -20,10 +21,10 @@ export class InMemoryChangelog implements ChangelogSource {
     return log;
   }
 
-  append(topic: string, partition: number, key: Buffer | null, value: Buffer | null): bigint {
+  append(topic: string, partition: number, key: Buffer | null, value: Buffer | null, headers?: HeaderMap): bigint {
     const log = this.log(topic, partition);
     const offset = log.end++;
-    log.entries.push({ offset, key, value });
+    log.entries.push({ offset, key, value, ...(headers ? { headers } : {}) });
     return offset;
   }
 

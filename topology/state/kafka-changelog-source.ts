@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AssignerProtocol, type Kafka, type PartitionAssigner } from 'kafkajs';
+import type { HeaderMap } from '../records.js';
 import type { ChangelogChunk, ChangelogSource } from './changelog-restorer.js';
 
 export interface KafkaChangelogSourceOptions {
@@ -142,7 +143,7 @@ export class KafkaChangelogSource implements ChangelogSource {
         eachBatch: async ({ batch }) => {
           if (!mine(batch.topic, batch.partition)) return;
           await queue.push({
-            entries: batch.messages.map((m) => ({ offset: BigInt(m.offset), key: m.key, value: m.value })),
+            entries: batch.messages.map((m) => ({ offset: BigInt(m.offset), key: m.key, value: m.value, headers: kafkaHeaders(m.headers) })),
             nextOffset: BigInt(batch.lastOffset()) + 1n,
           });
         },
@@ -155,4 +156,16 @@ export class KafkaChangelogSource implements ChangelogSource {
       await consumer.disconnect();
     }
   }
+}
+
+/** KafkaJS gives header values as Buffer, string or arrays of them; the runtime writes single Buffers. */
+function kafkaHeaders(headers: Record<string, unknown> | undefined): HeaderMap | undefined {
+  if (!headers) return undefined;
+  const out: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const one = Array.isArray(value) ? (value as unknown[])[0] : value;
+    if (Buffer.isBuffer(one)) out[name] = one;
+    else if (typeof one === 'string') out[name] = Buffer.from(one);
+  }
+  return out;
 }

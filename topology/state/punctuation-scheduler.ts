@@ -89,6 +89,11 @@ export class PunctuationScheduler {
     }
   }
 
+  /** Whether any punctuation of this type is scheduled. */
+  has(type: PunctuationType): boolean {
+    return this.schedules.some((s) => s.type === type);
+  }
+
   /** When the next wall-clock punctuation is due, if any is scheduled. */
   nextWallClockDue(): number | undefined {
     let at: number | undefined;

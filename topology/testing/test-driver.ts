@@ -8,6 +8,11 @@ import type { OutputProducer, ProducedMessage } from '../runtime/output-producer
 import type { Logger } from '../runtime/logger.js';
 import type { Deserializer, Serializer } from '../serdes/serde.js';
 import { ManualClock } from './manual-clock.js';
+import { InMemoryChangelog } from '../state/in-memory-changelog.js';
+import type { StateTask } from '../runtime/state-task.js';
+import { InMemoryKeyValueStore, type KeyValueStore } from '../state/key-value-store.js';
+import { InMemoryWindowStore } from '../state/window-store.js';
+import type { WindowStore } from '../processor/store-spec.js';
 
 export interface TestDriverOptions {
   readonly errorPolicies?: Partial<ErrorPolicies>;
@@ -20,6 +25,15 @@ export interface TestDriverOptions {
   readonly autoFlush?: boolean;
   readonly observer?: RuntimeObserver;
   readonly logger?: Logger;
+  /** Names changelog topics (`<applicationId>-<store>-changelog`). Default `test-app`. */
+  readonly applicationId?: string;
+  /**
+   * Changelogs to restore stores from, and to append to: pass `driver.changelog` of an earlier driver
+   * to start a new one where that one left its state (a restart). Default: a new, empty one.
+   */
+  readonly changelog?: InMemoryChangelog;
+  /** Input partitions whose tasks exist from the start (their wall-clock punctuations run with no record). Default [0]. */
+  readonly assignedPartitions?: readonly number[];
 }
 
 export interface StoredMessage extends ProducedMessage {
@@ -46,13 +60,20 @@ export class TopologyTestDriver {
   private readonly nextOffsets = new Map<string, bigint>();
   private readonly readPositions = new Map<string, number>();
   private readonly autoFlush: boolean;
+  /** Every changelog write, by topic and partition: restores a later driver given it. */
+  readonly changelog: InMemoryChangelog;
 
   constructor(topology: Topology, options: TestDriverOptions = {}) {
     this.clock = new ManualClock(options.startTime ?? Date.UTC(2026, 0, 1));
     this.autoFlush = options.autoFlush ?? true;
+    this.changelog = options.changelog ?? new InMemoryChangelog();
+    const changelogTopics = new Set(topology.stores.map((s) => `${options.applicationId ?? 'test-app'}-${s.name}-changelog`));
     const producer: OutputProducer = {
       send: (topic, messages) => {
-        for (const m of messages) this.append(topic, 0, m);
+        for (const m of messages) {
+          this.append(topic, m.partition ?? 0, m);
+          if (changelogTopics.has(topic)) this.changelog.append(topic, m.partition ?? 0, m.key, m.value, m.headers);
+        }
         return Promise.resolve();
       },
     };
@@ -65,7 +86,10 @@ export class TopologyTestDriver {
       maxInFlightPerPartition: options.maxInFlightPerPartition,
       observer: options.observer,
       logger: options.logger,
+      applicationId: options.applicationId ?? 'test-app',
+      changelogSource: this.changelog,
     });
+    if (topology.isStateful) this.engine.assign((options.assignedPartitions ?? [0]).map((partition) => ({ topic: topology.inputTopics[0]!, partition })));
   }
 
   private append(topic: string, partition: number, m: ProducedMessage): StoredMessage {
@@ -85,6 +109,7 @@ export class TopologyTestDriver {
     const raw: RawRecord = { ...stored, headers: stored.headers ?? {}, timestamp: stored.timestamp ?? this.clock.now() };
     await this.engine.process(raw);
     if (this.autoFlush) await this.flush();
+    else await this.settle();
     return { topic, partition: stored.partition, offset: stored.offset };
   }
 
@@ -124,10 +149,14 @@ export class TopologyTestDriver {
     return this.messages(dlqTopic).map((m) => ({ key: m.key, value: m.value, reason: readDlqHeaders(m.headers ?? {}) }));
   }
 
-  /** Writes every buffered batch now. */
+  /** Writes every buffered batch now, again while writing made more to write (outputs first, then their state changes). */
   async flush(): Promise<void> {
-    await this.engine.flush();
-    await this.settle();
+    for (let round = 0; round < 10; round++) {
+      await this.settle();
+      await this.engine.flush();
+      await this.settle();
+      if (this.engine.tracker.totalInFlight() === 0) return;
+    }
   }
 
   /** Moves the driver's clock; linger timers that fall due flush their sinks. */
@@ -136,9 +165,39 @@ export class TopologyTestDriver {
     await this.settle();
   }
 
-  /** Lets pending promise chains (in-memory writes) run to their end. */
+  /**
+   * Moves wall-clock time, as Kafka Streams' driver does: wall-clock punctuations that fall due run
+   * (once per due time, with what they forward written out when auto-flushing), and linger timers fire.
+   */
+  async advanceWallClockTime(ms: number): Promise<void> {
+    this.clock.advance(ms);
+    if (this.autoFlush) await this.flush();
+    else await this.settle();
+  }
+
+  /** Lets pending promise chains (in-memory writes, task steps) run to their end. */
   async settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** A key-value store of a task (input partition), for assertions; reads are live. Don't write to it. */
+  keyValueStore<K, V>(name: string, partition = 0): KeyValueStore<K, V> {
+    const store = this.taskStore(name, partition);
+    if (!(store instanceof InMemoryKeyValueStore)) throw new Error(`store ${name} is not a key-value store`);
+    return store as KeyValueStore<K, V>;
+  }
+
+  /** A window store of a task (input partition), for assertions; reads are live. Don't write to it. */
+  windowStore<K, V>(name: string, partition = 0): WindowStore<K, V> {
+    const store = this.taskStore(name, partition);
+    if (!(store instanceof InMemoryWindowStore)) throw new Error(`store ${name} is not a window store`);
+    return store as WindowStore<K, V>;
+  }
+
+  private taskStore(name: string, partition: number): ReturnType<StateTask['store']> {
+    const task = this.engine.tasksHolding(name).get(partition);
+    if (!task) throw new Error(`no task for partition ${partition} holds store ${name}: has a record of that partition been piped, or is it assigned?`);
+    return task.store(name);
   }
 
   /** The offset that would be committed now for a partition (the next one to read), if any. */

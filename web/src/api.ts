@@ -1,5 +1,5 @@
 /** Calls to the tempstream API (same origin), with its JSON:API errors turned into readable messages. */
-import type { Collection, CollectionMeta, DeadLetter, DeadLetterMeta, Redrive, RedriveOutcome } from './resources.js';
+import type { Collection, CollectionMeta, DeadLetter, DeadLetterMeta, Redrive, RedriveOutcome, SessionState } from './resources.js';
 
 export class ApiRequestError extends Error {
   constructor(
@@ -58,4 +58,26 @@ export async function redrive(positions: readonly { topic: string; partition: nu
   });
   if (!response.ok) throw await failure(response);
   return (await response.json()) as RedriveAnswer;
+}
+
+/** Whether this server needs a login (bound beyond localhost) and whether this browser has one. */
+export const getSession = (): Promise<SessionState> => getJson<SessionState>('/api/session');
+
+/**
+ * Trades the token for a session cookie (HttpOnly: this page never sees it). The token is sent once,
+ * in the body of a same-origin POST, and kept nowhere.
+ */
+export async function logIn(token: string): Promise<SessionState> {
+  const response = await fetch('/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as SessionState;
+}
+
+export async function logOut(): Promise<void> {
+  const response = await fetch('/api/session', { method: 'DELETE', headers: { accept: 'application/json' } });
+  if (!response.ok) throw await failure(response);
 }

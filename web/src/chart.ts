@@ -1,7 +1,7 @@
 /**
  * A device's readings over time (°F) with the MIN/MAX band shaded, drawn with uPlot. The series are
- * a list so that more of them (the per-minute rollups of temperature_minute, once the API serves
- * them) join as entries of `series`, on the same time axis.
+ * a list on one time axis: the readings, and the per-minute rollups of temperature_minute (mean, and
+ * their lowest and highest with the space between them shaded as a second band).
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -13,10 +13,19 @@ export interface TimeSeries {
   /** Seconds since 1970, ascending. */
   readonly times: readonly number[];
   readonly values: readonly number[];
+  /** Dashed, without points: for series derived from others (rollups). */
+  readonly dash?: readonly number[];
+}
+
+/** Shade between two series, named by their labels. */
+export interface SeriesFill {
+  readonly upper: string;
+  readonly lower: string;
+  readonly fill: string;
 }
 
 export interface ReadingChart {
-  update(series: readonly TimeSeries[], limits: RangeLimits | undefined): void;
+  update(series: readonly TimeSeries[], limits: RangeLimits | undefined, fills?: readonly SeriesFill[]): void;
   destroy(): void;
 }
 
@@ -42,7 +51,7 @@ export function readingChart(container: HTMLElement): ReadingChart {
   const onResize = (): void => plot?.setSize({ width: width(), height: 320 });
   window.addEventListener('resize', onResize);
   return {
-    update(series, limits) {
+    update(series, limits, fills = []) {
       const { times, columns } = aligned(series);
       const data: uPlot.AlignedData = [times, ...columns];
       if (limits)
@@ -51,7 +60,7 @@ export function readingChart(container: HTMLElement): ReadingChart {
           times.map(() => limits.minTemp),
         );
       // A new shape (series or band added or gone) needs a new plot; new points only need setData.
-      const nextShape = `${series.map((s) => s.label).join(',')}|${limits ? `${limits.minTemp}..${limits.maxTemp}` : ''}`;
+      const nextShape = `${series.map((s) => s.label).join(',')}|${limits ? `${limits.minTemp}..${limits.maxTemp}` : ''}|${fills.map((f) => f.upper).join(',')}`;
       if (plot && nextShape === shape) {
         plot.setData(data);
         return;
@@ -60,19 +69,32 @@ export function readingChart(container: HTMLElement): ReadingChart {
       shape = nextShape;
       const bandSeries: uPlot.Series[] = limits
         ? [
-            { label: 'MAX', stroke: BAND_LINE, dash: [6, 4], width: 1, points: { show: false } },
-            { label: 'MIN', stroke: BAND_LINE, dash: [6, 4], width: 1, points: { show: false } },
+            { label: 'MAX', stroke: BAND_LINE, dash: [6, 4], width: 1, points: { show: false }, spanGaps: true },
+            { label: 'MIN', stroke: BAND_LINE, dash: [6, 4], width: 1, points: { show: false }, spanGaps: true },
           ]
         : [];
       const maxIndex = series.length + 1;
+      // uPlot numbers series from 1 (0 is the time axis).
+      const indexOf = (label: string): number => series.findIndex((s) => s.label === label) + 1;
+      const seriesBands: uPlot.Band[] = fills
+        .filter((f) => indexOf(f.upper) > 0 && indexOf(f.lower) > 0)
+        .map((f) => ({ series: [indexOf(f.upper), indexOf(f.lower)], fill: f.fill }));
       plot = new uPlot(
         {
           width: width(),
           height: 320,
           scales: { x: { time: true } },
           axes: [{}, { label: '°F', values: (_u, ticks) => ticks.map((t) => `${t}`) }],
-          series: [{}, ...series.map((s): uPlot.Series => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 4 } })), ...bandSeries],
-          bands: limits ? [{ series: [maxIndex, maxIndex + 1], fill: BAND_FILL }] : [],
+          series: [
+            {},
+            ...series.map((s): uPlot.Series =>
+              s.dash
+                ? { label: s.label, stroke: s.color, width: 1.5, dash: [...s.dash], points: { show: false }, spanGaps: true }
+                : { label: s.label, stroke: s.color, width: 2, points: { show: true, size: 4 }, spanGaps: true },
+            ),
+            ...bandSeries,
+          ],
+          bands: [...(limits ? [{ series: [maxIndex, maxIndex + 1] as [number, number], fill: BAND_FILL }] : []), ...seriesBands],
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         },
         data,

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { urlOf } from './api.js';
-import { ago, count, degrees, utc } from './format.js';
+import { ago, count, degrees, duration, utc } from './format.js';
 
 describe('how the dashboard writes numbers, times and query strings', () => {
   it('writes times in UTC to the second, and says so', () => {
     expect(utc('2026-04-01T08:00:00.123Z')).toBe('2026-04-01 08:00:00 UTC');
     expect(utc(null)).toBe('—');
     expect(utc('not a time')).toBe('not a time');
+  });
+
+  it('says how long an episode lasted in the two largest units', () => {
+    expect(duration(42_000)).toBe('42 s');
+    expect(duration(4 * 60_000 + 10_000)).toBe('4 min 10 s');
+    expect(duration(3 * 60_000)).toBe('3 min');
+    expect(duration(2 * 3_600_000 + 5 * 60_000)).toBe('2 h 5 min');
+    expect(duration(50 * 3_600_000)).toBe('2 d 2 h');
+    expect(duration(-1)).toBe('—');
   });
 
   it('says how long ago in the unit a person reads at a glance', () => {

@@ -1,9 +1,9 @@
 /**
  * The one connection to GET /api/events for the whole page: alerts as they are produced, kept (the
- * latest 200) for whichever view shows them. EventSource reconnects by itself; the status line says
- * whether it is connected.
+ * latest 200) for whichever view shows them, and episode and silence events for the views that react
+ * to them. EventSource reconnects by itself; the status line says whether it is connected.
  */
-import type { Alert, Resource } from './resources.js';
+import type { Alert, Episode, Resource, Silence } from './resources.js';
 
 export type LiveState = 'connecting' | 'connected' | 'reconnecting';
 type Listener = (alert: Resource<Alert>) => void;
@@ -14,6 +14,8 @@ export class LiveAlerts {
   readonly received: Resource<Alert>[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly stateListeners = new Set<(state: LiveState) => void>();
+  private readonly episodeListeners = new Set<(episode: Resource<Episode>) => void>();
+  private readonly silenceListeners = new Set<(silence: Resource<Silence>) => void>();
   private source: EventSource | undefined;
   state: LiveState = 'connecting';
 
@@ -28,6 +30,26 @@ export class LiveAlerts {
       if (this.received.length > KEEP) this.received.pop();
       for (const listener of this.listeners) listener(alert);
     });
+    source.addEventListener('episode', (event: MessageEvent<string>) => {
+      const episode = (JSON.parse(event.data) as { data: Resource<Episode> }).data;
+      for (const listener of this.episodeListeners) listener(episode);
+    });
+    source.addEventListener('silence', (event: MessageEvent<string>) => {
+      const silence = (JSON.parse(event.data) as { data: Resource<Silence> }).data;
+      for (const listener of this.silenceListeners) listener(silence);
+    });
+  }
+
+  /** Calls `listener` with each episode event (opened or resolved); returns the unsubscribe. */
+  onEpisode(listener: (episode: Resource<Episode>) => void): () => void {
+    this.episodeListeners.add(listener);
+    return () => this.episodeListeners.delete(listener);
+  }
+
+  /** Calls `listener` with each silence event (silent or back); returns the unsubscribe. */
+  onSilence(listener: (silence: Resource<Silence>) => void): () => void {
+    this.silenceListeners.add(listener);
+    return () => this.silenceListeners.delete(listener);
   }
 
   /** Calls `listener` with each new alert; returns the unsubscribe. */

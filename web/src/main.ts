@@ -1,13 +1,17 @@
 /**
- * The dashboard's entry: a hash router (#/devices, #/devices/<id>, #/alerts, #/dead-letters) so that
- * the server needs no route of its own for the views, and one live alert connection for all of them.
+ * The dashboard's entry: a hash router (#/devices, #/devices/<id>, #/episodes, #/alerts,
+ * #/dead-letters) so that the server needs no route of its own for the views, and one live
+ * connection for all of them. A server that needs a login shows the login form first.
  */
+import { getSession, logOut } from './api.js';
 import { LiveAlerts } from './live-alerts.js';
 import type { View } from './view.js';
 import { alertsView } from './views/alerts.js';
 import { deadLettersView } from './views/dead-letters.js';
 import { deviceView } from './views/device.js';
 import { devicesView } from './views/devices.js';
+import { episodesView } from './views/episodes.js';
+import { loginView } from './views/login.js';
 import './style.css';
 
 function required(id: string): HTMLElement {
@@ -18,6 +22,7 @@ function required(id: string): HTMLElement {
 const main = required('main');
 const liveStatus = required('live-status');
 const badge = required('new-alerts');
+const logout = required('log-out') as HTMLButtonElement;
 
 const live = new LiveAlerts();
 const LIVE_TEXT = { connecting: 'Live alerts: connecting…', connected: 'Live alerts: connected', reconnecting: 'Live alerts: reconnecting…' } as const;
@@ -32,7 +37,6 @@ live.subscribe(() => {
   badge.textContent = `${unseen} new`;
   badge.hidden = false;
 });
-live.connect();
 
 function viewFor(hash: string): View {
   const path = hash.replace(/^#/, '') || '/devices';
@@ -44,13 +48,14 @@ function viewFor(hash: string): View {
     return alertsView(live);
   }
   if (path.startsWith('/dead-letters')) return deadLettersView();
+  if (path.startsWith('/episodes')) return episodesView(live);
   return devicesView();
 }
 
 let current: View | undefined;
-function route(): void {
+function show(view: View): void {
   current?.dispose();
-  current = viewFor(location.hash);
+  current = view;
   main.replaceChildren(current.element);
   document.title = `${current.title} · tempstream`;
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
@@ -59,9 +64,36 @@ function route(): void {
     else link.removeAttribute('aria-current');
   }
 }
-window.addEventListener('hashchange', () => {
+const route = (): void => show(viewFor(location.hash));
+
+let started = false;
+function start(): void {
+  if (started) return;
+  started = true;
+  live.connect();
+  window.addEventListener('hashchange', () => {
+    route();
+    // Move focus to the new view so keyboard and screen-reader users start there.
+    main.focus();
+  });
   route();
-  // Move focus to the new view so keyboard and screen-reader users start there.
-  main.focus();
+}
+
+logout.addEventListener('click', () => {
+  void logOut().finally(() => location.reload());
 });
-route();
+
+getSession()
+  .then((session) => {
+    logout.hidden = !(session.tokenRequired && session.authenticated);
+    if (!session.tokenRequired || session.authenticated) return start();
+    liveStatus.textContent = 'Live alerts: log in first';
+    show(
+      loginView(() => {
+        logout.hidden = false;
+        start();
+      }),
+    );
+  })
+  // A server older than /api/session: no login to offer.
+  .catch(() => start());

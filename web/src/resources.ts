@@ -30,6 +30,60 @@ export interface Device {
   readonly lastTemperatureF: number;
   readonly status: DeviceStatus;
   readonly readingCount: number;
+  /** Absent from a server older than the episodes. */
+  readonly openEpisode?: OpenEpisode | null;
+  readonly silent?: boolean;
+  readonly silentSince?: string | null;
+}
+
+export interface OpenEpisode {
+  readonly episodeId: string;
+  readonly direction: string;
+  readonly openedAt: string;
+  readonly peakTemperatureF: number;
+}
+
+export type EpisodeStatus = 'OPEN' | 'RESOLVED';
+
+export interface Episode {
+  readonly episodeId: string;
+  readonly deviceId: string;
+  readonly direction: string;
+  readonly status: EpisodeStatus;
+  readonly openedAt: string;
+  readonly resolvedAt: string | null;
+  readonly firstTemperatureF: number;
+  readonly peakTemperatureF: number;
+  readonly lastTemperatureF: number;
+  readonly readings: number;
+  readonly durationMs: number;
+  readonly minTemp: number;
+  readonly maxTemp: number;
+  readonly updatedAt: string | null;
+}
+
+/** One device's readings over one minute (table temperature_minute). */
+export interface Rollup {
+  readonly deviceId: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly readings: number;
+  readonly minF: number;
+  readonly maxF: number;
+  readonly meanF: number;
+}
+
+export interface Silence {
+  readonly deviceId: string;
+  readonly event: 'SILENT' | 'BACK';
+  readonly lastSeenAt: string;
+  readonly detectedAt: string;
+  readonly silenceMs: number;
+}
+
+export interface SessionState {
+  readonly tokenRequired: boolean;
+  readonly authenticated: boolean;
 }
 
 export interface Reading {

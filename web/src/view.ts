@@ -8,12 +8,12 @@ export interface View {
 }
 
 /** A message box for a failed load: says what failed, in words, where a screen reader hears it. */
-export function errorBox(): { element: HTMLElement; show(error: unknown): void; clear(): void } {
+export function errorBox(what = 'Could not load'): { element: HTMLElement; show(error: unknown): void; clear(): void } {
   const element = h('p', { class: 'error', role: 'alert', hidden: true });
   return {
     element,
     show(error) {
-      element.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}`;
+      element.textContent = `${what}: ${error instanceof Error ? error.message : String(error)}`;
       element.hidden = false;
     },
     clear() {

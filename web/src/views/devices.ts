@@ -23,6 +23,23 @@ export function statusBadge(status: DeviceStatus): HTMLElement {
   return h('span', { class: `status status-${status}` }, status === 'in-range' ? 'In range' : 'Out of range');
 }
 
+/** The status badge, then an open episode and silence when the API reports them. */
+export function deviceBadges(d: Device): HTMLElement {
+  return h(
+    'span',
+    { class: 'badges' },
+    statusBadge(d.status),
+    d.openEpisode
+      ? h(
+          'span',
+          { class: 'episode episode-open', title: `Open since ${utc(d.openEpisode.openedAt)}, peak ${degrees(d.openEpisode.peakTemperatureF)}` },
+          `Open episode (${d.openEpisode.direction === 'HIGH' ? 'too warm' : 'too cold'})`,
+        )
+      : null,
+    d.silent ? h('span', { class: 'silent', title: `Last heard ${utc(d.silentSince)}` }, 'Silent') : null,
+  );
+}
+
 export const deviceHref = (deviceId: string): string => `#/devices/${encodeURIComponent(deviceId)}`;
 
 export function devicesView(): View {
@@ -86,7 +103,7 @@ export function devicesView(): View {
           'tr',
           { 'data-device': d.deviceId },
           h('th', { scope: 'row' }, h('a', { href: deviceHref(d.deviceId) }, d.deviceId)),
-          h('td', {}, statusBadge(d.status)),
+          h('td', {}, deviceBadges(d)),
           h('td', { class: 'number' }, degrees(d.lastTemperatureF)),
           h('td', {}, h('time', { datetime: d.lastReadingTime, title: utc(d.lastReadingTime) }, ago(d.lastReadingTime, now))),
           h('td', { class: 'number' }, count(d.readingCount)),
@@ -132,7 +149,11 @@ export function devicesView(): View {
     h(
       'table',
       { class: 'data' },
-      h('caption', { class: 'visually-hidden' }, 'Devices with their latest reading; out of range means outside MIN..MAX'),
+      h(
+        'caption',
+        { class: 'visually-hidden' },
+        'Devices with their latest reading; out of range means outside MIN..MAX; an open episode or silence shows beside the status',
+      ),
       h(
         'thead',
         {},

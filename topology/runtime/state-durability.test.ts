@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { TopologyBuilder } from '../dsl/builder.js';
+import { keyValueStore } from '../processor/store-spec.js';
+import type { ProcessorContext } from '../processor/processor.js';
+import { requiredStringSerde, stringSerde } from '../serdes/basic.js';
+import type { RawRecord } from '../records.js';
+import { ManualClock } from '../testing/manual-clock.js';
+import { Engine } from './engine.js';
+import type { OutputProducer, ProducedMessage } from './output-producer.js';
+
+/** A producer whose sends wait until the test acknowledges them, topic by topic. */
+function heldProducer() {
+  const pending: { topic: string; messages: readonly ProducedMessage[]; ack: () => void }[] = [];
+  const producer: OutputProducer = {
+    send: (topic, messages) => new Promise<void>((resolve) => pending.push({ topic, messages, ack: resolve })),
+  };
+  const ack = (topic: string) => {
+    for (const p of pending.filter((x) => x.topic === topic)) p.ack();
+    pending.splice(0, pending.length, ...pending.filter((x) => x.topic !== topic));
+  };
+  return { producer, pending, ack };
+}
+
+function lastValueTopology() {
+  const builder = new TopologyBuilder();
+  builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
+  builder
+    .stream<string | null, string | null>('in', { key: stringSerde, value: stringSerde })
+    .process<string, string>(
+      () => {
+        let ctx: ProcessorContext<string, string>;
+        return {
+          init: (c) => void (ctx = c),
+          process: async (r) => {
+            await ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '');
+            ctx.forward({ key: r.key ?? '', value: r.value ?? '' });
+          },
+        };
+      },
+      { name: 'remember', stores: ['last'] },
+    )
+    .to('out', { key: requiredStringSerde, value: requiredStringSerde });
+  return builder.build();
+}
+
+const raw = (offset: number, key: string, value: string): RawRecord => ({
+  topic: 'in',
+  partition: 0,
+  offset: String(offset),
+  key: Buffer.from(key),
+  value: Buffer.from(value),
+  headers: {},
+  timestamp: 1000 + offset,
+});
+
+const tick = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('state changes and the commit', () => {
+  it("writes a record's changes to the changelog only after its outputs were acknowledged, and commits it only after its changes were", async () => {
+    const { producer, pending, ack } = heldProducer();
+    const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app' });
+    await engine.process(raw(0, 'k', 'v1'));
+    await tick();
+    void engine.flush();
+    await tick();
+    expect(pending.map((p) => p.topic)).toEqual(['out']);
+    expect(engine.tracker.due()).toEqual([]);
+
+    ack('out');
+    await tick();
+    void engine.flush();
+    await tick();
+    expect(pending.map((p) => p.topic)).toEqual(['app-last-changelog']);
+    expect(pending[0]!.messages[0]!.partition).toBe(0);
+    expect(engine.tracker.due()).toEqual([]);
+
+    ack('app-last-changelog');
+    await tick();
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '1' }]);
+    engine.close();
+  });
+
+  it('logs changes in the order the store made them even when a later record settles first', async () => {
+    const { producer, pending, ack } = heldProducer();
+    const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app', topicBatching: { maxRecords: 1 } });
+    await engine.process(raw(0, 'k', 'first'));
+    await engine.process(raw(1, 'k', 'second'));
+    await tick();
+    void engine.flush();
+    await tick();
+    // Acknowledge the second output before the first: the first record's change must still be logged first.
+    const outs = pending.filter((p) => p.topic === 'out');
+    expect(outs.map((p) => p.messages[0]!.value!.toString())).toEqual(['first']); // one write at a time on a topic
+    ack('out');
+    await tick();
+    void engine.flush();
+    await tick();
+    ack('out');
+    await tick();
+    void engine.flush();
+    await tick();
+    const logged: string[] = [];
+    for (let i = 0; i < 5 && pending.length > 0; i++) {
+      for (const p of pending.filter((x) => x.topic === 'app-last-changelog')) logged.push(...p.messages.map((m) => m.value!.toString()));
+      ack('app-last-changelog');
+      await tick();
+      void engine.flush();
+      await tick();
+    }
+    expect(logged).toEqual(['first', 'second']);
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '2' }]);
+    engine.close();
+  });
+
+  it('a revoked task drops its state and logs nothing more; its records finish without moving an offset', async () => {
+    const { producer, pending, ack } = heldProducer();
+    const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app' });
+    await engine.process(raw(0, 'k', 'v1'));
+    await tick();
+    void engine.flush();
+    await tick();
+    engine.revoke([{ topic: 'in', partition: 0 }]);
+    ack('out');
+    await tick();
+    void engine.flush();
+    await tick();
+    expect(pending.filter((p) => p.topic === 'app-last-changelog')).toEqual([]);
+    expect(engine.tracker.totalInFlight()).toBe(0);
+    expect(engine.tracker.due()).toEqual([]);
+    engine.close();
+  });
+});

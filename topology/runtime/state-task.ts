@@ -1,0 +1,272 @@
+/**
+ * One task of a stateful topology: the input partition number p, its own instance of every state
+ * store (backed by partition p of the store's changelog), its punctuations, and the queue that runs
+ * its work.
+ *
+ * Invariants:
+ * - Work runs one item at a time, and a record's whole way through the task's processors (its step at
+ *   one node and the steps its forwards cause downstream) runs before the next record's or
+ *   punctuation's: so the stores change record by record, as in Kafka Streams' depth-first task.
+ * - Every store change is made inside a step and lands in that step's work item; the outbox releases
+ *   the items in the order they were opened (task-outbox.ts), which is the order the stores changed.
+ * - Nothing runs before the stores are restored; after close() nothing runs and nothing is logged.
+ */
+import { systemClock, type Clock } from './clock.js';
+import type { ChangelogItem } from './changelog-writer.js';
+import { TaskOutbox, type OutboxSlot } from './task-outbox.js';
+import type { RecordTicket } from './ticket.js';
+import { changelogTopicName } from '../state/changelog-topics.js';
+import type { ChangeLogger, RestorableStore, StoreContext } from '../state/change-logger.js';
+import type { ChangelogRestorer } from '../state/changelog-restorer.js';
+import { InMemoryKeyValueStore } from '../state/key-value-store.js';
+import { PunctuationScheduler } from '../state/punctuation-scheduler.js';
+import { InMemoryWindowStore } from '../state/window-store.js';
+import type { StoreSpec } from '../processor/store-spec.js';
+import type { HeaderMap, SourcePosition } from '../records.js';
+
+/** The header on a changelog entry naming the input record whose processing made the change. */
+export const SOURCE_TOPIC_HEADER = 'tempstream.source.topic';
+export const SOURCE_OFFSET_HEADER = 'tempstream.source.offset';
+
+/** What one record (or punctuation) did to the task's state: its changes, logged once it is settled. */
+export interface TaskWork {
+  readonly task: StateTask;
+  readonly ticket: RecordTicket;
+  readonly changes: ChangelogItem[];
+  /** Set for a record: headers for its changes. */
+  readonly sourceHeaders?: HeaderMap;
+}
+
+type TaskStore = (InMemoryKeyValueStore<unknown, unknown> | InMemoryWindowStore<unknown, unknown>) & RestorableStore;
+
+interface Step {
+  readonly ticket: RecordTicket;
+  readonly run: () => void | Promise<void>;
+}
+
+/** What is being processed now: the ticket, its work item, the record's time. */
+export interface CurrentStep {
+  readonly ticket: RecordTicket;
+  readonly work: TaskWork;
+  readonly timestamp: number;
+  readonly headers: HeaderMap;
+  readonly source: SourcePosition;
+}
+
+export interface StateTaskOptions {
+  readonly partition: number;
+  readonly applicationId: string;
+  readonly stores: readonly StoreSpec[];
+  readonly clock?: Clock;
+  /** A step threw outside any processor's own handling: the engine stops. */
+  readonly failed: (error: unknown) => void;
+  /** A wall-clock punctuation is due: the owner queues it. */
+  readonly wake: (task: StateTask) => void;
+}
+
+export class StateTask {
+  readonly partition: number;
+  readonly scheduler: PunctuationScheduler;
+  readonly outbox = new TaskOutbox<TaskWork>();
+  private readonly stores = new Map<string, TaskStore>();
+  private readonly changelogs = new Map<string, string>();
+  private readonly queue: Step[] = [];
+  private continuations: Step[] = [];
+  private running = false;
+  private active: RecordTicket | undefined;
+  private currentStep: CurrentStep | undefined;
+  private ready: Promise<void> = Promise.resolve();
+  private readonly abort = new AbortController();
+  /** Per store, per source topic: the highest input offset whose change the restored changelog holds. */
+  private readonly restoredUpTo = new Map<string, Map<string, bigint>>();
+  /** Per task, as in Kafka Streams: the largest record timestamp seen. */
+  private time: number | undefined;
+  private streamTimeMoved = false;
+
+  constructor(private readonly options: StateTaskOptions) {
+    this.partition = options.partition;
+    this.scheduler = new PunctuationScheduler(options.clock ?? systemClock, () => options.wake(this));
+    for (const spec of options.stores) {
+      const changelogTopic = changelogTopicName(options.applicationId, spec.name);
+      this.changelogs.set(spec.name, changelogTopic);
+      const context: StoreContext = { changeLogger: this.loggerFor(changelogTopic), recordTimestamp: () => this.current.timestamp };
+      const common = { name: spec.name, changelogTopic, keySerde: spec.keySerde, valueSerde: spec.valueSerde, context };
+      this.stores.set(
+        spec.name,
+        spec.kind === 'key-value'
+          ? new InMemoryKeyValueStore(common)
+          : new InMemoryWindowStore({ ...common, windows: spec.windows, retentionMs: spec.retentionMs }),
+      );
+    }
+  }
+
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  get streamTime(): number | undefined {
+    return this.time;
+  }
+
+  get current(): CurrentStep {
+    if (!this.currentStep) throw new Error(`task ${this.partition}: a store was used or a record forwarded outside a record or punctuation step`);
+    return this.currentStep;
+  }
+
+  store(name: string): TaskStore {
+    const store = this.stores.get(name);
+    if (!store) throw new Error(`task ${this.partition}: no state store ${name}`);
+    return store;
+  }
+
+  storeNames(): string[] {
+    return [...this.stores.keys()];
+  }
+
+  /**
+   * Restores every store from its changelog (after `before`, which lets changes still being written
+   * land first); work queued meanwhile waits. Resolves false when the task closed first.
+   */
+  restore(restorer: ChangelogRestorer, before: () => Promise<void>): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      await before();
+      for (const [name, store] of this.stores) {
+        if (this.closed) return false;
+        const upTo = new Map<string, bigint>();
+        const result = await restorer.restore({
+          store,
+          topic: this.changelogs.get(name)!,
+          partition: this.partition,
+          signal: this.abort.signal,
+          onEntry: (entry) => {
+            const topic = entry.headers?.[SOURCE_TOPIC_HEADER]?.toString();
+            const offset = entry.headers?.[SOURCE_OFFSET_HEADER]?.toString();
+            if (topic === undefined || offset === undefined) return;
+            const o = BigInt(offset);
+            if (o > (upTo.get(topic) ?? -1n)) upTo.set(topic, o);
+          },
+        });
+        if (!result.completed) return false;
+        this.restoredUpTo.set(name, upTo);
+      }
+      return true;
+    };
+    const restored = run();
+    this.ready = restored.then(
+      () => undefined,
+      (err: unknown) => {
+        this.options.failed(err);
+        throw err;
+      },
+    );
+    this.ready.catch(() => undefined);
+    return restored;
+  }
+
+  /**
+   * Whether the restored state already holds the effects of this input record on every one of
+   * `stores`: it was processed before a crash or a rebalance, its changes (and, before them, its
+   * outputs) became durable, and only its offset was not committed. Such a record must not change the
+   * stores a second time.
+   */
+  alreadyApplied(stores: readonly string[], source: SourcePosition): boolean {
+    if (stores.length === 0) return false;
+    const offset = BigInt(source.offset);
+    for (const name of stores) {
+      const upTo = this.restoredUpTo.get(name)?.get(source.topic);
+      if (upTo === undefined || offset > upTo) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Queues work. Work for the ticket being processed right now (what its steps forwarded) runs next,
+   * before any other record's: a record's way through the task is not interleaved with another's.
+   */
+  enqueue(ticket: RecordTicket, run: () => void | Promise<void>): void {
+    // Queued even when closed: the step itself sees the close and releases its ticket.
+    if (ticket === this.active) this.continuations.push({ ticket, run });
+    else this.queue.push({ ticket, run });
+    if (!this.running) void this.loop();
+  }
+
+  /** Opens (once per ticket) the work item that collects a record's or punctuation's changes, and makes it current. */
+  begin(ticket: RecordTicket, position: { timestamp: number; headers: HeaderMap; source: SourcePosition }, record: boolean): void {
+    let slot = ticket.stateSlot as OutboxSlot<TaskWork> | undefined;
+    if (!slot) {
+      const sourceHeaders = record
+        ? { [SOURCE_TOPIC_HEADER]: Buffer.from(position.source.topic), [SOURCE_OFFSET_HEADER]: Buffer.from(position.source.offset) }
+        : undefined;
+      slot = this.outbox.open({ task: this, ticket, changes: [], sourceHeaders });
+      ticket.stateSlot = slot;
+      if (record && (this.time === undefined || position.timestamp > this.time)) {
+        this.time = position.timestamp;
+        this.streamTimeMoved = true;
+      }
+    }
+    this.currentStep = { ticket, work: slot.item, ...position };
+  }
+
+  end(): void {
+    this.currentStep = undefined;
+  }
+
+  /** Whether stream time moved since the last call: stream-time punctuations are then due a look. */
+  takeStreamTimeMoved(): boolean {
+    const moved = this.streamTimeMoved;
+    this.streamTimeMoved = false;
+    return moved;
+  }
+
+  /** Runs `run` as the very next item (a stream-time punctuation right after the record that made it due). */
+  runNext(ticket: RecordTicket, run: () => void | Promise<void>): void {
+    this.queue.unshift({ ticket, run });
+    if (!this.running) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      await this.ready;
+      // Steps run after a close too: each sees it and only releases its ticket, so none stays in flight.
+      while (this.queue.length > 0) {
+        const step = this.queue.shift()!;
+        this.active = step.ticket;
+        await step.run();
+        while (this.continuations.length > 0) await this.continuations.shift()!.run();
+        this.active = undefined;
+      }
+    } catch (err) {
+      this.options.failed(err);
+    } finally {
+      this.active = undefined;
+      this.currentStep = undefined;
+      this.running = false;
+    }
+  }
+
+  /** Steps queued and not yet run: they belong to records still in flight. */
+  get queued(): number {
+    return this.queue.length + this.continuations.length;
+  }
+
+  /** Stops everything: no more steps, no punctuation, stores dropped. Returns the work that was ready and still waiting in the outbox. */
+  close(): TaskWork[] {
+    this.abort.abort(new Error(`task ${this.partition} closed`));
+    this.scheduler.close();
+    for (const store of this.stores.values()) store.clear();
+    return this.outbox.clear();
+  }
+
+  private loggerFor(changelogTopic: string): ChangeLogger {
+    return {
+      logChange: (key, value, timestamp) => {
+        if (this.closed) return;
+        const { work } = this.current;
+        work.changes.push({ topic: changelogTopic, partition: this.partition, key, value, timestamp, headers: work.sourceHeaders });
+      },
+    };
+  }
+}
+
+export type { OutboxSlot };

@@ -1,0 +1,200 @@
+/**
+ * The tasks of a topology with `process()` nodes, one per input partition number, and what connects
+ * them to the engine: restoring a task's stores when it is created, queuing its punctuations, writing
+ * each record's state changes to the changelog once the record's other effects are acknowledged (in
+ * the task's outbox order), and only then letting the record count as handled.
+ */
+import type { Observable } from 'rxjs';
+import type { Envelope, GraphNode } from '../dsl/graph.js';
+import type { Topology } from '../dsl/topology.js';
+import { classify, FatalTopologyError, type TopologyError } from '../errors.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
+import type { RawRecord } from '../records.js';
+import { ChangelogRestorer, type ChangelogSource } from '../state/changelog-restorer.js';
+import type { BatchingSink } from './batching-sink.js';
+import type { Clock } from './clock.js';
+import type { ChangelogItem } from './changelog-writer.js';
+import type { Logger } from './logger.js';
+import { PUNCTUATION_OFFSET, processorNode } from './processor-node.js';
+import { StateTask, type TaskWork } from './state-task.js';
+import type { OutboxSlot } from './task-outbox.js';
+import { RecordTicket, type TicketHooks } from './ticket.js';
+
+export interface TaskManagerOptions {
+  readonly topology: Topology;
+  /** Names the changelog topics: `<applicationId>-<store>-changelog`. */
+  readonly applicationId: string;
+  /** Where stores are restored from; without one a new task starts empty (nothing to restore). */
+  readonly changelogSource?: ChangelogSource;
+  readonly changelog: BatchingSink<ChangelogItem>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** A record's ticket is done and its changes durable: it counts as handled. */
+  complete(ticket: RecordTicket): void;
+  /** A punctuation's output failed: route it as a record's would be. */
+  failed(ticket: RecordTicket, error: TopologyError, node: string): void;
+  fatal(error: FatalTopologyError): void;
+  progressed(): void;
+  skipped?(node: string): void;
+}
+
+export class TaskManager {
+  private readonly tasks = new Map<number, StateTask>();
+  private readonly restorer: ChangelogRestorer | undefined;
+  private readonly wallClockQueued = new WeakSet<StateTask>();
+  private openPunctuations = 0;
+  private readonly punctuationHooks: TicketHooks;
+  readonly clock: Clock;
+
+  constructor(private readonly options: TaskManagerOptions) {
+    this.clock = options.clock;
+    this.restorer = options.changelogSource ? new ChangelogRestorer(options.changelogSource, options.clock) : undefined;
+    this.punctuationHooks = { done: (t) => this.settle(t), failed: (t, e, n) => options.failed(t, e, n) };
+  }
+
+  /** Builds a `process()` node's operator over this manager's tasks. */
+  operator(node: GraphNode, supplier: ProcessorSupplier<unknown, unknown, unknown, unknown>, upstream: Observable<Envelope<unknown, unknown>>) {
+    return processorNode(node, supplier, upstream, {
+      taskFor: (partition) => this.taskFor(partition),
+      skipped: (name) => this.options.skipped?.(name),
+      streamTimeMoved: (task) => {
+        if (task.scheduler.has('stream-time')) this.punctuate(task, 'stream-time');
+      },
+      clock: this.clock,
+    });
+  }
+
+  taskFor(partition: number): StateTask {
+    let task = this.tasks.get(partition);
+    if (task) return task;
+    task = new StateTask({
+      partition,
+      applicationId: this.options.applicationId,
+      stores: this.options.topology.stores,
+      clock: this.clock,
+      failed: (err) => this.options.fatal(new FatalTopologyError(`task ${partition} failed: ${classify(err).message}`, { cause: err })),
+      wake: (t) => this.punctuate(t, 'wall-clock'),
+    });
+    this.tasks.set(partition, task);
+    if (this.restorer && this.options.topology.stores.length > 0) {
+      const began = this.clock.now();
+      const restoring = task;
+      void task
+        .restore(this.restorer, () => this.options.changelog.flush())
+        .then((completed) => {
+          if (completed) this.options.logger.info({ partition, stores: restoring.storeNames(), millis: this.clock.now() - began }, 'task state restored');
+        })
+        .catch(() => undefined); // reported through failed()
+    }
+    return task;
+  }
+
+  /** Partitions given to this instance: their tasks are created (and restored) now, so their wall-clock punctuations run even if no record comes. */
+  assign(partitions: readonly number[]): void {
+    for (const p of partitions) this.taskFor(p);
+  }
+
+  /** Partitions taken away: their tasks close and their state is dropped; records of theirs still in flight finish without effect. */
+  revoke(partitions: readonly number[]): void {
+    for (const p of partitions) {
+      const task = this.tasks.get(p);
+      if (!task) continue;
+      this.tasks.delete(p);
+      for (const work of task.close()) this.finish(work.ticket);
+    }
+  }
+
+  close(): void {
+    this.revoke([...this.tasks.keys()]);
+  }
+
+  /** Live tasks by partition: to query state from outside (interactive queries). */
+  get liveTasks(): ReadonlyMap<number, StateTask> {
+    return this.tasks;
+  }
+
+  /** Punctuations begun and not yet settled: a drain waits for them as for records. */
+  get inFlight(): number {
+    return this.openPunctuations;
+  }
+
+  /** Called when a ticket with state work is done: its changes go to the changelog in outbox order. */
+  settle(ticket: RecordTicket): void {
+    const slot = ticket.stateSlot as OutboxSlot<TaskWork> | undefined;
+    if (!slot) return this.finish(ticket);
+    const { task } = slot.item;
+    // A closed task's changes are not logged: its records are read again by the partition's next owner.
+    if (task.closed) return this.finish(ticket);
+    for (const work of task.outbox.ready(slot)) this.log(work);
+  }
+
+  private log(work: TaskWork): void {
+    const { changes, ticket } = work;
+    if (changes.length === 0) return this.finish(ticket);
+    let left = changes.length;
+    const callbacks = {
+      written: () => {
+        if (--left === 0) this.finish(ticket);
+      },
+      refused: (error: TopologyError) =>
+        // A store whose change cannot be made durable would diverge from its changelog: stop.
+        this.options.fatal(new FatalTopologyError(`changelog ${changes[0]!.topic} refused a change: ${error.message}`, { cause: error })),
+    };
+    for (const change of changes) this.options.changelog.add(change, callbacks);
+    this.options.progressed();
+  }
+
+  private finish(ticket: RecordTicket): void {
+    if (ticket.raw.offset === PUNCTUATION_OFFSET) {
+      this.openPunctuations--;
+      this.options.progressed();
+    } else {
+      this.options.complete(ticket);
+    }
+  }
+
+  /**
+   * Queues a punctuation of the task: wall-clock ones when the scheduler's timer wakes, stream-time
+   * ones right after the record that moved stream time. It runs as a step of its own, with a ticket
+   * of its own whose outputs and changes are settled like a record's.
+   */
+  punctuate(task: StateTask, type: 'wall-clock' | 'stream-time'): void {
+    if (task.closed) return;
+    if (type === 'wall-clock') {
+      if (this.wallClockQueued.has(task)) return;
+      this.wallClockQueued.add(task);
+    }
+    const now = this.clock.now();
+    const raw: RawRecord = {
+      topic: this.options.topology.inputTopics[0]!,
+      partition: task.partition,
+      offset: PUNCTUATION_OFFSET,
+      key: null,
+      value: null,
+      headers: {},
+      timestamp: now,
+    };
+    const ticket = new RecordTicket(raw, this.punctuationHooks, undefined, -1n);
+    this.openPunctuations++;
+    const run = async () => {
+      if (type === 'wall-clock') this.wallClockQueued.delete(task);
+      try {
+        if (task.closed) return;
+        const timestamp = type === 'wall-clock' ? now : (task.streamTime ?? now);
+        task.begin(ticket, { timestamp, headers: {}, source: { topic: raw.topic, partition: raw.partition, offset: raw.offset } }, false);
+        try {
+          if (type === 'wall-clock') await task.scheduler.punctuateWallClock();
+          else await task.scheduler.advanceStreamTime(timestamp);
+        } finally {
+          task.end();
+        }
+      } catch (err) {
+        ticket.fail(classify(err), `${type} punctuation`);
+      } finally {
+        ticket.release();
+      }
+    };
+    if (type === 'stream-time') task.runNext(ticket, run);
+    else task.enqueue(ticket, run);
+  }
+}
