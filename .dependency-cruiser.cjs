@@ -61,7 +61,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^topology/(runtime|state)/',
-        pathNot: `${TEST_CODE}|^topology/runtime/kafka-(runner|producer|transactions|admin|message|batch-feeder)\\.ts$|^topology/state/(kafka-changelog-source|changelog-topics)\\.ts$`,
+        pathNot: `${TEST_CODE}|^topology/runtime/kafka-(runner|producer|transactions|admin|message|batch-feeder)\\.ts$|^topology/runtime/co-partitioned-assigner\\.ts$|^topology/state/(kafka-changelog-source|changelog-topics)\\.ts$`,
       },
       to: { path: '^node_modules/kafkajs/|^topology/runtime/kafka-' },
     },

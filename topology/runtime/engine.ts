@@ -26,6 +26,8 @@ import { ChangelogWriter, type ChangelogItem } from './changelog-writer.js';
 import { TaskManager } from './task-manager.js';
 import type { ChangelogSource } from '../state/changelog-restorer.js';
 import type { StateTask } from './state-task.js';
+import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
+import type { WindowStore } from '../processor/store-spec.js';
 
 export interface RuntimeObserver extends SinkObserver {
   received?(topic: string): void;
@@ -35,6 +37,9 @@ export interface RuntimeObserver extends SinkObserver {
   /** A processor passed over a record whose effects the restored state already held. */
   skippedApplied?(node: string): void;
 }
+
+/** What a query from outside may do with a store: read (the key-value or window store's read methods). */
+export type QueryableStore = ReadOnlyKeyValueStore<unknown, unknown> | Pick<WindowStore<unknown, unknown>, 'name' | 'get' | 'fetch' | 'approximateNumEntries'>;
 
 export interface EngineOptions {
   readonly producer: OutputProducer;
@@ -253,10 +258,17 @@ export class Engine {
     if (this.topology.isStateful) this.tasks.assign([...new Set(partitions.map((p) => p.partition))]);
   }
 
-  /** The live tasks holding a store, by partition, to query state from outside (interactive queries). */
+  /** The live tasks holding a store, by partition. */
   tasksHolding(store: string): ReadonlyMap<number, StateTask> {
     if (!this.topology.stores.some((s) => s.name === store)) throw new Error(`no state store ${store} in this topology`);
     return this.tasks.liveTasks;
+  }
+
+  /** A store's instances on this engine, by partition, to query state from outside (interactive queries). */
+  queryableStore(name: string): ReadonlyMap<number, QueryableStore> {
+    const out = new Map<number, QueryableStore>();
+    for (const [partition, task] of this.tasksHolding(name)) out.set(partition, task.store(name));
+    return out;
   }
 
   private fatal(error: FatalTopologyError): void {

@@ -9,6 +9,10 @@ import { kafkaOutputProducer } from './kafka-producer.js';
 import { TransactionalOutput } from './kafka-transactions.js';
 import { silentLogger, type Logger } from './logger.js';
 import { RunnerLifecycle, type RunnerState } from './runner-state.js';
+import { prepareChangelogTopics } from '../state/changelog-topics.js';
+import { KafkaChangelogSource } from '../state/kafka-changelog-source.js';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
+import type { QueryableStore } from './engine.js';
 
 export type { RunnerState } from './runner-state.js';
 
@@ -41,6 +45,8 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
    * answers, producer acks and timers wait meanwhile, so this bounds the latency a large batch adds.
    */
   readonly maxBlockingMs?: number;
+  /** Replication factor of changelog topics it creates; default the broker's. */
+  readonly changelogReplicationFactor?: number;
 }
 
 /**
@@ -98,9 +104,16 @@ export class KafkaTopologyRunner {
       // space before they are used, so the heap grows between major collections).
       maxBytesPerPartition: DEFAULT_FETCH_BYTES_PER_PARTITION,
       maxBytes: DEFAULT_FETCH_BYTES,
+      // A task's state lives with its partition number: every input topic's partition p must go to the same member.
+      ...(topology.isStateful && topology.inputTopics.length > 1 ? { partitionAssigners: [coPartitionedAssigner] } : {}),
       ...options.consumerConfig,
     });
-    this.engine = new Engine(topology, { ...options, producer: this.transactions ?? kafkaOutputProducer(this.producer) });
+    this.engine = new Engine(topology, {
+      ...options,
+      producer: this.transactions ?? kafkaOutputProducer(this.producer),
+      applicationId: options.groupId,
+      changelogSource: topology.isStateful ? new KafkaChangelogSource(options.kafka, { groupIdPrefix: `${options.groupId}-restore` }) : undefined,
+    });
     this.feeder = new KafkaBatchFeeder(this.engine, {
       maxBlockingMs: options.maxBlockingMs,
       live: () => this.lifecycle.state === 'running' && !this.engine.closed,
@@ -138,6 +151,16 @@ export class KafkaTopologyRunner {
   /** Each await may see a stop() arrive: then it returns at once, so no consume loop or timer outlives the stop. */
   private async startUp(): Promise<void> {
     const stopped = () => this.lifecycle.state !== 'starting';
+    if (this.topology.isStateful) {
+      const partitions = await prepareChangelogTopics(this.options.kafka, {
+        applicationId: this.options.groupId,
+        inputTopics: this.topology.inputTopics,
+        stores: this.topology.stores.map((s) => s.name),
+        replicationFactor: this.options.changelogReplicationFactor,
+      });
+      this.logger.info({ stores: this.topology.stores.map((s) => s.name), partitions }, 'changelog topics ready');
+      if (stopped()) return;
+    }
     await this.producer.connect();
     if (stopped()) return;
     await this.consumer.connect();
@@ -156,8 +179,14 @@ export class KafkaTopologyRunner {
       // KafkaJS restarts every partition it keeps from the last commit after a join, so all
       // partitions start a new generation: records read before it can no longer move offsets.
       const before = this.engine.tracker.assigned();
-      if (this.transactions) void this.revokeTransactionally(before);
-      else this.engine.revoke(before);
+      const assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      // Tasks of the new assignment restore their state after the old ones are gone (and, under
+      // exactly-once, after the open transaction with their changes was aborted).
+      if (this.transactions) void this.revokeTransactionally(before).then(() => this.engine.assign(assigned));
+      else {
+        this.engine.revoke(before);
+        this.engine.assign(assigned);
+      }
       this.logger.info({ assignment: event.payload.memberAssignment }, 'partitions assigned');
     });
     this.consumer.on(CRASH, (event) => {
@@ -176,6 +205,15 @@ export class KafkaTopologyRunner {
     this.commitTimer = setInterval(() => void this.commitDue('interval'), this.options.commitIntervalMs ?? 1000);
     this.lifecycle.moveTo('running');
     this.logger.info({ topics: this.topology.inputTopics, groupId: this.options.groupId }, 'topology running');
+  }
+
+  /**
+   * Read access to a state store of this instance (Kafka Streams' interactive queries): the tasks
+   * holding it, by input partition. Only partitions assigned here appear, and a task's store reads
+   * empty until it is restored. Don't write to a store from outside.
+   */
+  stateStore(name: string): ReadonlyMap<number, QueryableStore> {
+    return this.engine.queryableStore(name);
   }
 
   /** Waits while a checkpoint or a revocation holds new records back; undefined (no promise) when none does. */

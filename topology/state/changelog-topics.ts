@@ -71,3 +71,36 @@ export async function ensureChangelogTopics(kafka: Kafka, specs: readonly TopicS
   }
   return created;
 }
+
+/**
+ * Before a stateful topology runs: its input topics must have one partition count (partition p of
+ * each feeds task p), and each store gets a changelog with that count. Returns the count.
+ */
+export async function prepareChangelogTopics(
+  kafka: Kafka,
+  options: { applicationId: string; inputTopics: readonly string[]; stores: readonly string[]; replicationFactor?: number },
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let counts: { topic: string; partitions: number }[];
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...options.inputTopics] });
+    counts = topics.map((t) => ({ topic: t.name, partitions: t.partitions.length }));
+  } finally {
+    await admin.disconnect();
+  }
+  const distinct = [...new Set(counts.map((c) => c.partitions))];
+  if (distinct.length !== 1) {
+    throw new Error(
+      `a topology with state stores needs its input topics co-partitioned (one partition count), got ${counts.map((c) => `${c.topic}: ${c.partitions}`).join(', ')}`,
+    );
+  }
+  const partitions = distinct[0]!;
+  await ensureChangelogTopics(
+    kafka,
+    options.stores.map((storeName) =>
+      changelogTopicSpec({ applicationId: options.applicationId, storeName, partitions, replicationFactor: options.replicationFactor }),
+    ),
+  );
+  return partitions;
+}
