@@ -67,13 +67,14 @@ describe.each([
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the final counts did not all arrive in 120 s')), 120_000);
       void consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: ({ message }) => {
           const key = message.key!.toString();
           counts.set(key, [...(counts.get(key) ?? []), Number(message.value!.toString())]);
           if (complete()) {
             clearTimeout(timer);
             resolve();
           }
+          return Promise.resolve();
         },
       });
     });
