@@ -1,6 +1,6 @@
 /** `tempstream describe [--mermaid]`: the temperature topology and its rules, built without connecting anywhere. */
 import type { Command } from 'commander';
-import { defaultRules, temperatureTopology, type ReadingsWriter } from '../../app/index.js';
+import { defaultRules, temperatureTopology, type ReadingsWriter, type RollupWriter } from '../../app/index.js';
 import type { AvroRegistryClient, Topology } from '../../topology/index.js';
 import type { AppConfig } from '../config.js';
 import { contextFor, type CliDeps } from '../context.js';
@@ -10,9 +10,11 @@ import { pipelineSettings } from '../services/pipeline-settings.js';
 const offline = (what: string) => () => Promise.reject(new Error(`describe does not connect: ${what} was called`));
 const offlineRegistry: AvroRegistryClient = { getSchema: offline('the schema registry'), getRegistryIdBySchema: offline('the schema registry') };
 const offlineSink: ReadingsWriter = { name: 'mysql-temperature', write: offline('the MySQL sink') };
+const offlineRollupSink: RollupWriter = { name: 'mysql-temperature-minute', write: offline('the rollup sink') };
 
+/** What `start` runs: the rollups' sink included. */
 export function describedTopology(config: AppConfig): Topology {
-  return temperatureTopology(offlineRegistry, pipelineSettings(config), offlineSink);
+  return temperatureTopology(offlineRegistry, pipelineSettings(config), offlineSink, offlineRollupSink);
 }
 
 export function registerDescribeCommand(program: Command, deps: CliDeps): void {
@@ -27,7 +29,7 @@ export function registerDescribeCommand(program: Command, deps: CliDeps): void {
         io.out(`${topology.toMermaid()}\n`);
         return;
       }
-      io.out(`${topology.describe()}\n\n`);
+      io.out(`${topology.describe(config.kafka.groupId)}\n\n`);
       io.out(`Input topics:  ${topology.inputTopics.join(', ')}\n`);
       io.out(`Output topics: ${topology.outputTopics.join(', ')}\n`);
       io.out(`Dead letters:  ${topology.inputTopics.map((t) => `${t} → ${topology.dlqTopicOf(t)}`).join(', ')}\n\n`);
