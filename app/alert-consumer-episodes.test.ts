@@ -1,4 +1,5 @@
 import type avro from 'avsc';
+import { sampleEpisode } from '../sinks/testing/episode-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { avroRegistrySerde, stringSerde, type Logger } from '../topology/index.js';
 import { TopologyTestDriver } from '../topology/testing/index.js';
@@ -17,23 +18,8 @@ import { buildAlertConsumerTopology, type NotifyMode } from './alert-consumer.js
 import { logNotifier, WebhookError, type Notifier } from './notifiers/index.js';
 
 const OPENED_AT = Date.UTC(2026, 0, 1, 10);
-const episode = (deviceId: string, event: 'OPENED' | 'RESOLVED', fields: Partial<TempAlertEpisode> = {}): TempAlertEpisode => ({
-  episodeId: `${deviceId}/${OPENED_AT}/HIGH`,
-  deviceId,
-  event,
-  direction: 'HIGH',
-  openedAt: OPENED_AT,
-  resolvedAt: event === 'RESOLVED' ? OPENED_AT + 50_000 : null,
-  firstTemperatureF: 125,
-  peakTemperatureF: event === 'RESOLVED' ? 131 : 125,
-  lastTemperatureF: event === 'RESOLVED' ? 110 : 125,
-  readings: event === 'RESOLVED' ? 5 : 1,
-  durationMs: event === 'RESOLVED' ? 50_000 : 0,
-  minTemp: 40,
-  maxTemp: 120,
-  hysteresis: 2,
-  ...fields,
-});
+const episode = (deviceId: string, event: 'OPENED' | 'RESOLVED', fields: Partial<TempAlertEpisode> = {}): TempAlertEpisode =>
+  sampleEpisode(deviceId, event, OPENED_AT, fields);
 const alert = (deviceId: string, offset: number): TempRangeAlert => ({
   reading: { deviceId, readingTime: OPENED_AT + offset * 10_000, temperature: 125, unit: 'FAHRENHEIT' },
   rule: 'temp-range',

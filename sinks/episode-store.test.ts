@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleEpisode } from './testing/episode-fixtures.js';
 import type { DeviceSilence, TempAlertEpisode } from '../schemas/index.js';
 import { episodeRowProblems } from './episode-row.js';
 import { MysqlEpisodeStore } from './mysql-episode-store.js';
@@ -8,23 +9,8 @@ import { InMemoryEpisodeStore } from './testing/in-memory-episode-store.js';
 import { InMemorySilenceStore } from './testing/in-memory-silence-store.js';
 
 const OPENED_AT = Date.UTC(2026, 0, 1, 10);
-const episode = (deviceId: string, event: 'OPENED' | 'RESOLVED', fields: Partial<TempAlertEpisode> = {}): TempAlertEpisode => ({
-  episodeId: `${deviceId}/${OPENED_AT}/HIGH`,
-  deviceId,
-  event,
-  direction: 'HIGH',
-  openedAt: OPENED_AT,
-  resolvedAt: event === 'RESOLVED' ? OPENED_AT + 50_000 : null,
-  firstTemperatureF: 125,
-  peakTemperatureF: event === 'RESOLVED' ? 131 : 125,
-  lastTemperatureF: event === 'RESOLVED' ? 110 : 125,
-  readings: event === 'RESOLVED' ? 5 : 1,
-  durationMs: event === 'RESOLVED' ? 50_000 : 0,
-  minTemp: 40,
-  maxTemp: 120,
-  hysteresis: 2,
-  ...fields,
-});
+const episode = (deviceId: string, event: 'OPENED' | 'RESOLVED', fields: Partial<TempAlertEpisode> = {}): TempAlertEpisode =>
+  sampleEpisode(deviceId, event, OPENED_AT, fields);
 const silence = (deviceId: string, event: 'SILENT' | 'BACK'): DeviceSilence => ({
   deviceId,
   event,

@@ -4,3 +4,4 @@ export { InMemoryAlertStore } from './in-memory-alert-store.js';
 export { InMemoryMinuteRollupSink } from './in-memory-minute-rollup-sink.js';
 export { InMemoryEpisodeStore, type StoredEpisode } from './in-memory-episode-store.js';
 export { InMemorySilenceStore } from './in-memory-silence-store.js';
+export { sampleEpisode } from './episode-fixtures.js';

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { sampleEpisode } from '../../sinks/testing/episode-fixtures.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DeviceSilence, TempAlertEpisode } from '../../schemas/index.js';
 import { createKnex, migrate, MysqlEpisodeStore, MysqlMinuteRollupSink, MysqlSilenceStore, type MinuteRollupRecord } from '../../sinks/index.js';
@@ -10,23 +11,8 @@ import { createTestDatabase, type TestDatabase } from '../support/pipeline-env.j
 const OPENED_AT = Date.UTC(2026, 3, 1, 8, 0, 0);
 const MINUTE = 60_000;
 
-const episode = (deviceId: string, event: 'OPENED' | 'RESOLVED', fields: Partial<TempAlertEpisode> = {}): TempAlertEpisode => ({
-  episodeId: `${deviceId}/${OPENED_AT}/HIGH`,
-  deviceId,
-  event,
-  direction: 'HIGH',
-  openedAt: OPENED_AT,
-  resolvedAt: event === 'RESOLVED' ? OPENED_AT + 50_000 : null,
-  firstTemperatureF: 125,
-  peakTemperatureF: event === 'RESOLVED' ? 131 : 125,
-  lastTemperatureF: event === 'RESOLVED' ? 110 : 125,
-  readings: event === 'RESOLVED' ? 5 : 1,
-  durationMs: event === 'RESOLVED' ? 50_000 : 0,
-  minTemp: 40,
-  maxTemp: 120,
-  hysteresis: 2,
-  ...fields,
-});
+const episode = (deviceId: string, event: 'OPENED' | 'RESOLVED', fields: Partial<TempAlertEpisode> = {}): TempAlertEpisode =>
+  sampleEpisode(deviceId, event, OPENED_AT, fields);
 
 const silence = (deviceId: string, event: 'SILENT' | 'BACK'): DeviceSilence => ({
   deviceId,
