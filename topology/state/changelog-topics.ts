@@ -5,7 +5,7 @@
  * of the task that reads partition p, and moves with it.
  */
 import type { Kafka } from 'kafkajs';
-import { ensureTopics, type TopicSpec } from '../runtime/kafka-admin.js';
+import { ensureTopics, retryingRetriable, type TopicSpec } from '../runtime/kafka-admin.js';
 
 /** Kafka's rule for topic names. */
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
@@ -57,7 +57,7 @@ export async function ensureChangelogTopics(kafka: Kafka, specs: readonly TopicS
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    const { topics } = await retryingRetriable(() => admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) }));
     for (const spec of specs) {
       const found = topics.find((t) => t.name === spec.topic)?.partitions.length;
       if (found !== spec.numPartitions) {
@@ -84,7 +84,7 @@ export async function prepareChangelogTopics(
   await admin.connect();
   let counts: { topic: string; partitions: number }[];
   try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [...options.inputTopics] });
+    const { topics } = await retryingRetriable(() => admin.fetchTopicMetadata({ topics: [...options.inputTopics] }));
     counts = topics.map((t) => ({ topic: t.name, partitions: t.partitions.length }));
   } finally {
     await admin.disconnect();

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { AssignerProtocol, type Kafka, type PartitionAssigner } from 'kafkajs';
 import type { HeaderMap } from '../records.js';
+import { retryingRetriable } from '../runtime/kafka-admin.js';
 import type { ChangelogChunk, ChangelogSource } from './changelog-restorer.js';
 
 export interface KafkaChangelogSourceOptions {
@@ -104,7 +105,12 @@ export class KafkaChangelogSource implements ChangelogSource {
     private readonly options: KafkaChangelogSourceOptions,
   ) {}
 
-  async offsetRange(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
+  /** Retried while the broker says retriable: a leader not known yet right after the changelog was created, or moving. */
+  offsetRange(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
+    return retryingRetriable(() => this.fetchOffsetRange(topic, partition));
+  }
+
+  private async fetchOffsetRange(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
