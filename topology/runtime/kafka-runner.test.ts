@@ -59,6 +59,11 @@ class StandInConsumer {
       l({ payload: { error: new Error('none'), restart: false, groupId: 'g', memberAssignment: {} } });
   }
 
+  /** What KafkaJS emits when a heartbeat or fetch learns the group rebalances, just before it rejoins (without waiting for listeners). */
+  rebalance(): void {
+    for (const l of this.listeners.get(this.events.REBALANCING) ?? []) l({ payload: { error: new Error('none'), restart: false, groupId: 'g' } });
+  }
+
   /** What KafkaJS does on an error it will not restart from (e.g. KafkaJSGroupCoordinatorNotFound after a broker restart). */
   crash(error: Error): void {
     this.running = false;
@@ -330,6 +335,27 @@ describe('KafkaTopologyRunner exactly_once', () => {
     const committedOutputs = producer.transactions.filter((t) => t.ended === 'committed').flatMap((t) => t.sent);
     expect(committedOutputs).toEqual([]);
     expect(producer.transactions[0]!.ended).toBe('aborted');
+  });
+
+  it('commits nothing from the moment the group rebalances until the join aborted the open transaction', async () => {
+    // KafkaJS rejoins at once: a commit in that window can land after a partition's next owner restored
+    // its state and fetched its offset, which then reprocesses the records (duplicates) or loses their changes.
+    const { kafka, consumer, producer } = standInKafka();
+    const runner = eos(kafka);
+    await runner.start();
+    await consumer.eachBatch!(batchOf(3).payload);
+    consumer.rebalance();
+    await runner.commitDue('interval');
+    expect(producer.committedOffsets()).toEqual([]);
+    consumer.join();
+    await runner.commitDue('interval');
+    expect(producer.transactions[0]!.ended).toBe('aborted');
+    expect(producer.committedOffsets()).toEqual([]);
+    // After the join, checkpoints commit again.
+    await consumer.eachBatch!(batchOf(2).payload);
+    await runner.commitDue('interval');
+    expect(producer.committedOffsets()).not.toEqual([]);
+    await runner.stop();
   });
 
   it('bounds a whole stop by shutdownTimeoutMs: the drain and the final checkpoint share one deadline', async () => {

@@ -66,6 +66,14 @@ export class KafkaTopologyRunner {
   private gateHolders = 0;
   private openGate: (() => void) | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /**
+   * Exactly-once: set from the moment KafkaJS says the group rebalances until the join's revocation
+   * aborted the open transaction. KafkaJS rejoins without waiting for our listeners, so a checkpoint
+   * committed meanwhile can land after a partition's next owner restored its changelog and fetched its
+   * offset: that owner then processes the records again (duplicates) or, its offset fetched after the
+   * commit, without their changes (lost). Nothing commits in that window; the join's abort drops it.
+   */
+  private rebalancing = false;
   /** The commit, checkpoint or revocation in progress: they run one at a time. */
   private committing: Promise<void> | undefined;
   private readonly lifecycle = new RunnerLifecycle();
@@ -172,8 +180,9 @@ export class KafkaTopologyRunner {
 
     const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
     this.consumer.on(REBALANCING, () => {
+      if (this.transactions) this.rebalancing = true;
       // Last chance to record progress before partitions move; a failure here only means more redelivery.
-      void this.commitDue('rebalance');
+      else void this.commitDue('rebalance');
     });
     this.consumer.on(GROUP_JOIN, (event) => {
       // KafkaJS restarts every partition it keeps from the last commit after a join, so all
@@ -296,6 +305,10 @@ export class KafkaTopologyRunner {
         this.logger.warn({ reason, inFlight: this.engine.tracker.totalInFlight() }, 'checkpoint could not drain; nothing committed this time');
         return;
       }
+      if (this.rebalancing) {
+        this.logger.debug({ reason }, 'checkpoint skipped: the group is rebalancing, the join aborts this transaction');
+        return;
+      }
       const offsets = this.engine.tracker.due();
       await transactions.commit(this.options.groupId, offsets);
       this.engine.tracker.markCommitted(offsets);
@@ -315,7 +328,8 @@ export class KafkaTopologyRunner {
    * offset commit carries no group generation, and it has no revocation hook that holds the rebalance
    * until a commit is done, as Kafka Streams' onPartitionsRevoked does). So: hold new records back, let
    * the old ones settle so all their outputs are in the open transaction, abort it, then forget them.
-   * The REBALANCING checkpoint before the join already committed what it could, with its offsets.
+   * Since the group began to rebalance nothing was committed (see `rebalancing`): the records since the
+   * last checkpoint are read again by their partition's next owner, from state without their changes.
    */
   private revokeTransactionally(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
     const release = this.closeGate();
@@ -323,6 +337,7 @@ export class KafkaTopologyRunner {
       try {
         const settled = await this.engine.drain(this.drainBudget());
         await this.transactions!.abort();
+        this.rebalancing = false;
         this.engine.revoke(partitions);
         this.logger.info({ partitions: partitions.length }, 'open transaction aborted on rebalance; its records will be read again');
         // Outputs of revoked records still to come would land in a later transaction: stop instead.
