@@ -250,11 +250,14 @@ export class Engine {
   }
 
   /**
-   * Partitions given to this instance by a rebalance: their tasks are created now and restore their
-   * stores (records wait in the task's queue meanwhile), so wall-clock punctuations run even for a
-   * partition that receives nothing.
+   * The partitions this instance holds after a rebalance. Every task it had is closed first, those of
+   * partitions that never had a record included (the consumer restarts every partition from its last
+   * commit, so no task's memory may be kept); the assigned partitions' tasks are created now and
+   * restore their stores (records wait in the task's queue meanwhile), so wall-clock punctuations run
+   * even for a partition that receives nothing.
    */
   assign(partitions: readonly { topic: string; partition: number }[]): void {
+    this.tasks.close();
     if (this.topology.isStateful) this.tasks.assign([...new Set(partitions.map((p) => p.partition))]);
   }
 

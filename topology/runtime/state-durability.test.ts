@@ -132,3 +132,24 @@ describe('state changes and the commit', () => {
     engine.close();
   });
 });
+
+describe('assignment', () => {
+  it("closes every task on a new assignment, a quiet partition's too, and restores the assigned ones from the changelog", async () => {
+    const { producer, ack } = heldProducer();
+    const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app' });
+    engine.assign([
+      { topic: 'in', partition: 0 },
+      { topic: 'in', partition: 1 },
+    ]);
+    const quiet = engine.tasksHolding('last').get(1);
+    expect(quiet?.closed).toBe(false);
+    // A rebalance that revokes nothing with records (partition 1 never had one) still replaces its task.
+    engine.revoke([]);
+    engine.assign([{ topic: 'in', partition: 1 }]);
+    expect(quiet?.closed).toBe(true);
+    expect(engine.tasksHolding('last').get(1)).not.toBe(quiet);
+    expect(engine.tasksHolding('last').has(0)).toBe(false);
+    ack('out');
+    engine.close();
+  });
+});
