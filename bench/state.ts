@@ -34,6 +34,8 @@ export interface StateOptions {
   readonly records: number;
   /** Runs of each variant, interleaved: the machine is shared, one run can be unlucky. */
   readonly runs: number;
+  /** Profile every state child with node --cpu-prof into this folder. */
+  readonly cpuProfDir?: string;
 }
 
 export interface RestoreFigures {
@@ -93,7 +95,7 @@ class StateChild {
     });
   }
 
-  static start(ctx: BenchContext, job: StateJob): StateChild {
+  static start(ctx: BenchContext, job: StateJob, cpuProfDir: string | undefined): StateChild {
     const { childRuntime } = ctx;
     const script =
       childRuntime.name === 'node'
@@ -103,7 +105,7 @@ class StateChild {
     return new StateChild(
       fork(script, [], {
         // The runtime's node flags (the Dockerfile's NODE_OPTIONS by default), and a GC that can be forced.
-        execArgv: [...childRuntime.execArgv, '--expose-gc'],
+        execArgv: [...childRuntime.execArgv, '--expose-gc', ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])],
         env: { ...process.env, [STATE_CHILD_CONFIG_ENV]: JSON.stringify(config) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
@@ -226,7 +228,7 @@ export async function runState(ctx: BenchContext, options: StateOptions, log: (l
     ['runner', { kind: 'restore-runner', groupId: restoreGroup, inputTopic: restoreIn.topic, outputTopic: output.topic, partitions }],
   ];
   for (const [path, job] of restoreJobs) {
-    const child = StateChild.start(ctx, job);
+    const child = StateChild.start(ctx, job, options.cpuProfDir);
     try {
       const starting = await child.next('starting', 60_000);
       const restored = await child.next('restored', 600_000);
@@ -267,7 +269,7 @@ export async function runState(ctx: BenchContext, options: StateOptions, log: (l
   for (let run = 1; run <= options.runs; run++) {
     for (const variant of STATE_VARIANTS) {
       const groupId = ctx.freshGroup(`state-${variant}-${run}`);
-      const child = StateChild.start(ctx, { kind: 'process', variant, groupId, inputTopic: input.topic, outputTopic: output.topic });
+      const child = StateChild.start(ctx, { kind: 'process', variant, groupId, inputTopic: input.topic, outputTopic: output.topic }, options.cpuProfDir);
       try {
         const starting = await child.next('starting', 60_000);
         const deadline = Date.now() + 900_000;
