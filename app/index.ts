@@ -17,6 +17,11 @@ export { episodeWriter, silenceWriter, EPISODE_KIND, SILENCE_KIND } from './even
 export { episodeMessage, silenceMessage, noticeMessage, formatDuration } from './event-message.js';
 export { alertMessage, formatDegrees } from './alert-message.js';
 export { toTempRangeAlert } from './alert-record.js';
+export { trackEpisode, checkEpisodeSettings, episodeIdOf, DEFAULT_HYSTERESIS_F, type EpisodeSettings, type OpenEpisode } from './episodes/episode-tracker.js';
+export { EPISODE_STORE } from './episodes/episode-processor.js';
+export { SILENCE_STORE } from './silence/silence-processor.js';
+export { DEFAULT_SILENCE_MS, silenceCheckIntervalMs, type LastSeen } from './silence/silence-tracker.js';
+export { DEFAULT_ROLLUP_GRACE_MS, ROLLUP_WINDOW_MS, type MinuteRollup, type DeviceWindow, type RollupWriter } from './rollups/minute-rollup.js';
 export * from './rules/index.js';
 export * from './notifiers/index.js';
 export { TOPICS, dlqTopicFor, valueSubjectFor, pipelineTopics } from '../schemas/index.js';

@@ -6,7 +6,7 @@
 import type { ConsumerConfig, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { pipelineTopics, TOPICS, dlqTopicFor } from '../schemas/index.js';
-import { migrate, MysqlAlertStore, MysqlEpisodeStore, MysqlReadingsSink, MysqlSilenceStore } from '../sinks/index.js';
+import { migrate, MysqlAlertStore, MysqlEpisodeStore, MysqlMinuteRollupSink, MysqlReadingsSink, MysqlSilenceStore } from '../sinks/index.js';
 import {
   ensureTopics,
   KafkaTopologyRunner,
@@ -23,6 +23,7 @@ import { buildAlertConsumerTopology, type AlertConsumer, type NotifyMode } from 
 import type { AlertWriter } from './alert-writer.js';
 import type { Notifier } from './notifiers/index.js';
 import { constraintsOf, defaultRules, type ReadingWindow, type Rule } from './rules/index.js';
+import type { RollupWriter } from './rollups/minute-rollup.js';
 import { buildTemperatureTopology, type ReadingsWriter } from './topology.js';
 
 export interface PipelineClients {
@@ -55,6 +56,17 @@ export interface PipelineSettings {
   readonly consumerConfig?: Partial<ConsumerConfig>;
   /** False: constraints only, no alerts (replay's default). Ignored when `rules` is given. */
   readonly withAlerts?: boolean;
+  /**
+   * Episodes, silent devices and rollups (issue 13). Default: on, unless `withAlerts` is false (a
+   * backfill opens no episode, and silence by today's wall clock means nothing for old readings).
+   */
+  readonly stateful?: boolean;
+  /** °F back inside a limit that resolves an episode (default 2). */
+  readonly hysteresisF?: number;
+  /** Wall-clock ms without a reading before a device is reported silent (default 60 000). */
+  readonly silenceMs?: number;
+  /** How late a reading may come and still count in its minute's rollup (default 5 000 ms). */
+  readonly rollupGraceMs?: number;
 }
 
 /**
@@ -81,10 +93,13 @@ export async function prepareInfrastructure(
 }
 
 /** What running a topology needs, whichever topology it is. */
-export type RunnerSettings = Omit<PipelineSettings, 'minTemp' | 'maxTemp' | 'rules' | 'readingWindow' | 'jsonInput' | 'withAlerts'>;
+export type RunnerSettings = Omit<
+  PipelineSettings,
+  'minTemp' | 'maxTemp' | 'rules' | 'readingWindow' | 'jsonInput' | 'withAlerts' | 'stateful' | 'hysteresisF' | 'silenceMs' | 'rollupGraceMs'
+>;
 
 /** The readings topology over `sink`; `withAlerts: false` keeps only the constraints (a backfill pages nobody). */
-export function temperatureTopology(registry: AvroRegistryClient, settings: PipelineSettings, sink: ReadingsWriter): Topology {
+export function temperatureTopology(registry: AvroRegistryClient, settings: PipelineSettings, sink: ReadingsWriter, rollupSink?: RollupWriter): Topology {
   const limits = { minTemp: settings.minTemp, maxTemp: settings.maxTemp };
   return buildTemperatureTopology({
     registry,
@@ -94,6 +109,11 @@ export function temperatureTopology(registry: AvroRegistryClient, settings: Pipe
     mysqlSink: sink,
     jsonInput: settings.jsonInput,
     batching: settings.sinkBatching,
+    stateful: settings.stateful ?? settings.withAlerts !== false,
+    hysteresisF: settings.hysteresisF,
+    silenceMs: settings.silenceMs,
+    rollupGraceMs: settings.rollupGraceMs,
+    rollupSink,
   });
 }
 
@@ -132,8 +152,10 @@ export function createTemperatureRunner(
   clients: PipelineClients,
   settings: PipelineSettings,
   sink: MysqlReadingsSink = new MysqlReadingsSink(clients.knex),
+  /** Table `temperature_minute`'s writer (used only when the pipeline is stateful). */
+  rollupSink: RollupWriter = new MysqlMinuteRollupSink(clients.knex),
 ): { runner: KafkaTopologyRunner; sink: MysqlReadingsSink; topology: Topology } {
-  const topology = temperatureTopology(clients.registry, settings, sink);
+  const topology = temperatureTopology(clients.registry, settings, sink, rollupSink);
   return { runner: pipelineRunner(topology, clients, settings), sink, topology };
 }
 

@@ -169,7 +169,7 @@ describe('temperature topology', () => {
 
   it('describes its graph: one source, constraints, a sink and the alert topic', () => {
     const kit = new TemperatureTestKit();
-    const topology = buildTemperatureTopology({ registry: kit.registry, minTemp: 40, maxTemp: 120, mysqlSink: kit.sink, jsonInput: true });
+    const topology = buildTemperatureTopology({ registry: kit.registry, minTemp: 40, maxTemp: 120, mysqlSink: kit.sink, jsonInput: true, stateful: false });
     expect(topology.inputTopics).toEqual([TOPICS.readings, TOPICS.readingsJson]);
     expect(topology.outputTopics).toEqual([TOPICS.alerts, TOPICS.alerts]);
     expect(topology.describe()).toContain('check-constraints-avro');

@@ -77,6 +77,9 @@ describe('loadConfig', () => {
     'SHUTDOWN_TIMEOUT_MS',
     'READING_MAX_AGE_MS',
     'READING_MAX_FUTURE_MS',
+    'ALERT_HYSTERESIS_F',
+    'DEVICE_SILENCE_MS',
+    'ROLLUP_GRACE_MS',
   ];
   it.each(NUMERIC.flatMap((key) => [' ', '0x50', '5e1', '1_000', 'Infinity', '50abc', '+-5'].map((value) => [key, value])))(
     'refuses %s=%j: only a plain decimal number is a number',
@@ -123,6 +126,35 @@ describe('loadConfig', () => {
     expect(text).not.toContain('pw-123');
     expect(text).not.toContain('pw-456');
     expect(text).toContain('mysql://root:***@db:3306/t');
+  });
+});
+
+describe('stateful settings (issue 13)', () => {
+  it('default to on, a 2 °F margin, a minute of silence and 5 s of grace', () => {
+    expect(loadConfig({}).stateful).toEqual({ enabled: true, hysteresisF: 2, silenceMs: 60_000, rollupGraceMs: 5_000 });
+    expect(loadConfig({ STATEFUL: 'false', ALERT_HYSTERESIS_F: '0.5', DEVICE_SILENCE_MS: '5000', ROLLUP_GRACE_MS: '0' }).stateful).toEqual({
+      enabled: false,
+      hysteresisF: 0.5,
+      silenceMs: 5_000,
+      rollupGraceMs: 0,
+    });
+  });
+
+  it.each([
+    [{ ALERT_HYSTERESIS_F: '-1' }, /^ALERT_HYSTERESIS_F: must be a number of °F, 0 or more/],
+    [{ MIN_TEMP: '50', MAX_TEMP: '60', ALERT_HYSTERESIS_F: '5.5' }, /^ALERT_HYSTERESIS_F: must be at most half the gap between MIN_TEMP and MAX_TEMP \(5 °F\)/],
+    [{ DEVICE_SILENCE_MS: '999' }, /^DEVICE_SILENCE_MS: must be a whole number from 1000/],
+    [{ ROLLUP_GRACE_MS: '-5' }, /^ROLLUP_GRACE_MS: /],
+    [{ STATEFUL: 'off' }, /^STATEFUL: /],
+  ])('stops at a bad one, naming it: %o', (env, message) => {
+    const problems = problemsOf(() => loadConfig(env));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('is turned off by --stateless, which wins over STATEFUL=true', () => {
+    expect(loadCliConfig({ STATEFUL: 'true' }, { stateless: true }).stateful.enabled).toBe(false);
+    expect(loadCliConfig({}, {}).stateful.enabled).toBe(true);
   });
 });
 

@@ -35,6 +35,13 @@ const limit = z
       .max(LEGAL_MAX_F, `must be from ${LEGAL_MIN_F} to ${LEGAL_MAX_F} °F, the legal range: outside it no valid reading can cross it`),
   );
 const DAY_MS = 86_400_000;
+/** A margin in °F: a plain decimal, 0 or more (its upper bound depends on the limits: see superRefine). */
+const margin = z
+  .string()
+  .trim()
+  .regex(DECIMAL, 'must be a number of °F, 0 or more')
+  .transform(Number)
+  .pipe(z.number().min(0, 'must be a number of °F, 0 or more'));
 const policy = z.enum(['dlq', 'fail']).default('dlq');
 
 function decodesAsUrl(value: string): boolean {
@@ -119,12 +126,29 @@ const schema = z
     // How far a reading's time may lie before / after the moment its record was sent (docs: README).
     READING_MAX_AGE_MS: int(0, 3650 * DAY_MS).default(7 * DAY_MS),
     READING_MAX_FUTURE_MS: int(0, 3650 * DAY_MS).default(300_000),
+    // The stateful part of the topology (issue 13): alert episodes, silent devices, per-minute rollups.
+    STATEFUL: bool.default(true),
+    ALERT_HYSTERESIS_F: margin.default(2),
+    DEVICE_SILENCE_MS: int(1_000, 7 * DAY_MS).default(60_000),
+    ROLLUP_GRACE_MS: int(0, 3_600_000).default(5_000),
     ...apiSettings,
   })
   .superRefine((c, ctx) => {
     // Refinements run even when a field failed, with its raw text: compare only numbers that parsed.
     if (Number.isFinite(c.MIN_TEMP) && Number.isFinite(c.MAX_TEMP) && c.MIN_TEMP >= c.MAX_TEMP)
       ctx.addIssue({ code: 'custom', path: ['MIN_TEMP'], message: `must be below MAX_TEMP (${c.MAX_TEMP})` });
+    if (
+      Number.isFinite(c.MIN_TEMP) &&
+      Number.isFinite(c.MAX_TEMP) &&
+      Number.isFinite(c.ALERT_HYSTERESIS_F) &&
+      c.MIN_TEMP < c.MAX_TEMP &&
+      c.ALERT_HYSTERESIS_F > (c.MAX_TEMP - c.MIN_TEMP) / 2
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALERT_HYSTERESIS_F'],
+        message: `must be at most half the gap between MIN_TEMP and MAX_TEMP (${(c.MAX_TEMP - c.MIN_TEMP) / 2} °F), or a reading could resolve one limit's episode while crossing the other`,
+      });
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
       ctx.addIssue({
         code: 'custom',
@@ -169,6 +193,8 @@ export interface AppConfig {
   /** Names this instance in its transactional ids (`<group>-<instanceId>`): stable across restarts, unique among live instances. */
   readonly instanceId: string;
   readonly api: { host: string; port: number; token?: string; tokenName: string; corsOrigin?: string };
+  /** Alert episodes, silent devices and per-minute rollups; `enabled: false` runs the stateless topology. */
+  readonly stateful: { enabled: boolean; hysteresisF: number; silenceMs: number; rollupGraceMs: number };
 }
 
 export class ConfigError extends Error {
@@ -226,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     instanceId: c.INSTANCE_ID ?? hostname(),
     api: { host: c.API_HOST, port: c.API_PORT, token: c.API_TOKEN, tokenName: c.API_TOKEN_NAME, corsOrigin: c.API_CORS_ORIGIN },
+    stateful: { enabled: c.STATEFUL, hysteresisF: c.ALERT_HYSTERESIS_F, silenceMs: c.DEVICE_SILENCE_MS, rollupGraceMs: c.ROLLUP_GRACE_MS },
   };
 }
 
@@ -248,6 +275,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     processingGuarantee: config.processingGuarantee,
     errorPolicies: config.errorPolicies,
+    stateful: config.stateful,
     metricsPort: config.metricsPort,
     alertsMetricsPort: config.alertsMetricsPort,
     api: { ...config.api, token: config.api.token === undefined ? undefined : '***' },

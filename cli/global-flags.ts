@@ -12,6 +12,8 @@ interface GlobalFlag {
   readonly flags: string;
   readonly key: ConfigKey;
   readonly description: string;
+  /** What a flag without an argument stands for; default 'true'. */
+  readonly value?: string;
 }
 
 export const GLOBAL_FLAGS: readonly GlobalFlag[] = [
@@ -26,6 +28,7 @@ export const GLOBAL_FLAGS: readonly GlobalFlag[] = [
   { flags: '--max-temp <F>', key: 'MAX_TEMP', description: 'a reading above raises a HIGH alert (°F)' },
   { flags: '--partitions <n>', key: 'INPUT_PARTITIONS', description: 'partitions of topics the CLI creates' },
   { flags: '--json-input', key: 'JSON_INPUT', description: 'also read temperature-readings-json' },
+  { flags: '--stateless', key: 'STATEFUL', value: 'false', description: 'no alert episodes, silent devices or rollups: the stateless topology' },
 ];
 
 /** Adds the global flags to the program; the help shows the variable each one overrides. */
@@ -45,7 +48,7 @@ export function overridesFrom(options: Readonly<Record<string, unknown>>): Parti
   for (const flag of GLOBAL_FLAGS) {
     const value = options[attributeOf(flag)];
     if (typeof value === 'string') overrides[flag.key] = value;
-    else if (value === true) overrides[flag.key] = 'true';
+    else if (value === true) overrides[flag.key] = flag.value ?? 'true';
   }
   return overrides;
 }

@@ -28,7 +28,12 @@ export { KafkaBatchFeeder, type BatchFeederOptions, type FeedAdmission, type Fed
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';
 export * from './state/index.js';
+export { KGroupedStream, TimeWindowedKStream, KTable } from './dsl/builder.js';
+export type { AggregationOptions, WindowedAggregationOptions } from './dsl/aggregation-options.js';
 export type { Processor, ProcessorContext, ProcessorSupplier, ForwardedRecord } from './processor/processor.js';
 export { keyValueStore, windowStore, type StoreSpec, type WindowStore } from './processor/store-spec.js';
+export type { DropObserver, DroppedRecord, DropReason, Fold } from './processor/dropped-record.js';
+export { aggregateProcessor, type AggregateProcessorSpec } from './processor/aggregate-processor.js';
+export { windowAggregateProcessor, type EmitStrategy, type WindowAggregateProcessorSpec } from './processor/window-aggregate-processor.js';
 export type { QueryableStore } from './runtime/engine.js';
 export { coPartitionedAssigner } from './runtime/co-partitioned-assigner.js';

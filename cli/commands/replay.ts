@@ -114,7 +114,8 @@ async function replay({ config, logger, kafka, plan, flags, print, interactive }
     await during(`migrating ${mysqlAt(config)}`, () => migrateDatabase(knex, logger));
     const sink = new MysqlReadingsSink(knex);
     const counts = new CountingObserver();
-    const settings = { ...pipelineSettings(config), withAlerts: flags.withAlerts === true, jsonInput };
+    // Stateless: a replay reads old readings once, by its own plan; episodes and silence belong to the live pipeline.
+    const settings = { ...pipelineSettings(config), withAlerts: flags.withAlerts === true, jsonInput, stateful: false };
     const topology = temperatureTopology(createRegistry(config), settings, sink);
     const started = Date.now();
     const outcome = await during('replaying', () =>

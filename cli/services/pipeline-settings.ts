@@ -30,5 +30,9 @@ export function pipelineSettings(config: AppConfig, groupId = config.kafka.group
     // Stable per instance and group, so a restarted instance fences the transactions of the one it replaces.
     transactionalId: `${groupId}-${config.instanceId}`,
     consumerConfig: CONSUMER_CONFIG,
+    stateful: config.stateful.enabled,
+    hysteresisF: config.stateful.hysteresisF,
+    silenceMs: config.stateful.silenceMs,
+    rollupGraceMs: config.stateful.rollupGraceMs,
   };
 }

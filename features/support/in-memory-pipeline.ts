@@ -5,7 +5,14 @@ import { SCENARIO_READING_WINDOW, type PipelineFactory, type PipelineUnderTest, 
 
 /** The default: the real topology in a TopologyTestDriver, with an in-memory registry and table. */
 export const inMemoryPipeline: PipelineFactory = (config) => {
-  const kit = new TemperatureTestKit({ minTemp: config.minTemp, maxTemp: config.maxTemp, jsonInput: true, readingWindow: SCENARIO_READING_WINDOW });
+  const kit = new TemperatureTestKit({
+    minTemp: config.minTemp,
+    maxTemp: config.maxTemp,
+    hysteresisF: config.hysteresisF,
+    silenceMs: config.silenceMs,
+    jsonInput: true,
+    readingWindow: SCENARIO_READING_WINDOW,
+  });
   /** The bytes the driver's input topic holds at `position`: what the scenario's record was on the wire. */
   const sentAt = (position: SourcePosition): SentMessage => {
     const m = kit.driver.messages(position.topic).find((s) => s.partition === position.partition && s.offset === position.offset);
@@ -34,6 +41,15 @@ export const inMemoryPipeline: PipelineFactory = (config) => {
           unit: row.unit,
         })),
       ),
+    episodes: async () => (await kit.episodes()).map((e) => e.value),
+    silences: async () => (await kit.silences()).map((e) => e.value),
+    rollups: () =>
+      Promise.resolve(kit.rollups().map(({ deviceId, windowStart, readings, minF, maxF, meanF }) => ({ deviceId, windowStart, readings, minF, maxF, meanF }))),
+    // Second by second, as a real clock moves: every check falling due in the meantime runs (one
+    // long jump of the driver's clock runs a due punctuation once, not once per missed interval).
+    letTimePass: async (ms) => {
+      for (let passed = 0; passed < ms; passed += 1000) await kit.advanceWallClockTime(Math.min(1000, ms - passed));
+    },
     close: () => {
       kit.close();
       return Promise.resolve();

@@ -19,3 +19,11 @@ defineParameterType({
   regexp: /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/,
   transformer: (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`),
 });
+
+/** `121°F, 125°F, 130°F`: two or more temperatures, in the order a device reports them. */
+defineParameterType({
+  name: 'temperatures',
+  regexp: /-?\d+(?:\.\d+)?°[FC](?:, -?\d+(?:\.\d+)?°[FC])+/,
+  transformer: (text: string): Temperature[] =>
+    text.split(', ').map((t) => ({ value: Number(t.slice(0, -2)), unit: t.endsWith('C') ? 'CELSIUS' : 'FAHRENHEIT' }) satisfies Temperature),
+});

@@ -1,5 +1,5 @@
 import type { ReadingWindow } from '../../app/rules/index.js';
-import type { TemperatureReading, TempRangeAlert } from '../../schemas/index.js';
+import type { DeviceSilence, TemperatureReading, TempAlertEpisode, TempRangeAlert } from '../../schemas/index.js';
 
 /**
  * The scenarios' readings carry fixed 2026 dates while the stack's Kafka stamps them with today, so
@@ -14,6 +14,21 @@ export interface PipelineConfig {
   readonly minTemp: number;
   /** °F */
   readonly maxTemp: number;
+  /** °F back inside a limit that resolves an episode; the pipeline's default when not given. */
+  readonly hysteresisF?: number;
+  /** Wall-clock ms without a reading before a device is reported silent; the pipeline's default when not given. */
+  readonly silenceMs?: number;
+}
+
+/** A row of table `temperature_minute`, as a scenario talks about it. */
+export interface MinuteRollupRow {
+  readonly deviceId: string;
+  /** Epoch millis UTC. */
+  readonly windowStart: number;
+  readonly readings: number;
+  readonly minF: number;
+  readonly maxF: number;
+  readonly meanF: number;
 }
 
 /** A row of table `temperature`, as a scenario talks about it. */
@@ -60,6 +75,14 @@ export interface PipelineUnderTest {
   dlq(): Promise<DeadLetter[]>;
   /** Every row of table `temperature`. */
   storedRows(): Promise<StoredReading[]>;
+  /** Every TempAlertEpisode event (OPENED, RESOLVED) since the pipeline started (in memory only so far). */
+  episodes?(): Promise<TempAlertEpisode[]>;
+  /** Every DeviceSilence event (SILENT, BACK) since the pipeline started (in memory only so far). */
+  silences?(): Promise<DeviceSilence[]>;
+  /** Every row of table `temperature_minute` (in memory only so far). */
+  rollups?(): Promise<MinuteRollupRow[]>;
+  /** Lets the pipeline's wall clock move on by `ms` with no reading (in memory only: the stack's clock is real). */
+  letTimePass?(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -7,17 +7,19 @@ import type { PipelineConfig, PipelineFactory, PipelineUnderTest, SentMessage } 
 const FIRST_READING_TIME = Date.UTC(2026, 2, 1, 8, 0, 0);
 
 /**
- * A scenario's state. The pipeline is made on first use, from the limits the scenario gave, by
+ * A scenario's state. The pipeline is made on first use, from the settings the scenario gave (limits, margin, silence timeout), by
  * `pipelineFactory`: the in-memory one by default. With world parameter `pipeline: 'stack'` (profile
  * `integration`), stack-hooks.ts sets it to the real stack's in a Before hook.
  */
 export class TemperatureWorld extends World {
   pipelineFactory: PipelineFactory = inMemoryPipeline;
-  private limits: PipelineConfig = { minTemp: 40, maxTemp: 120 };
+  private config: PipelineConfig = { minTemp: 40, maxTemp: 120 };
   private pipeline: PipelineUnderTest | undefined;
   private nextTime = FIRST_READING_TIME;
   /** The reading the scenario last sent: what "the reading" refers to. */
   lastReading: TemperatureReading | undefined;
+  /** The device a step last asked about: what "its episode" and "no other device" refer to. */
+  lastDevice: string | undefined;
   /** The bytes "the reading" went out as: what its dead letter must hold. */
   private lastReadingSent: SentMessage | undefined;
   /** The bytes of the last message that was not a reading ("the message"). */
@@ -27,13 +29,18 @@ export class TemperatureWorld extends World {
     super(options);
   }
 
-  setLimits(limits: PipelineConfig): void {
-    if (this.pipeline) throw new Error('the limits must be given before the first reading');
-    this.limits = limits;
+  setLimits(limits: Pick<PipelineConfig, 'minTemp' | 'maxTemp'>): void {
+    this.configure(limits);
+  }
+
+  /** Settings of the pipeline (limits, margin, silence timeout): given before the first reading. */
+  configure(settings: Partial<PipelineConfig>): void {
+    if (this.pipeline) throw new Error('the pipeline settings must be given before the first reading');
+    this.config = { ...this.config, ...settings };
   }
 
   async pipelineUnderTest(): Promise<PipelineUnderTest> {
-    this.pipeline ??= await this.pipelineFactory(this.limits);
+    this.pipeline ??= await this.pipelineFactory(this.config);
     return this.pipeline;
   }
 

@@ -16,7 +16,13 @@ import {
 } from './operators.js';
 import { Topology } from './topology.js';
 import type { ProcessorSupplier } from '../processor/processor.js';
-import type { StoreSpec } from '../processor/store-spec.js';
+import { keyValueStore, windowStore, type StoreSpec } from '../processor/store-spec.js';
+import { aggregateProcessor } from '../processor/aggregate-processor.js';
+import { windowAggregateProcessor } from '../processor/window-aggregate-processor.js';
+import type { Fold } from '../processor/dropped-record.js';
+import type { Windowed } from '../serdes/windowed.js';
+import type { TimeWindows } from '../state/time-windows.js';
+import { resolveAggregation, type AggregationOptions, type WindowedAggregationOptions } from './aggregation-options.js';
 
 type Build<K, V> = (m: Materializer) => Observable<Envelope<K, V>>;
 
@@ -155,9 +161,18 @@ export class KStream<K, V> {
    */
   process<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, options: { name?: string; stores?: readonly string[] } = {}): KStream<K2, V2> {
     const stores = [...(options.stores ?? [])];
+    return this.addProcess(
+      supplier,
+      options.name ?? this.builder.autoName('process'),
+      stores,
+      stores.length > 0 ? `process [${stores.join(', ')}]` : 'process',
+    );
+  }
+
+  /** @internal `process()` with the node's detail given: what the stateful operators are built on. */
+  addProcess<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, name: string, stores: readonly string[], detail: string): KStream<K2, V2> {
     for (const store of stores) if (!this.builder.hasStore(store)) throw new Error(`process(): state store ${store} is not declared (addStateStore)`);
-    const detail = stores.length > 0 ? `process [${stores.join(', ')}]` : 'process';
-    const node = this.builder.addNode('processor', options.name ?? this.builder.autoName('process'), detail, [this.node.id], stores);
+    const node = this.builder.addNode('processor', name, detail, [this.node.id], stores);
     const parent = this.build;
     const untyped = supplier as unknown as ProcessorSupplier<unknown, unknown, unknown, unknown>;
     return this.builder.addStream(
@@ -165,6 +180,16 @@ export class KStream<K, V> {
         m.memo(node, () => (m.process(node, untyped, parent(m) as Observable<Envelope<unknown, unknown>>) as Observable<Envelope<K2, V2>>).pipe(share())),
       ),
     );
+  }
+
+  /**
+   * Groups records by their key as it is, for `count`, `reduce`, `aggregate` and `windowedBy` (Kafka
+   * Streams' `groupByKey()`). Nothing is repartitioned: state is kept per input partition, so the key
+   * must be one whose records all come from one partition, i.e. the input topic's key, not one made
+   * by `map`. (Kafka Streams would repartition through a topic; this library does not, yet.)
+   */
+  groupByKey(): KGroupedStream<K, V> {
+    return new KGroupedStream(this.builder, this);
   }
 
   /** Fails records that break a rule as validation errors (DLQ with the rule's name, by default). */
@@ -255,5 +280,117 @@ export class BranchedKStream<K, V> {
       );
     });
     return out;
+  }
+}
+
+// The grouped and windowed views and the table live here, beside KStream, because their types and
+// KStream's refer to each other (groupByKey() returns one, toStream() returns a KStream): the house
+// lint forbids that cycle across files. Their logic is in processor/ and aggregation-options.ts.
+
+const countFold = <K, V>(_key: K, _value: V, previous: number | undefined): number => (previous ?? 0) + 1;
+const reduceFold =
+  <K, V>(reducer: (aggregate: V, value: V) => V): Fold<K, V, V> =>
+  (_key, value, previous) =>
+    previous === undefined ? value : reducer(previous, value);
+const aggregateFold =
+  <K, V, VR>(initializer: () => VR, aggregator: (key: K, value: V, aggregate: VR) => VR): Fold<K, V, VR> =>
+  (key, value, previous) =>
+    aggregator(key, value, previous === undefined ? initializer() : previous);
+
+/**
+ * A stream grouped by key (Kafka Streams' `KGroupedStream`): its aggregations keep one value per key in
+ * a key-value store (backed by a changelog) and return the table of it.
+ */
+export class KGroupedStream<K, V> {
+  constructor(
+    private readonly builder: TopologyBuilder,
+    private readonly stream: KStream<K, V>,
+  ) {}
+
+  /** The number of records of each key. */
+  count(options: AggregationOptions<K, number> = {}): KTable<K, number> {
+    return this.fold('count', countFold, options);
+  }
+
+  /** Combines the values of a key: the first value is the aggregate, each next one is `reducer(aggregate, value)`. */
+  reduce(reducer: (aggregate: V, value: V) => V, options: AggregationOptions<K, V> = {}): KTable<K, V> {
+    return this.fold('reduce', reduceFold(reducer), options);
+  }
+
+  /** Folds the values of a key into an aggregate that starts as `initializer()`. */
+  aggregate<VR>(initializer: () => VR, aggregator: (key: K, value: V, aggregate: VR) => VR, options: AggregationOptions<K, VR> = {}): KTable<K, VR> {
+    return this.fold('aggregate', aggregateFold(initializer, aggregator), options);
+  }
+
+  /** Aggregates per key and time window instead (tumbling or hopping, with grace). */
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
+    return new TimeWindowedKStream(this.builder, this.stream, windows);
+  }
+
+  private fold<VR>(kind: string, fold: Fold<K, V, VR>, options: AggregationOptions<K, VR>): KTable<K, VR> {
+    const { nodeName, storeName, keySerde, valueSerde } = resolveAggregation(options, this.builder.autoName(kind));
+    this.builder.addStateStore(keyValueStore(storeName, { key: keySerde, value: valueSerde }));
+    const supplier = aggregateProcessor<K, V, VR>({ node: nodeName, storeName, fold, onDrop: options.onDrop });
+    return new KTable(storeName, this.stream.addProcess(supplier, nodeName, [storeName], `${kind} [${storeName}]`));
+  }
+}
+
+/** A grouped stream cut into time windows (Kafka Streams' `TimeWindowedKStream`): one aggregate per key and window, in a window store. */
+export class TimeWindowedKStream<K, V> {
+  constructor(
+    private readonly builder: TopologyBuilder,
+    private readonly stream: KStream<K, V>,
+    private readonly windows: TimeWindows,
+  ) {}
+
+  count(options: WindowedAggregationOptions<K, number> = {}): KTable<Windowed<K>, number> {
+    return this.fold('count', countFold, options);
+  }
+
+  reduce(reducer: (aggregate: V, value: V) => V, options: WindowedAggregationOptions<K, V> = {}): KTable<Windowed<K>, V> {
+    return this.fold('reduce', reduceFold(reducer), options);
+  }
+
+  aggregate<VR>(
+    initializer: () => VR,
+    aggregator: (key: K, value: V, aggregate: VR) => VR,
+    options: WindowedAggregationOptions<K, VR> = {},
+  ): KTable<Windowed<K>, VR> {
+    return this.fold('aggregate', aggregateFold(initializer, aggregator), options);
+  }
+
+  private fold<VR>(kind: string, fold: Fold<K, V, VR>, options: WindowedAggregationOptions<K, VR>): KTable<Windowed<K>, VR> {
+    const { nodeName, storeName, keySerde, valueSerde } = resolveAggregation(options, this.builder.autoName(`windowed-${kind}`));
+    const emit = options.emit ?? 'each-update';
+    const supplier = windowAggregateProcessor<K, V, VR>({
+      node: nodeName,
+      storeName,
+      windows: this.windows,
+      fold,
+      emit,
+      wallClockAdvanceMs: options.wallClockAdvanceMs,
+      onDrop: options.onDrop,
+    });
+    this.builder.addStateStore(windowStore(storeName, { key: keySerde, value: valueSerde }, this.windows));
+    const { sizeMs, advanceMs, graceMs } = this.windows;
+    const detail = `windowed ${kind} [${storeName}] size ${sizeMs} ms, advance ${advanceMs} ms, grace ${graceMs} ms, ${emit}`;
+    return new KTable(storeName, this.stream.addProcess(supplier, nodeName, [storeName], detail));
+  }
+}
+
+/**
+ * The result of an aggregation (Kafka Streams' `KTable`, reduced to what it offers here): the state
+ * store that holds it and the stream of its changes.
+ */
+export class KTable<K, V> {
+  constructor(
+    /** The store holding the table, one instance per task. */
+    readonly storeName: string,
+    private readonly changes: KStream<K, V>,
+  ) {}
+
+  /** Each update as a record (key, new value), in the order it happened; for `on-window-close`, each window's final value. */
+  toStream(): KStream<K, V> {
+    return this.changes;
   }
 }

@@ -48,7 +48,10 @@ interface Step {
 export interface CurrentStep {
   readonly ticket: RecordTicket;
   readonly work: TaskWork;
+  /** What a forwarded record gets by default: the record's time, or the punctuation's. */
   readonly timestamp: number;
+  /** What a store change carries to the changelog: the record's time, or the task's stream time in a punctuation (a restore takes stream time back from it). */
+  readonly changeTimestamp: number;
   readonly headers: HeaderMap;
   readonly source: SourcePosition;
 }
@@ -89,7 +92,7 @@ export class StateTask {
     for (const spec of options.stores) {
       const changelogTopic = changelogTopicName(options.applicationId, spec.name);
       this.changelogs.set(spec.name, changelogTopic);
-      const context: StoreContext = { changeLogger: this.loggerFor(changelogTopic), recordTimestamp: () => this.current.timestamp };
+      const context: StoreContext = { changeLogger: this.loggerFor(changelogTopic), recordTimestamp: () => this.current.changeTimestamp };
       const common = { name: spec.name, changelogTopic, keySerde: spec.keySerde, valueSerde: spec.valueSerde, context };
       this.stores.set(
         spec.name,
@@ -128,6 +131,7 @@ export class StateTask {
    * land first); work queued meanwhile waits. Resolves false when the task closed first.
    */
   restore(restorer: ChangelogRestorer, before: () => Promise<void>): Promise<boolean> {
+    let latest: number | undefined;
     const run = async (): Promise<boolean> => {
       await before();
       for (const [name, store] of this.stores) {
@@ -139,6 +143,7 @@ export class StateTask {
           partition: this.partition,
           signal: this.abort.signal,
           onEntry: (entry) => {
+            if (entry.timestamp !== undefined && (latest === undefined || entry.timestamp > latest)) latest = entry.timestamp;
             const topic = entry.headers?.[SOURCE_TOPIC_HEADER]?.toString();
             const offset = entry.headers?.[SOURCE_OFFSET_HEADER]?.toString();
             if (topic === undefined || offset === undefined) return;
@@ -149,6 +154,9 @@ export class StateTask {
         if (!result.completed) return false;
         this.restoredUpTo.set(name, upTo);
       }
+      // Stream time goes on from where the changes left it, so a record that was late before a restart
+      // is late after it too (it must not reopen a window that was already emitted and dropped).
+      if (latest !== undefined && (this.time === undefined || latest > this.time)) this.time = latest;
       return true;
     };
     const restored = run();
@@ -204,7 +212,7 @@ export class StateTask {
         this.streamTimeMoved = true;
       }
     }
-    this.currentStep = { ticket, work: slot.item, ...position };
+    this.currentStep = { ticket, work: slot.item, ...position, changeTimestamp: record ? position.timestamp : (this.time ?? position.timestamp) };
   }
 
   end(): void {

@@ -4,3 +4,5 @@ export { jsonAvroSerde } from './json-avro.js';
 export { avroRegistrySerde, readWireHeader, writeWire, WIRE_MAGIC } from './avro-registry.js';
 export type { AvroRegistryClient, AvroRegistrySerde, AvroRegistrySerdeOptions } from './avro-registry.js';
 export { avroProblems } from './avro-validation.js';
+export { jsonSerde } from './json.js';
+export { timeWindowedSerde, type Windowed } from './windowed.js';

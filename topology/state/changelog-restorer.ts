@@ -16,6 +16,8 @@ export interface ChangelogEntry {
   readonly value: Buffer | null;
   /** The runtime's headers on the entry (which input record made the change). */
   readonly headers?: HeaderMap;
+  /** The entry's timestamp: the stream time of the change. */
+  readonly timestamp?: number;
 }
 
 /** What one read returned: its entries, and where the next read begins (past records the reader skipped). */

@@ -21,10 +21,10 @@ export class InMemoryChangelog implements ChangelogSource {
     return log;
   }
 
-  append(topic: string, partition: number, key: Buffer | null, value: Buffer | null, headers?: HeaderMap): bigint {
+  append(topic: string, partition: number, key: Buffer | null, value: Buffer | null, headers?: HeaderMap, timestamp?: number): bigint {
     const log = this.log(topic, partition);
     const offset = log.end++;
-    log.entries.push({ offset, key, value, ...(headers ? { headers } : {}) });
+    log.entries.push({ offset, key, value, ...(headers ? { headers } : {}), ...(timestamp === undefined ? {} : { timestamp }) });
     return offset;
   }
 

@@ -143,7 +143,13 @@ export class KafkaChangelogSource implements ChangelogSource {
         eachBatch: async ({ batch }) => {
           if (!mine(batch.topic, batch.partition)) return;
           await queue.push({
-            entries: batch.messages.map((m) => ({ offset: BigInt(m.offset), key: m.key, value: m.value, headers: kafkaHeaders(m.headers) })),
+            entries: batch.messages.map((m) => ({
+              offset: BigInt(m.offset),
+              key: m.key,
+              value: m.value,
+              headers: kafkaHeaders(m.headers),
+              timestamp: Number(m.timestamp),
+            })),
             nextOffset: BigInt(batch.lastOffset()) + 1n,
           });
         },

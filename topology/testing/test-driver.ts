@@ -72,7 +72,7 @@ export class TopologyTestDriver {
       send: (topic, messages) => {
         for (const m of messages) {
           this.append(topic, m.partition ?? 0, m);
-          if (changelogTopics.has(topic)) this.changelog.append(topic, m.partition ?? 0, m.key, m.value, m.headers);
+          if (changelogTopics.has(topic)) this.changelog.append(topic, m.partition ?? 0, m.key, m.value, m.headers, m.timestamp);
         }
         return Promise.resolve();
       },

@@ -1,0 +1,63 @@
+/**
+ * Runs the episode tracker on a task's valid readings (the low-level processor API): the open
+ * episode of each device lives in the `alert-episodes` store, so it survives a restart and moves with
+ * its partition; OPENED and RESOLVED events go downstream keyed by device id.
+ */
+import type avro from 'avsc';
+import type { TemperatureReading, TempAlertEpisode } from '../../schemas/index.js';
+import {
+  jsonAvroSerde,
+  keyValueStore,
+  requiredStringSerde,
+  type KeyValueStore,
+  type Processor,
+  type ProcessorContext,
+  type StoreSpec,
+  type StreamRecord,
+} from '../../topology/index.js';
+import { toFahrenheit } from '../rules/index.js';
+import { trackEpisode, type EpisodeSettings, type OpenEpisode } from './episode-tracker.js';
+
+export const EPISODE_STORE = 'alert-episodes';
+
+/** The store's value: JSON checked against this schema, both ways (a changelog is read back after a restart). */
+const openEpisodeSchema: avro.Schema = {
+  type: 'record',
+  name: 'OpenEpisode',
+  namespace: 'io.tempstream.state',
+  fields: [
+    { name: 'direction', type: { type: 'enum', name: 'OpenEpisodeDirection', symbols: ['HIGH', 'LOW'] } },
+    { name: 'openedAt', type: 'long' },
+    { name: 'firstTemperatureF', type: 'double' },
+    { name: 'peakTemperatureF', type: 'double' },
+    { name: 'lastTemperatureF', type: 'double' },
+    { name: 'readings', type: 'int' },
+    { name: 'latestReadingAt', type: 'long' },
+  ],
+};
+
+/** device id → its open episode; a device with none has no entry. */
+export const episodeStoreSpec = (): StoreSpec =>
+  keyValueStore<string, OpenEpisode>(EPISODE_STORE, { key: requiredStringSerde, value: jsonAvroSerde<OpenEpisode>(openEpisodeSchema) });
+
+export class EpisodeProcessor implements Processor<string | null, TemperatureReading, string, TempAlertEpisode> {
+  private context!: ProcessorContext<string, TempAlertEpisode>;
+  private store!: KeyValueStore<string, OpenEpisode>;
+
+  constructor(private readonly settings: EpisodeSettings) {}
+
+  init(context: ProcessorContext<string, TempAlertEpisode>): void {
+    this.context = context;
+    this.store = context.getKeyValueStore<string, OpenEpisode>(EPISODE_STORE);
+  }
+
+  async process(record: StreamRecord<string | null, TemperatureReading>): Promise<void> {
+    const { deviceId, readingTime } = record.value;
+    const open = await this.store.get(deviceId);
+    const step = trackEpisode(open, { deviceId, readingTime, fahrenheit: toFahrenheit(record.value) }, this.settings);
+    // Most readings are in range with nothing open: no store change, nothing logged.
+    if (step.open) await this.store.put(deviceId, step.open);
+    else if (open) await this.store.delete(deviceId);
+    for (const event of step.events) this.context.forward({ key: deviceId, value: event });
+  }
+}

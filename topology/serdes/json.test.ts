@@ -1,0 +1,38 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jsonSerde } from './json.js';
+
+describe('jsonSerde', () => {
+  const serde = jsonSerde<unknown>();
+  const roundTrip = async (v: unknown) => serde.deserialize(await serde.serialize(v, 't'), 't');
+
+  it('reads back every JSON value as it was', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (v) => {
+        expect(await roundTrip(v)).toEqual(v);
+      }),
+    );
+  });
+
+  it('writes equal objects as equal bytes whatever the order of their properties (one store key)', async () => {
+    expect((await serde.serialize({ b: 1, a: { d: 2, c: 3 } }, 't'))!.toString()).toBe('{"a":{"c":3,"d":2},"b":1}');
+  });
+
+  it('refuses what JSON would change rather than store a value that reads back different', () => {
+    expect(() => serde.serialize(Number.NaN, 't')).toThrow(/\$ is NaN/);
+    expect(() => serde.serialize({ sum: Number.POSITIVE_INFINITY }, 't')).toThrow(/\$\.sum is Infinity/);
+    expect(() => serde.serialize([1, undefined], 't')).toThrow(/\$\[1\] is a undefined/);
+    expect(() => serde.serialize({ at: new Date(0) }, 't')).toThrow(/\$\.at is a Date/);
+    expect(() => serde.serialize(new Map(), 't')).toThrow(/Map/);
+    expect(() => serde.serialize(1n, 't')).toThrow(/bigint/);
+  });
+
+  it('drops an undefined property, which reads back as undefined too', async () => {
+    expect(await roundTrip({ a: 1, b: undefined })).toEqual({ a: 1 });
+  });
+
+  it('fails to deserialize what is not JSON, or null', () => {
+    expect(() => serde.deserialize(Buffer.from('{'), 't')).toThrow(/not JSON/);
+    expect(() => serde.deserialize(null, 't')).toThrow(/null/);
+  });
+});
