@@ -11,6 +11,7 @@ import type { RunningStack } from '../stack/harness.js';
 import { runConsumeCeiling, runSeedWay } from './baselines.js';
 import { formatScaleOut, runScaleOut } from './scale-out.js';
 import { runSinkCeiling } from './sink-ceiling.js';
+import { formatState, killAllStateChildren, runState } from './state.js';
 import { openContext, type BenchContext } from './context.js';
 import { settle } from './cpu.js';
 import { runEndToEnd } from './end-to-end.js';
@@ -33,6 +34,7 @@ let cleaning: Promise<void> | undefined;
 const cleanup = (): Promise<void> =>
   (cleaning ??= (async () => {
     killAllTopologyChildren();
+    killAllStateChildren();
     await ctx?.close();
     if (stack) {
       log('stopping the stack');
@@ -55,7 +57,7 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const needsChild = (['topology', 'latency', 'memory', 'scale'] as const).some((p) => options.only.has(p));
+  const needsChild = (['topology', 'latency', 'memory', 'scale', 'state'] as const).some((p) => options.only.has(p));
   let runtime = tsxRuntime();
   if (needsChild && !options.tsxChild) {
     runtime = { name: 'node', script: buildTopologyChild(), execArgv: [] };
@@ -77,8 +79,9 @@ try {
   // A phase right after a million-row one would otherwise measure MariaDB's background flushing.
   const settled = async (phase: string) => log(`${phase}: waited ${(await settle(c.stack)).toFixed(0)} s for the stack to settle (containers below 0.15 CPU)`);
 
-  results.load = await loadBacklog(c, options.records, log);
-  if (only.has('topology')) results.topology = await runEndToEnd(c, results.load.expected, { cpuProfDir: options.cpuProfDir }, log);
+  // The state phase brings its own data: alone, it needs no readings backlog.
+  if ([...only].some((p) => p !== 'state')) results.load = await loadBacklog(c, options.records, log);
+  if (only.has('topology')) results.topology = await runEndToEnd(c, results.load?.expected, { cpuProfDir: options.cpuProfDir }, log);
   // The baselines before the latency phase: they must see the very backlog the topology saw.
   if (only.has('seed')) results.seed = await runSeedWay(c, { seconds: options.seedSeconds, records: options.seedRecords }, log);
   if (only.has('consume')) results.consume = await runConsumeCeiling(c, log);
@@ -104,12 +107,22 @@ try {
     await settled('memory');
     results.memory = await runMemory(c, { seconds: options.memorySeconds, slowSinkMs: options.slowSinkMs }, log);
   }
+  if (only.has('state')) {
+    await settled('state');
+    results.state = await runState(
+      c,
+      { entries: options.stateEntries, records: options.stateRecords, runs: options.stateRuns, cpuProfDir: options.cpuProfDir },
+      log,
+    );
+  }
 
   machine.loadAtEnd = loadavg();
   console.log(`\n${formatTable(results, machine)}\n`);
   if (results.memory) console.log(`memory under a backlog, per 10 s:\n\n${formatMemoryWindows(results.memory)}\n`);
+  if (results.state) console.log(`cost of state (issue 13):\n\n${formatState(results.state)}\n`);
   if (results.scale) console.log(`scale-out, one consumer group:\n\n${formatScaleOut(results.scale)}\n`);
-  console.log(`targets (issue 15):\n${formatTargets(results)}\n`);
+  // Issue 15's targets are about the pipeline's phases: a state-only run measures none of them.
+  if (results.load) console.log(`targets (issue 15):\n${formatTargets(results)}\n`);
   if (options.cpuProfDir) {
     for (const [phase, pid] of [
       ['end to end', results.topology?.pid],

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SQL_PATH, SQL_PATHS, type SqlPath } from '../sinks/index.js';
 
-export const PHASES = ['topology', 'latency', 'seed', 'consume', 'sink', 'memory', 'scale'] as const;
+export const PHASES = ['topology', 'latency', 'seed', 'consume', 'sink', 'memory', 'scale', 'state'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -33,6 +33,10 @@ export interface BenchOptions {
   readonly pipelineSql: SqlPath;
   /** Scale-out: topology instances in one group, one run per count (phase `scale`, on when given). */
   readonly instances: readonly number[];
+  /** State phase: changelog entries to restore, input records of the CPU comparison, runs of each topology. */
+  readonly stateEntries: number;
+  readonly stateRecords: number;
+  readonly stateRuns: number;
   /** Also write the figures as JSON here. */
   readonly json: string | undefined;
 }
@@ -41,7 +45,8 @@ const USAGE = `npm run bench -- [--records N] [--rate R] [--partitions P] [--lat
                      [--only ${PHASES.join(',')}] [--seed-seconds S] [--seed-records N]
                      [--memory-seconds S] [--slow-sink-ms MS] [--cpu-prof DIR] [--json FILE] [--tsx-child]
                      [--child-node-args="FLAGS"] [--sql ${SQL_PATHS.join(',')}]
-                     [--pipeline-sql PATH] [--instances 1,2,3]`;
+                     [--pipeline-sql PATH] [--instances 1,2,3]
+                     [--state-entries N] [--state-records N] [--state-runs N]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -65,6 +70,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       sql: { type: 'string', default: SQL_PATHS.join(',') },
       'pipeline-sql': { type: 'string', default: DEFAULT_SQL_PATH },
       instances: { type: 'string' },
+      'state-entries': { type: 'string', default: '1000000' },
+      'state-records': { type: 'string', default: '300000' },
+      'state-runs': { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -95,6 +103,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sqlPaths: values.sql.split(',').map((p) => sqlPath(p.trim())),
     pipelineSql: sqlPath(values['pipeline-sql']),
     instances,
+    stateEntries: positiveInt('state-entries', values['state-entries']),
+    stateRecords: positiveInt('state-records', values['state-records']),
+    stateRuns: positiveInt('state-runs', values['state-runs']),
     tsxChild: values['tsx-child'],
     childNodeArgs: values['child-node-args'].split(/\s+/).filter((a) => a.length > 0),
   };

@@ -9,6 +9,7 @@ import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
 import type { ScaleOutRun } from './scale-out.js';
 import type { SinkCeiling } from './sink-ceiling.js';
+import type { StateResult } from './state.js';
 
 export interface Results {
   load?: LoadResult;
@@ -21,6 +22,8 @@ export interface Results {
   /** The sink ceiling once per SQL path. */
   sinks?: SinkCeiling[];
   memory?: MemoryResult;
+  /** Issue 13: restore, memory with 100,000 keys, CPU per record with and without state. */
+  state?: StateResult;
 }
 
 export interface MachineInfo {
