@@ -134,7 +134,7 @@ describe('state changes and the commit', () => {
 });
 
 describe('assignment', () => {
-  it("closes every task on a new assignment, a quiet partition's too, and restores the assigned ones from the changelog", async () => {
+  it("closes every task on a new assignment, a quiet partition's too, and restores the assigned ones from the changelog", () => {
     const { producer, ack } = heldProducer();
     const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app' });
     engine.assign([
