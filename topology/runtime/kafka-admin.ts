@@ -53,7 +53,7 @@ export async function retryingRetriable<T>(call: () => Promise<T>, attempts = 20
   }
 }
 
-/** Errors of a topic whose metadata is still spreading; KafkaJS may pass them on wrapped, or flagged not retriable after its own retries. */
+/** Errors of a topic whose metadata has not reached every broker yet; KafkaJS may pass them on wrapped, or flagged not retriable after its own retries. */
 const METADATA_SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
 
 function isRetriable(err: unknown): boolean {
