@@ -17,6 +17,13 @@ export interface ChangelogItem {
  * Writes batches of store changes to their changelog topics through the engine's producer port: under
  * exactly-once they join the open transaction with the outputs and offsets. Run with one write at a
  * time, so changes reach each changelog partition in the order the stores made them.
+ *
+ * Within a batch only the last change of each key is sent (Kafka Streams' record cache does the same
+ * per commit): a compacted changelog keeps only that one anyway, a restore applies only that one, and
+ * the batch is acknowledged (or retried) as a whole, so no record's change is ever durable without the
+ * later ones of the batch. The last change of a key carries the highest input offset of its key, and
+ * the store's highest input offset in the batch is on some key's last change: what a restore reads
+ * back as applied is the same as if every change had been sent.
  */
 export class ChangelogWriter implements BatchWriter<ChangelogItem> {
   readonly name = 'changelog';
@@ -25,7 +32,7 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
 
   async write(batch: readonly ChangelogItem[]): Promise<void> {
     const byTopic = new Map<string, ProducedMessage[]>();
-    for (const item of batch) {
+    for (const item of lastChangePerKey(batch)) {
       let list = byTopic.get(item.topic);
       if (!list) byTopic.set(item.topic, (list = []));
       list.push({ key: item.key, value: item.value, timestamp: item.timestamp, partition: item.partition, headers: item.headers });
@@ -40,4 +47,15 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
   sizeOf(item: ChangelogItem): number {
     return item.key.length + (item.value?.length ?? 0) + 64;
   }
+}
+
+/** The batch's last change of each (topic, partition, key), in the order of those last changes. */
+export function lastChangePerKey(batch: readonly ChangelogItem[]): readonly ChangelogItem[] {
+  const last = new Map<string, number>();
+  for (let i = 0; i < batch.length; i++) {
+    const item = batch[i]!;
+    last.set(`${item.topic}\u0000${item.partition}\u0000${item.key.toString('latin1')}`, i);
+  }
+  if (last.size === batch.length) return batch;
+  return [...last.values()].sort((a, b) => a - b).map((i) => batch[i]!);
 }
