@@ -109,6 +109,16 @@ describe('windowAggregateProcessor, on-window-close', () => {
     expect(h.take()).toEqual([]);
   });
 
+  it('with wallClockAdvanceMs, a wall-clock punctuation before the first record does not make a backlog late (a task started behind)', async () => {
+    const dropped: DroppedRecord[] = [];
+    const h = await harness(TimeWindows.of(10_000).grace(1_000), 'on-window-close', { wallClockAdvanceMs: 500, onDrop: (d) => dropped.push(d) });
+    // The task is up (assigned, restored) before its first record comes; the records are far behind the wall clock (1,000,000).
+    await h.advanceWallClock(5_000);
+    for (let t = 0; t < 25_000; t += 1_000) await h.pipe('a', 'x', t);
+    expect(dropped).toEqual([]);
+    expect(summary(h.take())).toEqual(['a@0=10', 'a@10000=10']);
+  });
+
   it('with wallClockAdvanceMs, does not close windows early while records keep arriving (a replay of old data)', async () => {
     const h = await harness(TimeWindows.of(10_000), 'on-window-close', { wallClockAdvanceMs: 100 });
     // Timestamps far behind the wall clock (1,000,000), a record every 50 ms of wall-clock time.

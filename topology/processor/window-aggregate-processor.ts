@@ -13,7 +13,8 @@
  *   never close. With `wallClockAdvanceMs`, a wall-clock punctuation lets stream time move on with
  *   the wall clock while no record comes: every `wallClockAdvanceMs` it takes stream time to be at
  *   least the stream time at the last record plus the wall-clock time passed since that record (or,
- *   before any record of this task, the wall clock itself), closes what that closes, and judges later
+ *   before any record of this task, since its first punctuation from the stream time restored from
+ *   the changelog; without one, nothing moves), closes what that closes, and judges later
  *   records late against it. Relative to the last record, so a replay of old data (records arriving
  *   back to back) is not judged by today's clock; a partition that is quiet for longer than a
  *   window's grace does have its windows closed, and a record with an older timestamp arriving after
@@ -85,8 +86,12 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
   }
 
   private async advanceByWallClock(now: number): Promise<void> {
+    // Before this task's first record: from its stream time restored from the changelog, as of now. A
+    // task with none has nothing to close, and must not judge its first records (a backlog) by today's clock.
+    if (this.lastRecord === undefined && this.context.streamTime !== undefined) this.lastRecord = { streamTime: this.context.streamTime, wallClock: now };
     const since = this.lastRecord;
-    const time = since === undefined ? now : since.streamTime + Math.max(0, now - since.wallClock);
+    if (since === undefined) return;
+    const time = since.streamTime + Math.max(0, now - since.wallClock);
     if (this.time !== undefined && time <= this.time) return;
     this.time = time;
     await this.closeWindows(time);

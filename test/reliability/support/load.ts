@@ -143,7 +143,7 @@ export class LoadGenerator {
   private stopping = false;
   private next = 0;
   private extraPartition = 0;
-  private credit = 0;
+  private ticking = false;
   private resends = 0;
   private sendErrors = 0;
   private producerReplacements = 0;
@@ -254,10 +254,22 @@ export class LoadGenerator {
   }
 
   private async tick(): Promise<void> {
-    if (!this.generating) return;
-    this.credit += (this.options.ratePerSecond * TICK_MS) / 1000;
-    const count = Math.floor(this.credit);
-    this.credit -= count;
+    if (!this.generating || this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.generateDue();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * Makes the readings due by the clock since the start: a tick that comes late (a busy event loop,
+   * thousands of readings a second) catches up instead of lowering the rate offered.
+   */
+  private async generateDue(): Promise<void> {
+    const due = Math.floor((this.options.ratePerSecond * (Date.now() - this.startedAt)) / 1000);
+    const count = due - this.next;
     for (let k = 0; k < count; k++) {
       const i = this.next++;
       const { reading, fate } = loadReading(i, { tag: this.options.tag, devices: this.options.devices ?? 24, t0: this.t0 });
