@@ -68,7 +68,9 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
 
   async process(record: StreamRecord<K, V>): Promise<void> {
     const { key, value, timestamp } = record;
-    const time = Math.max(timestamp, this.context.streamTime ?? timestamp, this.time ?? timestamp);
+    // The node's own observed stream time (Kafka Streams' observedStreamTime), not the task's: another
+    // node of the task may see other timestamps (records this node gets re-timestamped upstream).
+    const time = Math.max(timestamp, this.time ?? this.store.latestWindowStart() ?? timestamp);
     this.time = time;
     this.lastRecord = { streamTime: time, wallClock: this.context.wallClockTime() };
     if (isMissing(key) || isMissing(value)) this.drop(isMissing(key) ? 'null-key' : 'null-value', timestamp);
@@ -86,9 +88,11 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
   }
 
   private async advanceByWallClock(now: number): Promise<void> {
-    // Before this task's first record: from its stream time restored from the changelog, as of now. A
-    // task with none has nothing to close, and must not judge its first records (a backlog) by today's clock.
-    if (this.lastRecord === undefined && this.context.streamTime !== undefined) this.lastRecord = { streamTime: this.context.streamTime, wallClock: now };
+    // Before this node's first record since the task started: from the newest window its restored
+    // store holds (a lower bound of the time it had reached), as of now. A store with none has nothing
+    // to close, and must not judge its first records (a backlog) by today's clock.
+    const restored = this.lastRecord === undefined ? this.store.latestWindowStart() : undefined;
+    if (restored !== undefined) this.lastRecord = { streamTime: restored, wallClock: now };
     const since = this.lastRecord;
     if (since === undefined) return;
     const time = since.streamTime + Math.max(0, now - since.wallClock);

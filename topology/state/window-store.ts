@@ -142,6 +142,11 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
     return expired;
   }
 
+  /** The start of the newest window held, if any: a lower bound of the stream time that made it. */
+  latestWindowStart(): number | undefined {
+    return this.starts[this.starts.length - 1];
+  }
+
   get approximateNumEntries(): number {
     return this.entries;
   }
