@@ -208,6 +208,11 @@ export class CommitTracker {
     if (slot.retired.length === 0) this.topics.get(topic)?.delete(partition);
   }
 
+  /** Whether `generation` is the partition's current one: a record of an older one was read before a revoke and will be read again. */
+  isCurrent(topic: string, partition: number, generation: number): boolean {
+    return this.find(topic, partition)?.generation === generation;
+  }
+
   assigned(): PartitionKey[] {
     return [...this.entries()].map((e) => e.key);
   }

@@ -113,6 +113,7 @@ export class Engine {
       fatal: (e) => this.fatal(e),
       progressed: () => this.progressed(),
       skipped: (node) => this.observer.skippedApplied?.(node),
+      isCurrent: (t) => t.generation === undefined || this.tracker.isCurrent(t.raw.topic, t.raw.partition, t.generation),
     });
     this.deadLetters = new DeadLetterRouter({
       policies: this.policies,

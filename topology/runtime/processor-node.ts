@@ -16,7 +16,7 @@ import { InMemoryKeyValueStore } from '../state/key-value-store.js';
 import { InMemoryWindowStore } from '../state/window-store.js';
 import type { Clock } from './clock.js';
 import type { StateTask } from './state-task.js';
-import { ticketOf } from './ticket.js';
+import { ticketOf, type RecordTicket } from './ticket.js';
 
 /** What a processor node needs from the engine's task manager. */
 export interface TaskSource {
@@ -24,6 +24,8 @@ export interface TaskSource {
   taskFor(partition: number): StateTask;
   /** Counts a record a processor passed over because the restored state already held its effects. */
   skipped?(node: string): void;
+  /** Whether the record was read in its partition's current generation (false: read before a rebalance, and read again after it). */
+  isCurrent(ticket: RecordTicket): boolean;
   /** The record just processed moved the task's stream time: its stream-time punctuations may be due. */
   streamTimeMoved(task: StateTask): void;
   readonly clock: Clock;
@@ -58,6 +60,9 @@ export function processorNode(
           try {
             if (task.closed) return;
             const isRecord = ticket.raw.offset !== PUNCTUATION_OFFSET;
+            // Read before a rebalance (its decoding waited past it): the new task's state must not
+            // see it, since the partition is read again from the last commit and it comes again.
+            if (isRecord && !tasks.isCurrent(ticket)) return;
             if (isRecord && task.alreadyApplied(stores, record.source)) {
               tasks.skipped?.(node.name);
               return;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TopologyBuilder } from '../dsl/builder.js';
 import { keyValueStore } from '../processor/store-spec.js';
+import type { InMemoryKeyValueStore } from '../state/key-value-store.js';
 import type { ProcessorContext } from '../processor/processor.js';
 import { requiredStringSerde, stringSerde } from '../serdes/basic.js';
 import type { RawRecord } from '../records.js';
@@ -150,6 +151,38 @@ describe('assignment', () => {
     expect(engine.tasksHolding('last').get(1)).not.toBe(quiet);
     expect(engine.tasksHolding('last').has(0)).toBe(false);
     ack('out');
+    engine.close();
+  });
+});
+
+describe('a record read before a rebalance', () => {
+  it('does not change the state of the task that replaced its own, when its decoding finished after the rebalance', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowKey = { name: 'slow', deserialize: async (b: Buffer | null) => (await held, b?.toString() ?? null) };
+    const builder = new TopologyBuilder();
+    builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
+    builder.stream<string | null, string | null>('in', { key: slowKey, value: stringSerde }).process<string, string>(
+      () => {
+        let ctx: ProcessorContext<string, string>;
+        return { init: (c) => void (ctx = c), process: (r) => ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '') };
+      },
+      { name: 'remember', stores: ['last'] },
+    );
+    const sent: string[] = [];
+    const engine = new Engine(builder.build(), { producer: { send: (topic) => Promise.resolve(void sent.push(topic)) }, clock: new ManualClock(0) });
+    const pending = engine.process(raw(0, 'k', 'old'));
+    engine.revoke([{ topic: 'in', partition: 0 }]);
+    engine.assign([{ topic: 'in', partition: 0 }]);
+    release();
+    await pending;
+    await tick();
+    await engine.flush();
+    await tick();
+    const store = engine.tasksHolding('last').get(0)!.store('last') as InMemoryKeyValueStore<string, string>;
+    expect(await store.get('k')).toBeUndefined();
+    expect(sent).toEqual([]);
+    expect(engine.tracker.totalInFlight()).toBe(0);
     engine.close();
   });
 });

@@ -36,6 +36,8 @@ export interface TaskManagerOptions {
   fatal(error: FatalTopologyError): void;
   progressed(): void;
   skipped?(node: string): void;
+  /** Whether a record's ticket belongs to its partition's current generation. */
+  isCurrent(ticket: RecordTicket): boolean;
 }
 
 export class TaskManager {
@@ -57,6 +59,7 @@ export class TaskManager {
     return processorNode(node, supplier, upstream, {
       taskFor: (partition) => this.taskFor(partition),
       skipped: (name) => this.options.skipped?.(name),
+      isCurrent: (ticket) => this.options.isCurrent(ticket),
       streamTimeMoved: (task) => {
         if (task.scheduler.has('stream-time')) this.punctuate(task, 'stream-time');
       },

@@ -9,7 +9,8 @@ describe('jsonSerde', () => {
   it('reads back every JSON value as it was', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), async (v) => {
-        expect(await roundTrip(v)).toEqual(v);
+        // -0 reads back as 0: equal by ===, the one change JSON makes that the serde lets through.
+        expect(await roundTrip(v)).toEqual(withoutNegativeZero(v));
       }),
     );
   });
@@ -36,3 +37,10 @@ describe('jsonSerde', () => {
     expect(() => serde.deserialize(null, 't')).toThrow(/null/);
   });
 });
+
+function withoutNegativeZero(v: unknown): unknown {
+  if (Object.is(v, -0)) return 0;
+  if (Array.isArray(v)) return v.map(withoutNegativeZero);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNegativeZero(x)]));
+  return v;
+}
