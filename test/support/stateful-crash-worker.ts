@@ -5,15 +5,8 @@
  * change was lost (a gap) or applied twice (a count above the number of records).
  */
 import { Kafka, logLevel } from 'kafkajs';
-import {
-  KafkaTopologyRunner,
-  TopologyBuilder,
-  keyValueStore,
-  requiredStringSerde,
-  stringSerde,
-  type ProcessorContext,
-  type Serde,
-} from '../../topology/index.js';
+import { KafkaTopologyRunner } from '../../topology/index.js';
+import { countingTopology } from './counting-topology.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -21,32 +14,8 @@ const env = (name: string): string => {
   return v;
 };
 
-const countSerde: Serde<number> = { name: 'count', serialize: (n) => Buffer.from(String(n)), deserialize: (b) => Number(b?.toString() ?? 0) };
-
-const builder = new TopologyBuilder();
-builder.addStateStore(keyValueStore('counts', { key: requiredStringSerde, value: countSerde }));
-builder
-  .stream<string | null, string | null>(env('TOPIC'), { key: stringSerde, value: stringSerde })
-  .process<string, string>(
-    () => {
-      let context: ProcessorContext<string, string>;
-      return {
-        init: (c) => void (context = c),
-        process: async (record) => {
-          const store = context.getKeyValueStore<string, number>('counts');
-          const key = record.key ?? '';
-          const count = ((await store.get(key)) ?? 0) + 1;
-          await store.put(key, count);
-          context.forward({ key, value: String(count) });
-        },
-      };
-    },
-    { name: 'count', stores: ['counts'] },
-  )
-  .to(env('OUT_TOPIC'), { key: requiredStringSerde, value: requiredStringSerde });
-
 const kafka = new Kafka({ clientId: 'stateful-crash-worker', brokers: env('BROKERS').split(','), logLevel: logLevel.NOTHING });
-const runner = new KafkaTopologyRunner(builder.build(), {
+const runner = new KafkaTopologyRunner(countingTopology(env('TOPIC'), env('OUT_TOPIC')), {
   kafka,
   groupId: env('GROUP'),
   commitIntervalMs: 200,

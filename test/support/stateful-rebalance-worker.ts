@@ -5,16 +5,8 @@
  * IPC, it answers what its store holds, by partition (the runner's stateStore(), read from outside).
  */
 import { Kafka, logLevel } from 'kafkajs';
-import {
-  KafkaTopologyRunner,
-  TopologyBuilder,
-  keyValueStore,
-  requiredStringSerde,
-  stringSerde,
-  type Logger,
-  type ProcessorContext,
-  type Serde,
-} from '../../topology/index.js';
+import { KafkaTopologyRunner, type Logger } from '../../topology/index.js';
+import { countingTopology } from './counting-topology.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -39,33 +31,9 @@ const line =
   };
 const logger: Logger | undefined = process.env.TRACE ? { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') } : undefined;
 
-const countSerde: Serde<number> = { name: 'count', serialize: (n) => Buffer.from(String(n)), deserialize: (b) => Number(b?.toString() ?? 0) };
-
-const builder = new TopologyBuilder();
-builder.addStateStore(keyValueStore('counts', { key: requiredStringSerde, value: countSerde }));
-builder
-  .stream<string | null, string | null>(env('TOPIC'), { key: stringSerde, value: stringSerde })
-  .process<string, string>(
-    () => {
-      let context: ProcessorContext<string, string>;
-      return {
-        init: (c) => void (context = c),
-        process: async (record) => {
-          const store = context.getKeyValueStore<string, number>('counts');
-          const key = record.key ?? '';
-          const count = ((await store.get(key)) ?? 0) + 1;
-          await store.put(key, count);
-          // Which instance sent a count: a duplicate then tells which two owners of the partition both sent it.
-          context.forward({ key, value: `${count}@${worker}` });
-        },
-      };
-    },
-    { name: 'count', stores: ['counts'] },
-  )
-  .to(env('OUT_TOPIC'), { key: requiredStringSerde, value: requiredStringSerde });
-
 const kafka = new Kafka({ clientId: `stateful-rebalance-${worker}`, brokers: env('BROKERS').split(','), logLevel: logLevel.NOTHING });
-const runner = new KafkaTopologyRunner(builder.build(), {
+// Which instance sent a count: a duplicate then tells which two owners of the partition both sent it.
+const runner = new KafkaTopologyRunner(countingTopology(env('TOPIC'), env('OUT_TOPIC'), worker), {
   kafka,
   groupId: env('GROUP'),
   instanceId: worker,
