@@ -12,9 +12,12 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # The glob lets npm-ca.pem be absent (the classic builder has no build secrets).
 COPY package.json package-lock.json npm-ca.pem* ./
-# Scripts off: the build below is explicit, and no dependency needs an install script.
+COPY patches patches
+# Scripts off: the build below is explicit, and no dependency needs an install script. Our own
+# postinstall (patch-package: KafkaJS's read_committed fix, patches/) runs explicitly.
 RUN if [ -s npm-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/app/npm-ca.pem; fi \
- && npm ci --no-audit --no-fund --ignore-scripts
+ && npm ci --no-audit --no-fund --ignore-scripts \
+ && npx patch-package --error-on-fail
 COPY tsconfig.json tsconfig.build.json ./
 COPY topology topology
 COPY schemas schemas
