@@ -66,6 +66,37 @@ describe('KafkaBatchFeeder', () => {
     expect(resolved).toEqual(['1']);
   });
 
+  it('drops the rest of a batch a group join overtook, and resolves nothing of it', async () => {
+    const engine = new StandInEngine();
+    const { payload, resolved } = batchOf(5);
+    let joins = 1;
+    // The second record's decoding waits; a join comes meanwhile (the partition may be another member's now).
+    const feeder = feederFor(engine, { joins: () => joins });
+    const original = engine.process.bind(engine);
+    engine.process = (raw) => {
+      void original(raw);
+      if (raw.offset !== '1') return undefined;
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          joins++;
+          resolve();
+        }, 0),
+      );
+    };
+    await feeder.feed(payload);
+    expect(engine.fed).toEqual(['0', '1']);
+    // Resolving '1' now would move the new assignment's fetch position past records it never read.
+    expect(resolved).toEqual([]);
+  });
+
+  it('feeds nothing of a partition its owner holds back, and resolves nothing', async () => {
+    const engine = new StandInEngine();
+    const { payload, resolved } = batchOf(3);
+    await feederFor(engine, { accepts: (topic, partition) => !(topic === 'in' && partition === 0) }).feed(payload);
+    expect(engine.fed).toEqual([]);
+    expect(resolved).toEqual([]);
+  });
+
   it('lets the event loop run while a long batch is fed', async () => {
     const { payload } = batchOf(50);
     let ranDuringBatch = false;

@@ -32,6 +32,15 @@ export interface BatchFeederOptions {
   readonly maxBlockingMs?: number;
   /** The owner's side of liveness (running, not stopping), asked with the consumer's after every wait. */
   live(): boolean;
+  /**
+   * Which group join the consumer is in (a count the owner keeps). A batch still being fed when a join
+   * comes belongs to the assignment before it: its partition is another member's now, or read again
+   * from the last commit (or a seek), so the rest of it is dropped and its offset is not resolved (a
+   * resolve would move the new assignment's fetch position past records it never read).
+   */
+  joins?(): number;
+  /** Whether records of the partition may be fed now: false while the owner holds it back (until its state is restored). */
+  accepts?(topic: string, partition: number): boolean;
   /** Called before a record is fed; a promise returned is awaited first (a gate held by a checkpoint, a rate limit). */
   beforeRecord?(): Promise<void> | undefined;
   /** Which records of the batch to feed; all of them when absent. */
@@ -58,18 +67,21 @@ export class KafkaBatchFeeder {
 
   async feed(payload: EachBatchPayload): Promise<void> {
     let last: string | undefined;
+    const join = this.options.joins?.();
+    const sameJoin = () => join === undefined || this.options.joins!() === join;
     try {
-      await this.feedRecords(payload, (offset) => (last = offset));
+      await this.feedRecords(payload, sameJoin, (offset) => (last = offset));
     } finally {
-      if (last !== undefined) payload.resolveOffset(last);
+      if (last !== undefined && sameJoin()) payload.resolveOffset(last);
     }
   }
 
-  private async feedRecords(payload: EachBatchPayload, handled: (offset: string) => void): Promise<void> {
+  private async feedRecords(payload: EachBatchPayload, sameJoin: () => boolean, handled: (offset: string) => void): Promise<void> {
     const { engine, options } = this;
     const { batch } = payload;
     const { topic, partition } = batch;
-    const live = () => payload.isRunning() && !payload.isStale() && options.live();
+    const live = () =>
+      payload.isRunning() && !payload.isStale() && options.live() && sameJoin() && (options.accepts === undefined || options.accepts(topic, partition));
     const heartbeat = () => payload.heartbeat();
     let lastBeat = Date.now();
     let sliceStart = performance.now();
