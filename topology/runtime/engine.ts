@@ -262,6 +262,11 @@ export class Engine {
     if (this.topology.isStateful) this.tasks.assign([...new Set(partitions.map((p) => p.partition))]);
   }
 
+  /** Resolves true once the task of partition number `partition` is restored, false if it was closed (revoked) first or none is live. */
+  restored(partition: number): Promise<boolean> {
+    return this.tasks.restored(partition);
+  }
+
   /** The live tasks holding a store, by partition. */
   tasksHolding(store: string): ReadonlyMap<number, StateTask> {
     if (!this.topology.stores.some((s) => s.name === store)) throw new Error(`no state store ${store} in this topology`);

@@ -41,6 +41,13 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
   /** Names this instance in the default transactional id; default the host name (a pod's name). */
   readonly instanceId?: string;
   /**
+   * `exactly_once`: how long (ms) the broker lets a transaction stay open before aborting it. A killed
+   * instance's open transaction holds read_committed consumers, and the restore of its partitions by
+   * their next owner, until then. Default 10 s, as Kafka Streams under exactly-once; it must exceed
+   * `commitIntervalMs` plus the longest drain.
+   */
+  readonly transactionTimeoutMs?: number;
+  /**
    * The longest stretch (ms) a fetched batch is processed without letting the event loop run: database
    * answers, producer acks and timers wait meanwhile, so this bounds the latency a large batch adds.
    */
@@ -61,6 +68,11 @@ export class KafkaTopologyRunner {
   private readonly producer: Producer;
   private readonly logger: Logger;
   private readonly transactions: TransactionalOutput | undefined;
+  private readonly changelogSource: KafkaChangelogSource | undefined;
+  /** Counts group joins: work begun for one join is dropped once another came. */
+  private joins = 0;
+  /** Exactly-once with state: partitions paused at the join until their task is restored (`topic\0partition`); no record of theirs is fed meanwhile. */
+  private readonly held = new Set<string>();
   /** Closed while an exactly-once checkpoint or revocation drains: no new record enters the engine meanwhile. */
   private gate: Promise<void> | undefined;
   private gateHolders = 0;
@@ -98,6 +110,7 @@ export class KafkaTopologyRunner {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       transactionalId: exactlyOnce ? (options.transactionalId ?? `${options.groupId}-${options.instanceId ?? hostname()}`) : undefined,
+      ...(exactlyOnce ? { transactionTimeout: options.transactionTimeoutMs ?? 10_000 } : {}),
     });
     this.transactions = exactlyOnce ? new TransactionalOutput(this.producer) : undefined;
     this.consumer = options.kafka.consumer({
@@ -116,16 +129,21 @@ export class KafkaTopologyRunner {
       ...(topology.isStateful && topology.inputTopics.length > 1 ? { partitionAssigners: [coPartitionedAssigner] } : {}),
       ...options.consumerConfig,
     });
+    this.changelogSource = topology.isStateful
+      ? new KafkaChangelogSource(options.kafka, { groupIdPrefix: `${options.groupId}-restore`, awaitOpenTransactions: exactlyOnce })
+      : undefined;
     this.engine = new Engine(topology, {
       ...options,
       producer: this.transactions ?? kafkaOutputProducer(this.producer),
       applicationId: options.groupId,
-      changelogSource: topology.isStateful ? new KafkaChangelogSource(options.kafka, { groupIdPrefix: `${options.groupId}-restore` }) : undefined,
+      changelogSource: this.changelogSource,
     });
     this.feeder = new KafkaBatchFeeder(this.engine, {
       maxBlockingMs: options.maxBlockingMs,
       live: () => this.lifecycle.state === 'running' && !this.engine.closed,
       beforeRecord: () => this.passGate(),
+      joins: () => this.joins,
+      accepts: (topic, partition) => this.held.size === 0 || !this.held.has(`${topic}\u0000${partition}`),
     });
     this.finished = new Promise<void>((resolve, reject) => {
       this.settleFinished = { resolve, reject };
@@ -189,9 +207,22 @@ export class KafkaTopologyRunner {
       // partitions start a new generation: records read before it can no longer move offsets.
       const before = this.engine.tracker.assigned();
       const assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      const generation = ++this.joins;
+      // Exactly-once with state: no record of the new assignment is read until its task is restored
+      // and its committed offset read again (resumeWhenRestored).
+      const hold = this.transactions !== undefined && this.topology.isStateful && assigned.length > 0;
+      this.held.clear();
+      if (hold) {
+        for (const a of assigned) this.held.add(`${a.topic}\u0000${a.partition}`);
+        this.consumer.pause(byTopic(assigned));
+      }
       // Tasks of the new assignment restore their state after the old ones are gone (and, under
       // exactly-once, after the open transaction with their changes was aborted).
-      if (this.transactions) void this.revokeTransactionally(before).then(() => this.engine.assign(assigned));
+      if (this.transactions)
+        void this.revokeTransactionally(before).then(() => {
+          this.engine.assign(assigned);
+          if (hold) void this.resumeWhenRestored(assigned, generation);
+        });
       else {
         this.engine.revoke(before);
         this.engine.assign(assigned);
@@ -350,6 +381,56 @@ export class KafkaTopologyRunner {
   }
 
   /**
+   * Exactly-once with state, after a join: the previous owner of a partition may have committed its
+   * last transaction just before it (or be committing it right now), and KafkaJS read the group's
+   * committed offsets at the join without waiting for such a pending transactional commit (no KIP-447
+   * require_stable). The restore waits for every transaction open on the task's changelogs to be
+   * decided (the restore fence), and that transaction carried the offsets too: so once a task is
+   * restored, its partitions' committed offsets are read again and the consumer starts there, and
+   * neither the state nor any output of a record the previous owner committed is made twice.
+   */
+  private async resumeWhenRestored(assigned: readonly { topic: string; partition: number }[], generation: number): Promise<void> {
+    const current = () => generation === this.joins && (this.lifecycle.state === 'starting' || this.lifecycle.state === 'running');
+    const admin = this.options.kafka.admin();
+    try {
+      await admin.connect();
+      const numbers = [...new Set(assigned.map((a) => a.partition))];
+      await Promise.all(
+        numbers.map(async (p) => {
+          if (!(await this.engine.restored(p)) || !current()) return;
+          const mine = assigned.filter((a) => a.partition === p);
+          const topics = [...new Set(mine.map((a) => a.topic))];
+          const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+          if (!current()) return;
+          for (const { topic, partitions } of committed)
+            for (const { partition, offset } of partitions) if (partition === p && BigInt(offset) >= 0n) this.consumer.seek({ topic, partition, offset });
+          for (const a of mine) this.held.delete(`${a.topic}\u0000${a.partition}`);
+          this.consumer.resume(byTopic(mine));
+          this.logger.debug(
+            {
+              partition: p,
+              committed: committed
+                .map((c) =>
+                  c.partitions
+                    .filter((x) => x.partition === p)
+                    .map((x) => x.offset)
+                    .join(','),
+                )
+                .join(' '),
+            },
+            'restored partition resumed from its committed offset',
+          );
+        }),
+      );
+    } catch (err) {
+      // Paused partitions would stay paused: stop rather than silently hold them.
+      if (current()) this.onFatal(new Error(`could not resume restored partitions: ${errorMessage(err)}`, { cause: err }));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
    * Graceful stop: stop fetching, drain in-flight records through their sinks, commit, leave the
    * group, disconnect. Records not drained by the deadline stay uncommitted and are read again.
    */
@@ -383,6 +464,7 @@ export class KafkaTopologyRunner {
     this.engine.close();
     await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'consumer disconnect failed'));
     await this.producer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'producer disconnect failed'));
+    await this.changelogSource?.close().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'restore fence producer disconnect failed'));
     const failure = this.engine.failed ?? this.fatalError;
     if (failure) {
       this.lifecycle.moveTo('failed');
@@ -427,3 +509,10 @@ const DEFAULT_FETCH_BYTES_PER_PARTITION = 256 * 1024;
 const DEFAULT_FETCH_BYTES = 2 * 1024 * 1024;
 
 const summarize = (offsets: readonly OffsetToCommit[]) => offsets.map((o) => `${o.topic}[${o.partition}]=${o.offset}`).join(' ');
+
+/** KafkaJS's pause/resume shape: partitions grouped by topic. */
+function byTopic(partitions: readonly { topic: string; partition: number }[]): { topic: string; partitions: number[] }[] {
+  const topics = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) topics.set(topic, [...(topics.get(topic) ?? []), partition]);
+  return [...topics].map(([topic, list]) => ({ topic, partitions: list }));
+}

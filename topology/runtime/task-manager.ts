@@ -42,6 +42,8 @@ export interface TaskManagerOptions {
 
 export class TaskManager {
   private readonly tasks = new Map<number, StateTask>();
+  /** Per live task: resolves true once its stores are restored, false if it closed first. */
+  private readonly restores = new WeakMap<StateTask, Promise<boolean>>();
   private readonly restorer: ChangelogRestorer | undefined;
   private readonly wallClockQueued = new WeakSet<StateTask>();
   private openPunctuations = 0;
@@ -82,14 +84,25 @@ export class TaskManager {
     if (this.restorer && this.options.topology.stores.length > 0) {
       const began = this.clock.now();
       const restoring = task;
-      void task
+      const restored = task
         .restore(this.restorer, () => this.options.changelog.flush())
-        .then((completed) => {
-          if (completed) this.options.logger.info({ partition, stores: restoring.storeNames(), millis: this.clock.now() - began }, 'task state restored');
-        })
-        .catch(() => undefined); // reported through failed()
+        .then(
+          (completed) => {
+            if (completed) this.options.logger.info({ partition, stores: restoring.storeNames(), millis: this.clock.now() - began }, 'task state restored');
+            return completed;
+          },
+          () => false, // reported through failed()
+        );
+      this.restores.set(task, restored);
     }
     return task;
+  }
+
+  /** Resolves true once the partition's live task has its stores restored (at once if nothing is restored), false if it closed first or there is none. */
+  restored(partition: number): Promise<boolean> {
+    const task = this.tasks.get(partition);
+    if (!task) return Promise.resolve(false);
+    return this.restores.get(task) ?? Promise.resolve(true);
   }
 
   /** Partitions given to this instance: their tasks are created (and restored) now, so their wall-clock punctuations run even if no record comes. */

@@ -5,13 +5,17 @@
  * other partition is fetched, and no pause bookkeeping is needed. It reads read_committed, so
  * entries of aborted transactions are never restored.
  *
- * End offsets come from the admin's ListOffsets, which KafkaJS asks for the high watermark. Under
- * exactly-once that can be past the last stable offset while a transaction is open; a read_committed
- * reader then waits at that point until the transaction is decided (committed: its entries are
- * restored; aborted: skipped, and the batch's last offset still carries the restore past them).
+ * End offsets come from the admin's ListOffsets, which KafkaJS sends read_committed: the last stable
+ * offset, which stops before a transaction still open. Under exactly-once that is not enough: the
+ * partition's previous owner may be committing its last transaction right now (or be dead with one
+ * open), and a restore that ends before it misses changes whose offsets then commit. KafkaJS has no
+ * require_stable offset fetch (KIP-447) to wait for that, so with `awaitOpenTransactions` the restore
+ * first appends a fence entry (not transactional) and reads up to it: a read_committed reader passes
+ * the fence only once every transaction begun on the partition before it was decided, so the restore
+ * holds every committed change and none of an aborted one. The fence is hidden from the restore.
  */
 import { randomBytes } from 'node:crypto';
-import { AssignerProtocol, type Kafka, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, type Kafka, type PartitionAssigner, type Producer } from 'kafkajs';
 import type { HeaderMap } from '../records.js';
 import { retryingRetriable } from '../runtime/kafka-admin.js';
 import type { ChangelogChunk, ChangelogSource } from './changelog-restorer.js';
@@ -23,7 +27,17 @@ export interface KafkaChangelogSourceOptions {
   readonly maxBytesPerPartition?: number;
   /** Chunks read ahead of the store. Default 4. */
   readonly readAhead?: number;
+  /**
+   * Read up to a fence appended at the start of each restore, so the restore waits for transactions
+   * still open on the partition (exactly-once). Such a transaction of a dead writer holds it until the
+   * writer's transaction timeout.
+   */
+  readonly awaitOpenTransactions?: boolean;
 }
+
+/** Marks a fence entry; the key is one no serde of a store writes (it begins with a NUL byte), so compaction keeps one fence per partition and no store key is touched. */
+export const RESTORE_FENCE_HEADER = 'tempstream.restore-fence';
+const FENCE_KEY = Buffer.from('\u0000tempstream.restore-fence');
 
 const ASSIGNER = 'TempstreamChangelogPartition';
 
@@ -105,9 +119,39 @@ export class KafkaChangelogSource implements ChangelogSource {
     private readonly options: KafkaChangelogSourceOptions,
   ) {}
 
+  private fencer: Promise<Producer> | undefined;
+
   /** Retried while the broker says retriable: a leader not known yet right after the changelog was created, or moving. */
-  offsetRange(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
-    return retryingRetriable(() => this.fetchOffsetRange(topic, partition));
+  async offsetRange(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
+    const range = await retryingRetriable(() => this.fetchOffsetRange(topic, partition));
+    if (!this.options.awaitOpenTransactions) return range;
+    const fence = await retryingRetriable(() => this.appendFence(topic, partition));
+    return { start: range.start, end: fence + 1n };
+  }
+
+  /** Disconnects the producer that writes fences, if one was made. */
+  async close(): Promise<void> {
+    const fencer = this.fencer;
+    this.fencer = undefined;
+    if (fencer) await (await fencer.catch(() => undefined))?.disconnect();
+  }
+
+  private async appendFence(topic: string, partition: number): Promise<bigint> {
+    this.fencer ??= (async () => {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })();
+    this.fencer.catch(() => (this.fencer = undefined));
+    const producer = await this.fencer;
+    const [written] = await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ partition, key: FENCE_KEY, value: Buffer.alloc(0), headers: { [RESTORE_FENCE_HEADER]: '1' } }],
+    });
+    if (!written || written.baseOffset === undefined)
+      throw new Error(`changelog ${topic}[${partition}]: the broker did not say where the restore fence was written`);
+    return BigInt(written.baseOffset);
   }
 
   private async fetchOffsetRange(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
@@ -149,13 +193,15 @@ export class KafkaChangelogSource implements ChangelogSource {
         eachBatch: async ({ batch }) => {
           if (!mine(batch.topic, batch.partition)) return;
           await queue.push({
-            entries: batch.messages.map((m) => ({
-              offset: BigInt(m.offset),
-              key: m.key,
-              value: m.value,
-              headers: kafkaHeaders(m.headers),
-              timestamp: Number(m.timestamp),
-            })),
+            entries: batch.messages
+              .filter((m) => !m.headers?.[RESTORE_FENCE_HEADER])
+              .map((m) => ({
+                offset: BigInt(m.offset),
+                key: m.key,
+                value: m.value,
+                headers: kafkaHeaders(m.headers),
+                timestamp: Number(m.timestamp),
+              })),
             nextOffset: BigInt(batch.lastOffset()) + 1n,
           });
         },
