@@ -196,6 +196,21 @@ describe('a browser session beyond localhost (POST /api/session)', () => {
     expect((await open.inject({ method: 'GET', url: '/openapi.json', headers: { cookie } })).statusCode).toBe(401);
   });
 
+  it('refuses a sixth login within a minute from one address with 429, even with the right token, and tells when to try again', async () => {
+    const from = (remoteAddress: string, token: string) => open.inject({ method: 'POST', url: '/api/session', payload: { token }, remoteAddress });
+    for (let attempt = 1; attempt <= 5; attempt++) expect((await from('192.0.2.7', 'not-the-token-at-all')).statusCode).toBe(403);
+    const limited = await from('192.0.2.7', TOKEN);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['set-cookie']).toBeUndefined();
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    const { errors } = limited.json<{ errors: { status: string; title: string; detail: string }[] }>();
+    expect(errors.map((e) => [e.status, e.title])).toEqual([['429', 'Too Many Requests']]);
+    expect(errors[0]!.detail).toMatch(/^too many login attempts from this address: try again in \d+ seconds?$/);
+    // Another address logs in as usual, and the session state stays readable from the limited one.
+    expect((await from('192.0.2.8', TOKEN)).statusCode).toBe(200);
+    expect((await open.inject({ method: 'GET', url: '/api/session', remoteAddress: '192.0.2.7' })).statusCode).toBe(200);
+  });
+
   it('serves the login page itself without the token, but no data', async () => {
     expect((await open.inject({ method: 'GET', url: '/api/episodes' })).statusCode).toBe(401);
     expect((await open.inject({ method: 'GET', url: '/api/events' })).statusCode).toBe(401);

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -140,6 +141,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   }
   if (options.security.corsOrigin) await app.register(cors, { origin: options.security.corsOrigin, allowedHeaders: ['Authorization', 'Content-Type'] });
 
+  // Only the routes that ask for it (the login, routes/session.ts) are limited.
+  await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -13,5 +13,6 @@ export {
   type TopicSchema,
 } from './avro-schemas.js';
 export type { RecordSchema, FieldSchema } from './schema-types.js';
+export type { EpisodeAttributes, EpisodeStatus } from './episode-resource.js';
 export { registerSchemas, SchemaIncompatibleError, SchemaRegistryHttpError, REGISTERED_COMPATIBILITY } from './registry.js';
 export type { RegisterSchemasOptions, RegistrationOutcome, RegistrationResult, RegistryConnection } from './registry.js';

@@ -15,6 +15,7 @@ import { ALERT_TABLE } from './alert-row.js';
 import { toMysqlDatetime } from './mysql-datetime.js';
 import { chunk, quoteIdentifier, tupleIn } from './sql.js';
 import { TEMPERATURE_TABLE, temperatureRowIdentity, type TemperatureRow } from './temperature-row.js';
+import { selectedRows } from './selected-rows.js';
 
 export const CONFLICTING_DUPLICATE_RULE = 'conflicting-duplicate';
 
@@ -47,9 +48,8 @@ async function storedValues(
       `SELECT device_id, reading_time, temperature, unit FROM ${quoteIdentifier(table)} WHERE ${match.sql}${lock ? ' LOCK IN SHARE MODE' : ''}`,
       [...match.bindings],
     );
-    const rows: unknown = Array.isArray(result) ? result[0] : undefined;
-    if (!Array.isArray(rows)) throw new Error('unexpected result from the MySQL driver: expected rows');
-    for (const r of rows as Record<string, unknown>[]) {
+    const rows = selectedRows(result);
+    for (const r of rows) {
       const row: StoredValues = {
         device_id: String(r.device_id),
         reading_time: String(r.reading_time),

@@ -88,7 +88,7 @@ describe('MysqlEpisodeStore', () => {
         ['2026-01-01 10:00:00.000', 'failed', 'notified', `b/${OPENED_AT}/HIGH`],
       ],
       [
-        'UPDATE `temp_alert_episode` SET `notified_resolved_at` = ?, notify_status = ?, notify_error = ? WHERE `notified_resolved_at` IS NULL AND episode_id = ?',
+        'UPDATE `temp_alert_episode` SET `notified_resolved_at` = ?, notify_status = ?, notify_error = ? WHERE `notified_resolved_at` IS NULL AND (`episode_id`) IN ((?))',
         ['2026-01-01 10:00:00.000', 'failed', 'RESOLVED: webhook answered 404', `c/${OPENED_AT}/HIGH`],
       ],
     ]);

@@ -1,29 +1,17 @@
 import type { Knex } from 'knex';
 import type { TempRangeAlert } from '../schemas/index.js';
-import {
-  ALERT_COLUMNS,
-  ALERT_KEY_COLUMNS,
-  ALERT_TABLE,
-  alertIdentity,
-  alertKeyOf,
-  cutToCharacters,
-  MAX_NOTIFY_ERROR_LENGTH,
-  NOTIFY_STATUS,
-  toAlertRow,
-  type AlertKey,
-} from './alert-row.js';
+import { ALERT_COLUMNS, ALERT_KEY_COLUMNS, ALERT_TABLE, alertIdentity, alertKeyOf, toAlertRow, type AlertKey } from './alert-row.js';
 import { uniqueByIdentity, type AlertStore, type NotifyFailure } from './alert-store.js';
 import { agreeingAlerts } from './conflicting-readings.js';
 import { insertIgnoreCounting } from './insert-ignore.js';
 import { isTransientMysqlError } from './mysql-errors.js';
 import { toMysqlDatetime } from './mysql-datetime.js';
+import { markNotifyFailed, markRowsNotified, ROW_NOT_SETTLED } from './notify-settling.js';
 import { chunk, quoteIdentifier, tupleIn } from './sql.js';
+import { selectedRows } from './selected-rows.js';
 
 /** Keys per lookup statement. */
 const KEYS_PER_STATEMENT = 500;
-
-/** Neither notified nor given up on: a person is still to be told. */
-const NOT_SETTLED = 'notified_at IS NULL AND notify_status IS NULL';
 
 /**
  * Table `temp_range_alert`, idempotent on UNIQUE(device_id, reading_time, rule, direction). An alert
@@ -55,7 +43,7 @@ export class MysqlAlertStore implements AlertStore {
       for (const keys of chunk(agreeing.map(alertKeyOf), KEYS_PER_STATEMENT)) {
         const match = tupleIn(ALERT_KEY_COLUMNS, keys);
         const rows: unknown = await trx.raw(
-          `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE ${NOT_SETTLED} AND ${match.sql}`,
+          `SELECT ${ALERT_KEY_COLUMNS.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(this.table)} WHERE ${ROW_NOT_SETTLED} AND ${match.sql}`,
           [...match.bindings],
         );
         for (const key of keyRowsOf(rows)) waiting.add(alertIdentity(key));
@@ -67,27 +55,16 @@ export class MysqlAlertStore implements AlertStore {
   async markNotified(alerts: readonly TempRangeAlert[]): Promise<void> {
     const keys = uniqueByIdentity(alerts).map(alertKeyOf);
     if (keys.length === 0) return;
-    const notifiedAt = toMysqlDatetime(this.now());
-    for (const part of chunk(keys, KEYS_PER_STATEMENT)) {
-      const match = tupleIn(ALERT_KEY_COLUMNS, part);
-      await this.knex.raw(`UPDATE ${quoteIdentifier(this.table)} SET notified_at = ?, notify_status = ? WHERE ${NOT_SETTLED} AND ${match.sql}`, [
-        notifiedAt,
-        NOTIFY_STATUS.notified,
-        ...match.bindings,
-      ]);
-    }
+    await markRowsNotified(this.knex, this.table, ALERT_KEY_COLUMNS, keys, toMysqlDatetime(this.now()));
   }
 
-  /** One statement per alert: each has its own reason. Rare (a broken channel), so not batched. */
   async markFailed(failures: readonly NotifyFailure[]): Promise<void> {
-    for (const { alert, error } of failures) {
-      const match = tupleIn(ALERT_KEY_COLUMNS, [alertKeyOf(alert)]);
-      await this.knex.raw(`UPDATE ${quoteIdentifier(this.table)} SET notify_status = ?, notify_error = ? WHERE ${NOT_SETTLED} AND ${match.sql}`, [
-        NOTIFY_STATUS.failed,
-        cutToCharacters(error, MAX_NOTIFY_ERROR_LENGTH),
-        ...match.bindings,
-      ]);
-    }
+    await markNotifyFailed(
+      this.knex,
+      this.table,
+      ALERT_KEY_COLUMNS,
+      failures.map(({ alert, error }) => ({ key: alertKeyOf(alert), error })),
+    );
   }
 
   isTransient(error: unknown): boolean {
@@ -100,9 +77,8 @@ export class MysqlAlertStore implements AlertStore {
  * (`dateStrings`, as createKnex sets) for keys to compare equal to the ones written.
  */
 function keyRowsOf(result: unknown): AlertKey[] {
-  const rows: unknown = Array.isArray(result) ? result[0] : undefined;
-  if (!Array.isArray(rows)) throw new Error('unexpected result from the MySQL driver: expected rows');
-  return rows.map((r: Record<string, unknown>) => ({
+  const rows = selectedRows(result);
+  return rows.map((r) => ({
     device_id: String(r.device_id),
     reading_time: normalizeDatetime(r.reading_time),
     rule: String(r.rule),

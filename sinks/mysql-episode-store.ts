@@ -1,16 +1,21 @@
 import type { Knex } from 'knex';
 import mysql from 'mysql2';
 import type { TempAlertEpisode } from '../schemas/index.js';
-import { cutToCharacters, MAX_NOTIFY_ERROR_LENGTH, NOTIFY_STATUS } from './alert-row.js';
+import { NOTIFY_STATUS } from './alert-row.js';
 import { EPISODE_COLUMNS, EPISODE_RESOLVED_COLUMNS, EPISODE_STATUS, EPISODE_TABLE, episodeEventIdentity, toEpisodeRow } from './episode-row.js';
 import { insertIgnoreCounting } from './insert-ignore.js';
 import { isTransientMysqlError } from './mysql-errors.js';
 import { toMysqlDatetime } from './mysql-datetime.js';
+import { markNotifyFailed } from './notify-settling.js';
 import { uniqueBy, type EventNotifyFailure, type NotifyingStore } from './notifying-store.js';
 import { chunk, insertOnDuplicateKeyUpdate, quoteIdentifier } from './sql.js';
+import { selectedRows } from './selected-rows.js';
 
 /** Ids per statement. */
 const IDS_PER_STATEMENT = 500;
+
+/** The table's key: one row per episode. */
+const EPISODE_KEY_COLUMNS = ['episode_id'] as const;
 
 /** The column that settles the notification of each event. */
 const NOTIFIED_COLUMN = { OPENED: 'notified_opened_at', RESOLVED: 'notified_resolved_at' } as const;
@@ -88,16 +93,19 @@ export class MysqlEpisodeStore implements NotifyingStore<TempAlertEpisode> {
     }
   }
 
-  /** Settles the event's notification as failed, with which event and why. One statement each: rare (a broken channel). */
+  /** Settles the event's notification as failed, with which event and why. */
   async markFailed(failures: readonly EventNotifyFailure<TempAlertEpisode>[]): Promise<void> {
     const settledAt = toMysqlDatetime(this.now());
-    for (const { event: episode, error } of failures) {
-      const column = quoteIdentifier(NOTIFIED_COLUMN[episode.event]);
-      await this.knex.raw(
-        `UPDATE ${quoteIdentifier(this.table)} SET ${column} = ?, notify_status = ?, notify_error = ? WHERE ${column} IS NULL AND episode_id = ?`,
-        [settledAt, NOTIFY_STATUS.failed, cutToCharacters(`${episode.event}: ${error}`, MAX_NOTIFY_ERROR_LENGTH), episode.episodeId],
-      );
-    }
+    await markNotifyFailed(
+      this.knex,
+      this.table,
+      EPISODE_KEY_COLUMNS,
+      failures.map(({ event: episode, error }) => ({
+        key: { episode_id: episode.episodeId },
+        error: `${episode.event}: ${error}`,
+        eventColumn: { name: NOTIFIED_COLUMN[episode.event], at: settledAt },
+      })),
+    );
   }
 
   isTransient(error: unknown): boolean {
@@ -111,9 +119,8 @@ export class MysqlEpisodeStore implements NotifyingStore<TempAlertEpisode> {
         `SELECT episode_id, status, notified_opened_at, notified_resolved_at FROM ${quoteIdentifier(this.table)} WHERE episode_id IN (${part.map(() => '?').join(', ')})`,
         [...part],
       );
-      const rows: unknown = Array.isArray(result) ? result[0] : undefined;
-      if (!Array.isArray(rows)) throw new Error('unexpected result from the MySQL driver: expected rows');
-      for (const r of rows as Record<string, unknown>[]) {
+      const rows = selectedRows(result);
+      for (const r of rows) {
         stored.set(String(r.episode_id), {
           status: String(r.status),
           notifiedOpened: r.notified_opened_at !== null && r.notified_opened_at !== undefined,

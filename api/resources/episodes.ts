@@ -1,33 +1,10 @@
 /** GET /api/episodes: the rows of table `temp_alert_episode`, one per out-of-range episode, and the same resource for live events. */
-import type { TempAlertEpisode } from '../../schemas/index.js';
+import type { EpisodeAttributes, EpisodeStatus, TempAlertEpisode } from '../../schemas/index.js';
 import type { CollectionSpec } from '../query/collection-query.js';
 import type { CollectionRoute } from './collection-route.js';
 import { nullableString, resourceSchema, type Resource } from './json-api.js';
 import { countAndPage, isoOf } from './readings.js';
 import { EPISODE_TABLE, readingTable } from './stateful-tables.js';
-
-export type EpisodeStatus = 'OPEN' | 'RESOLVED';
-
-export interface EpisodeAttributes {
-  readonly episodeId: string;
-  readonly deviceId: string;
-  readonly direction: string;
-  readonly status: EpisodeStatus;
-  readonly openedAt: string;
-  readonly resolvedAt: string | null;
-  readonly firstTemperatureF: number;
-  readonly peakTemperatureF: number;
-  readonly lastTemperatureF: number;
-  readonly readings: number;
-  readonly durationMs: number;
-  readonly minTemp: number;
-  readonly maxTemp: number;
-  readonly hysteresis: number;
-  /** When stored or last changed; null for a live event. */
-  readonly updatedAt: string | null;
-  readonly notifiedOpenedAt: string | null;
-  readonly notifiedResolvedAt: string | null;
-}
 
 export const EPISODES: CollectionSpec = {
   type: 'episodes',

@@ -3,7 +3,8 @@ import { sampleEpisode } from '../../sinks/testing/episode-fixtures.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DeviceSilence, TempAlertEpisode } from '../../schemas/index.js';
 import { createKnex, migrate, MysqlEpisodeStore, MysqlMinuteRollupSink, MysqlSilenceStore, type MinuteRollupRecord } from '../../sinks/index.js';
-import { BatchingSink, DEFAULT_BATCHING, SinkError, systemClock, type BatchWriter, type TopologyError } from '../../topology/index.js';
+import { SinkError } from '../../topology/index.js';
+import { throughBatchingSink } from '../support/batching-sink-fates.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, type TestDatabase } from '../support/pipeline-env.js';
 
@@ -30,24 +31,6 @@ const rollup = (deviceId: string, minute: number, count = 3, mean = 70.25): Minu
   timestamp: OPENED_AT + (minute + 1) * MINUTE,
   source: { topic: 'temperature-readings', partition: 0, offset: String(nextOffset++) },
 });
-
-/** Feeds items through a BatchingSink, as the engine does, and reports each item's fate. */
-async function throughBatchingSink<T>(writer: BatchWriter<T>, items: readonly T[]): Promise<('written' | TopologyError)[]> {
-  const fates: ('written' | TopologyError | undefined)[] = items.map(() => undefined);
-  const sink = new BatchingSink<T>(
-    writer,
-    { ...DEFAULT_BATCHING, lingerMs: 10_000, retryInitialMs: 10, retryMaxMs: 50 },
-    systemClock,
-    new AbortController().signal,
-  );
-  items.forEach((item, i) => sink.add(item, { written: () => (fates[i] = 'written'), refused: (error) => (fates[i] = error) }));
-  await sink.flush();
-  sink.close();
-  return fates.map((f, i) => {
-    if (f === undefined) throw new Error(`item ${i} was neither written nor refused`);
-    return f;
-  });
-}
 
 describe('episode, silence and rollup tables on the real server', () => {
   const stack = inject('stack');

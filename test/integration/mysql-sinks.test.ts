@@ -16,16 +16,8 @@ import {
 } from '../../sinks/index.js';
 import { MAX_ROWS_PER_STATEMENT } from '../../sinks/insert-ignore.js';
 import { freePort } from '../../stack/harness.js';
-import {
-  BatchingSink,
-  DEFAULT_BATCHING,
-  SinkError,
-  systemClock,
-  ValidationError,
-  type BatchWriter,
-  type StreamRecord,
-  type TopologyError,
-} from '../../topology/index.js';
+import { SinkError, ValidationError, type StreamRecord } from '../../topology/index.js';
+import { throughBatchingSink } from '../support/batching-sink-fates.js';
 import { uniqueName } from '../support/names.js';
 import { createTestDatabase, type TestDatabase } from '../support/pipeline-env.js';
 import { waitUntil } from '../support/wait.js';
@@ -67,29 +59,6 @@ const asRecord = (a: TempRangeAlert): StreamRecord<string, TempRangeAlert> => ({
   timestamp: 0,
   source: { topic: 'TempRangeAlert', partition: 0, offset: a.sourceOffset },
 });
-
-/** Feeds items through a BatchingSink, as the engine does, and reports each item's fate. */
-async function throughBatchingSink<T>(writer: BatchWriter<T>, items: readonly T[]): Promise<('written' | TopologyError)[]> {
-  const fates: ('written' | TopologyError | undefined)[] = items.map(() => undefined);
-  const sink = new BatchingSink<T>(
-    writer,
-    { ...DEFAULT_BATCHING, lingerMs: 10_000, retryInitialMs: 10, retryMaxMs: 50 },
-    systemClock,
-    new AbortController().signal,
-  );
-  items.forEach((item, i) =>
-    sink.add(item, {
-      written: () => (fates[i] = 'written'),
-      refused: (error) => (fates[i] = error),
-    }),
-  );
-  await sink.flush();
-  sink.close();
-  return fates.map((f, i) => {
-    if (f === undefined) throw new Error(`item ${i} was neither written nor refused`);
-    return f;
-  });
-}
 
 describe('the MySQL sinks on the real server', () => {
   const stack = inject('stack');

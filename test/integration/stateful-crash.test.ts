@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
+import { readCounts as readCountOutput } from '../support/counting-output.js';
 import { uniqueName } from '../support/names.js';
 import { seededRandomFor } from '../support/seed.js';
 
@@ -57,32 +58,8 @@ describe.each([
       child.kill('SIGKILL');
     });
 
-  /** Every count sent per key, as a read_committed consumer sees them, once the last count of every key arrived. */
-  const readCounts = async (): Promise<Map<string, number[]>> => {
-    const counts = new Map<string, number[]>();
-    const consumer = kafka.consumer({ groupId: uniqueName('scrash_reader'), readUncommitted: false });
-    await consumer.connect();
-    await consumer.subscribe({ topic: outTopic, fromBeginning: true });
-    const complete = () => [...perKey].every(([key, n]) => (counts.get(key) ?? []).includes(n));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the final counts did not all arrive in 120 s')), 120_000);
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          const key = message.key!.toString();
-          counts.set(key, [...(counts.get(key) ?? []), Number(message.value!.toString())]);
-          if (complete()) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-    // Whatever was still on its way (a duplicate beyond the final count would be a double application).
-    await new Promise((r) => setTimeout(r, 3000));
-    await consumer.disconnect();
-    return counts;
-  };
+  /** Every count sent per key, once the last count of every key arrived. */
+  const readCounts = () => readCountOutput(kafka, { outTopic, readerGroup: 'scrash_reader', expected: perKey, timeoutMs: 120_000 });
 
   it('loses no state change and applies none twice across the kills', async () => {
     const admin = kafka.admin();

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
+import { readCounts as readCountOutput } from '../support/counting-output.js';
 import { uniqueName } from '../support/names.js';
 import type { StoreSnapshot } from '../support/stateful-rebalance-worker.js';
 
@@ -104,43 +105,16 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))('a stateful topolo
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  /** Every count sent per key, as a read_committed consumer sees them, once the last count of every key arrived. */
-  const readCounts = async (): Promise<Map<string, number[]>> => {
-    const counts = new Map<string, number[]>();
-    const consumer = kafka.consumer({ groupId: uniqueName('sreb_reader'), readUncommitted: false });
-    await consumer.connect();
-    await consumer.subscribe({ topic: outTopic, fromBeginning: true });
-    const complete = () => [...perKey].every(([key, n]) => (counts.get(key) ?? []).includes(n));
-    const missing = () =>
-      [...perKey]
-        .filter(([key, n]) => !(counts.get(key) ?? []).includes(n))
-        .map(([key, n]) => `${key}: max ${Math.max(0, ...(counts.get(key) ?? []))} of ${n}`)
-        .join(', ');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        // Under exactly_once the killed instance's open transaction holds read_committed readers back until it times out (10 s, and the broker's 10 s check).
-        const timer = setTimeout(() => reject(new Error(`the final counts did not all arrive in 150 s: ${missing()}`)), 150_000);
-        void consumer.run({
-          eachMessage: ({ message }) => {
-            const key = message.key!.toString();
-            const [count, worker] = message.value!.toString().split('@');
-            counts.set(key, [...(counts.get(key) ?? []), Number(count)]);
-            senders.set(`${key}=${count}`, [...(senders.get(`${key}=${count}`) ?? []), `${worker}#${message.offset}`]);
-            if (complete()) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        });
-      });
-      // Whatever was still on its way (a count beyond the final one would be a double application).
-      await sleep(3000);
-    } finally {
-      await consumer.disconnect();
-    }
-    return counts;
-  };
+  /** Every count sent per key, once the last count of every key arrived, noting which worker sent each copy. */
+  const readCounts = () =>
+    readCountOutput(kafka, {
+      outTopic,
+      readerGroup: 'sreb_reader',
+      expected: perKey,
+      // Under exactly_once the killed instance's open transaction holds read_committed readers back until it times out (10 s, and the broker's 10 s check).
+      timeoutMs: 150_000,
+      onCount: ({ key, count, label, offset }) => senders.set(`${key}=${count}`, [...(senders.get(`${key}=${count}`) ?? []), `${label}#${offset}`]),
+    });
 
   it('keeps every key’s state with its partition: no count lost, none applied twice', async () => {
     const admin = kafka.admin();

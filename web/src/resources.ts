@@ -1,6 +1,7 @@
 /**
- * The resources of the tempstream API as the dashboard reads them. They mirror the OpenAPI document
- * (/openapi.json) by hand: web/ is a browser room and imports nothing from the server's rooms.
+ * The resources of the tempstream API as the dashboard reads them. Most mirror the OpenAPI document
+ * (/openapi.json) by hand: web/ is a browser room and imports nothing from the server's rooms. The
+ * episode is the API's own type, from a types-only file in schemas/ (the one room web/ may import).
  */
 export interface Resource<A> {
   readonly type: string;
@@ -43,24 +44,8 @@ export interface OpenEpisode {
   readonly peakTemperatureF: number;
 }
 
-export type EpisodeStatus = 'OPEN' | 'RESOLVED';
-
-export interface Episode {
-  readonly episodeId: string;
-  readonly deviceId: string;
-  readonly direction: string;
-  readonly status: EpisodeStatus;
-  readonly openedAt: string;
-  readonly resolvedAt: string | null;
-  readonly firstTemperatureF: number;
-  readonly peakTemperatureF: number;
-  readonly lastTemperatureF: number;
-  readonly readings: number;
-  readonly durationMs: number;
-  readonly minTemp: number;
-  readonly maxTemp: number;
-  readonly updatedAt: string | null;
-}
+/** The API's own type (schemas/ holds it for both): the one resource shared rather than mirrored. */
+export type { EpisodeAttributes as Episode, EpisodeStatus } from '../../schemas/episode-resource.js';
 
 /** One device's readings over one minute (table temperature_minute). */
 export interface Rollup {
