@@ -114,4 +114,50 @@ describe('restoring a store from its changelog on the real broker', () => {
     expect(restored).toEqual(expected);
     console.log(`[changelog-restore] ${result.entries} entries, ${expected.size} keys restored in ${result.elapsedMs} ms`);
   });
+
+  /**
+   * Exactly-once: the partition's previous owner may still be committing its last transaction when
+   * the next owner restores. The admin's end offset is the last stable offset, before that
+   * transaction; a restore that stopped there would miss changes whose input offsets then commit.
+   * With awaitOpenTransactions the restore reads up to a fence it appends, past the transaction.
+   */
+  it.each([
+    { awaitOpenTransactions: false, outcome: 'ends at the last stable offset and misses it' },
+    { awaitOpenTransactions: true, outcome: 'waits on its fence and holds it' },
+  ])('a restore begun while a transaction is open and committed meanwhile $outcome', async ({ awaitOpenTransactions }) => {
+    const topic = changelogTopicSpec({ applicationId: uniqueName('fence_app'), storeName: 'counts', partitions: 1 });
+    await ensureChangelogTopics(kafka, [topic]);
+    const transactional = kafka.producer({ transactionalId: uniqueName('fence_tx'), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await transactional.connect();
+    const source = new KafkaChangelogSource(kafka, { groupIdPrefix: uniqueName('fence_test'), awaitOpenTransactions });
+    try {
+      const before = await transactional.transaction();
+      await before.send({ topic: topic.topic, messages: [{ key: 'k', value: '1', partition: 0 }] });
+      await before.commit();
+      const open = await transactional.transaction();
+      await open.send({ topic: topic.topic, messages: [{ key: 'k', value: '2', partition: 0 }] });
+
+      const store = new InMemoryKeyValueStore<string, string>({
+        name: 'counts',
+        changelogTopic: topic.topic,
+        keySerde: requiredStringSerde,
+        valueSerde: requiredStringSerde,
+        context: { changeLogger: new RecordingChangeLogger(), recordTimestamp: () => 0 },
+      });
+      const restoring = new ChangelogRestorer(source).restore({ store, topic: topic.topic, partition: 0, signal: AbortSignal.timeout(60_000) });
+      // The previous owner's commit lands while the restore runs.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await open.commit();
+      const result = await restoring;
+
+      expect(result.completed).toBe(true);
+      expect(await store.get('k')).toBe(awaitOpenTransactions ? '2' : '1');
+      // The fence is not an entry of the store.
+      expect((await store.all()).map((e) => e.key)).toEqual(['k']);
+    } finally {
+      await source.close();
+      await transactional.disconnect();
+      await admin.deleteTopics({ topics: [topic.topic] }).catch(() => undefined);
+    }
+  });
 });
