@@ -30,7 +30,8 @@ describe.each([
   const perKey = new Map<string, number>();
 
   const produce = async (from: number, count: number) => {
-    const producer = kafka.producer();
+    // Idempotent: a send retried under load (a request timed out but was written) must not write the records twice, or a key gets more records than counted here.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     for (let i = from; i < from + count; i += 500) {
       const messages = Array.from({ length: Math.min(500, from + count - i) }, (_, j) => ({ key: `k${(i + j) % KEYS}`, value: `r${i + j}` }));

@@ -52,7 +52,8 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))('a stateful topolo
     let running = true;
     let sent = 0;
     const loop = (async () => {
-      const producer = kafka.producer();
+      // Idempotent: a send retried under load (a request timed out but was written) must not write the records twice, or a key gets more records than counted here.
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       while (running) {
         const messages = Array.from({ length: PER_ROUND }, (_, i) => {
@@ -105,6 +106,35 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))('a stateful topolo
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+  /** Records per key in the input topic, read until `total` records were seen. */
+  const inputPerKey = async (total: number): Promise<Map<string, number>> => {
+    const found = new Map<string, number>();
+    let seen = 0;
+    const consumer = kafka.consumer({ groupId: uniqueName('sreb_input_reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${seen} of ${total} input records read in 60 s`)), 60_000);
+        void consumer.run({
+          eachBatch: ({ batch }) => {
+            for (const m of batch.messages) found.set(m.key!.toString(), (found.get(m.key!.toString()) ?? 0) + 1);
+            seen += batch.messages.length;
+            if (seen >= total) {
+              clearTimeout(timer);
+              // Anything beyond `total` arrives with a later batch: wait a moment for it.
+              setTimeout(resolve, 1000);
+            }
+            return Promise.resolve();
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return found;
+  };
+
   /** Every count sent per key, once the last count of every key arrived, noting which worker sent each copy. */
   const readCounts = () =>
     readCountOutput(kafka, {
@@ -151,6 +181,8 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))('a stateful topolo
     const sent = await producing.stop();
     steps.push(`${at()} stopped producing after ${sent} records`);
 
+    // The test's premise: the input holds exactly the records counted as sent (no send written twice).
+    expect(Object.fromEntries(await inputPerKey(sent)), 'records per key in the input topic').toEqual(Object.fromEntries(perKey));
     const counts = await readCounts();
     steps.push(`${at()} every final count read`);
     const snapshots = [await snapshotOf(w3), await snapshotOf(w4)];

@@ -49,7 +49,8 @@ describe.each([
 
   let producedSoFar = 0;
   const produce = async (from: number, count: number) => {
-    const producer = kafka.producer();
+    // Idempotent: a send retried under load (a request timed out but was written) must not write the records twice, or a key gets more records than counted here.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     for (let i = from; i < from + count; i += 250) {
       await producer.send({
