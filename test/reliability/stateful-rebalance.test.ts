@@ -142,6 +142,7 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))(
         return worker.kill(signal);
       };
       const phase = async (members: number, what: string) => {
+        expect(unexpectedExits, `workers that stopped on their own before "${what}"`).toEqual([]);
         steps.push(`${at()} ${what}: ${await groupSettled(groupId, members, what)}`);
         await checkCommitted(what);
         await sleep(PHASE_MS);
@@ -164,7 +165,6 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))(
       await waitForGroupAtEnd(env.admin, groupId, TOPICS.readings, 600_000);
       const drainSeconds = (Date.now() - drainStarted) / 1000;
       steps.push(`${at()} the group at the end of the input`);
-      expect(unexpectedExits, 'workers that stopped on their own').toEqual([]);
       for (const name of [...workers.keys()]) await stop(name, 'SIGTERM');
 
       const byDevice = validReadingsByDevice(load.produced);
@@ -295,6 +295,7 @@ describe.each(GUARANTEES.map((guarantee) => ({ guarantee })))(
         notes: [summary, `group: ${steps.join('; ')}`],
       });
 
+      expect(unexpectedExits, 'workers that stopped on their own').toEqual([]);
       expect(w1Exit, 'the instance stopped by SIGTERM exits cleanly').toBe('exit 0');
       expect(violations, 'offsets committed past readings not yet stored or dead-lettered').toEqual([]);
       expect(episodes.problems, `episode problems:\n${episodes.problems.slice(0, 20).join('\n')}`).toEqual([]);
