@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../runtime/clock.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import type { RestorableStore } from './change-logger.js';
-import { ChangelogRestorer, type ChangelogChunk, type ChangelogSource, type RestoreProgress } from './changelog-restorer.js';
+import { ChangelogReadInterrupted, ChangelogRestorer, type ChangelogChunk, type ChangelogSource, type RestoreProgress } from './changelog-restorer.js';
 import { InMemoryChangelog } from './in-memory-changelog.js';
 
 const TOPIC = 'app-s-changelog';
@@ -126,6 +127,57 @@ describe('ChangelogRestorer', () => {
       /restoring store s: changelog app-s-changelog\[0\] stopped at offset 1, before its end 10/,
     );
     expect(store.map.size).toBe(0);
+  });
+
+  it('reads again from where it got to when a read is interrupted, without applying an earlier entry again', async () => {
+    const store = new MapStore();
+    const entry = (offset: bigint, key: string, value: string) => ({ offset, key: Buffer.from(key), value: Buffer.from(value) });
+    const froms: bigint[] = [];
+    const source: ChangelogSource = {
+      offsetRange: () => Promise.resolve({ start: 0n, end: 3n }),
+      // eslint-disable-next-line @typescript-eslint/require-await
+      read: async function* (_topic, _partition, fromOffset): AsyncIterable<ChangelogChunk> {
+        froms.push(fromOffset);
+        if (froms.length === 1) {
+          yield { entries: [entry(0n, 'a', '1'), entry(1n, 'a', '2')], nextOffset: 2n };
+          throw new ChangelogReadInterrupted('the reader crashed');
+        }
+        // A reader handing back an entry before where it was asked to start (a whole fetched batch).
+        yield { entries: [entry(0n, 'a', '1'), entry(2n, 'b', '1')], nextOffset: 3n };
+      },
+    };
+    const result = await new ChangelogRestorer(source).restore({ store, topic: TOPIC, partition: 0, signal: signal() });
+    expect(froms).toEqual([0n, 2n]);
+    expect(result).toMatchObject({ completed: true, entries: 3, position: 3n });
+    expect(Object.fromEntries(store.map)).toEqual({ a: '2', b: '1' });
+  });
+
+  it('fails, with an empty store, when reads keep being interrupted or fail otherwise', async () => {
+    const failing = (error: () => Error): ChangelogSource => ({
+      offsetRange: () => Promise.resolve({ start: 0n, end: 10n }),
+      // eslint-disable-next-line @typescript-eslint/require-await
+      read: async function* (_topic, _partition, fromOffset): AsyncIterable<ChangelogChunk> {
+        yield { entries: [{ offset: fromOffset, key: Buffer.from(`k${fromOffset}`), value: Buffer.from('v') }], nextOffset: fromOffset + 1n };
+        throw error();
+      },
+    });
+    // Waits between reads end at once.
+    const clock: Clock = { now: () => 0, setTimer: (fn) => setImmediate(fn), clearTimer: () => undefined };
+    const interrupted = new MapStore();
+    await expect(
+      new ChangelogRestorer(
+        failing(() => new ChangelogReadInterrupted('crashed again')),
+        clock,
+      ).restore({ store: interrupted, topic: TOPIC, partition: 0, signal: signal() }),
+    ).rejects.toThrow('crashed again');
+    expect(interrupted.map.size).toBe(0);
+    const broken = new MapStore();
+    await expect(
+      new ChangelogRestorer(
+        failing(() => new Error('not a restartable crash')),
+        clock,
+      ).restore({ store: broken, topic: TOPIC, partition: 0, signal: signal() }),
+    ).rejects.toThrow('not a restartable crash');
   });
 
   it('reports progress with entries, position and elapsed time on its clock, and skips keyless entries', async () => {

@@ -6,7 +6,7 @@
  * A store restores from empty and is left empty unless the restore completes: half a state is never
  * shown to the processor.
  */
-import { systemClock, type Clock } from '../runtime/clock.js';
+import { sleep, systemClock, type Clock } from '../runtime/clock.js';
 import type { HeaderMap } from '../records.js';
 import type { RestorableStore } from './change-logger.js';
 
@@ -73,6 +73,21 @@ export interface RestoreRequest {
   readonly onEntry?: (entry: ChangelogEntry) => void;
 }
 
+/**
+ * A source's read broke in a way that a new read mends (its client crashed and would restart
+ * itself): the restore reads again from where it got to instead of failing its task.
+ */
+export class ChangelogReadInterrupted extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ChangelogReadInterrupted';
+  }
+}
+
+/** Reads of one restore that may be interrupted in a row before it fails; each waits a little longer first. */
+const READ_ATTEMPTS = 5;
+const READ_AGAIN_AFTER_MS = 200;
+
 export class ChangelogRestorer {
   constructor(
     private readonly source: ChangelogSource,
@@ -96,21 +111,32 @@ export class ChangelogRestorer {
       if (signal.aborted) return finish(false);
       ({ start: position, end } = await this.source.offsetRange(topic, partition));
       if (position >= end) return finish(!signal.aborted);
-      for await (const chunk of this.source.read(topic, partition, position, signal)) {
-        if (signal.aborted) break;
-        for (const entry of chunk.entries) {
-          if (entry.offset >= end) break;
-          if (entry.key === null) skipped++;
-          else {
-            store.restore(entry.key, entry.value);
-            request.onEntry?.(entry);
-            entries++;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for await (const chunk of this.source.read(topic, partition, position, signal)) {
+            if (signal.aborted) break;
+            for (const entry of chunk.entries) {
+              if (entry.offset >= end) break;
+              // Applied before an interrupted read: applying it again would undo later entries.
+              if (entry.offset < position) continue;
+              if (entry.key === null) skipped++;
+              else {
+                store.restore(entry.key, entry.value);
+                request.onEntry?.(entry);
+                entries++;
+              }
+            }
+            const last = chunk.entries[chunk.entries.length - 1];
+            position = [position, chunk.nextOffset, last ? last.offset + 1n : 0n].reduce((a, b) => (b > a ? b : a));
+            request.onProgress?.(progress());
+            if (position >= end) break;
           }
+          break;
+        } catch (err) {
+          if (!(err instanceof ChangelogReadInterrupted) || signal.aborted || attempt >= READ_ATTEMPTS) throw err;
+          await sleep(this.clock, READ_AGAIN_AFTER_MS * attempt, signal).catch(() => undefined);
+          if (signal.aborted) break;
         }
-        const last = chunk.entries[chunk.entries.length - 1];
-        position = [position, chunk.nextOffset, last ? last.offset + 1n : 0n].reduce((a, b) => (b > a ? b : a));
-        request.onProgress?.(progress());
-        if (position >= end) break;
       }
     } catch (err) {
       store.clear();

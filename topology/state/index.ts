@@ -10,7 +10,7 @@ export { TimeWindows, type TimeWindow } from './time-windows.js';
 export { InMemoryWindowStore, decodeWindowedKey, encodeWindowedKey } from './window-store.js';
 export type { WindowedEntry, WindowedValue, WindowStoreOptions } from './window-store.js';
 export { changelogTopicName, changelogTopicSpec, ensureChangelogTopics, prepareChangelogTopics, type ChangelogTopicOptions } from './changelog-topics.js';
-export { ChangelogRestorer } from './changelog-restorer.js';
+export { ChangelogReadInterrupted, ChangelogRestorer } from './changelog-restorer.js';
 export type { ChangelogChunk, ChangelogEntry, ChangelogSource, RestoreProgress, RestoreRequest, RestoreResult } from './changelog-restorer.js';
 export { InMemoryChangelog } from './in-memory-changelog.js';
 export { KafkaChangelogSource, type KafkaChangelogSourceOptions } from './kafka-changelog-source.js';

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { AssignerProtocol, type Kafka, type PartitionAssigner, type Producer } from 'kafkajs';
 import type { HeaderMap } from '../records.js';
 import { retryingRetriable } from '../runtime/kafka-admin.js';
-import type { ChangelogChunk, ChangelogSource } from './changelog-restorer.js';
+import { ChangelogReadInterrupted, type ChangelogChunk, type ChangelogSource } from './changelog-restorer.js';
 
 export interface KafkaChangelogSourceOptions {
   /** The throwaway groups are named `<groupIdPrefix>-<topic>-<partition>-<random>`. */
@@ -180,7 +180,15 @@ export class KafkaChangelogSource implements ChangelogSource {
     const onAbort = () => queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
     const mine = (t: string, p: number) => t === topic && p === partition;
-    consumer.on(consumer.events.CRASH, ({ payload }) => queue.close(payload.error));
+    // A crash KafkaJS would restart from (with one broker, a closed connection removes it and the next
+    // fetch finds "No broker available") interrupts this read only: the restorer reads again from where it got to.
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      queue.close(
+        payload.restart
+          ? new ChangelogReadInterrupted(`the consumer of ${topic}[${partition}] crashed: ${payload.error.message}`, { cause: payload.error })
+          : payload.error,
+      ),
+    );
     // Batches of markers or aborted records only never reach eachBatch; their last offset still counts.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (mine(payload.topic, payload.partition)) queue.note({ entries: [], nextOffset: BigInt(payload.lastOffset) + 1n });

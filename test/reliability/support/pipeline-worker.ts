@@ -2,6 +2,9 @@
  * One topology instance in its own process, as users run it (createTemperatureRunner from
  * app/pipeline.ts), for scenarios that SIGKILL it. Tells its parent "started" over IPC once the
  * runner is up; SIGTERM stops it gracefully. Warnings and errors go to stderr, prefixed.
+ * WORKER_GUARANTEE picks the processing guarantee (at_least_once by default); under exactly_once the
+ * transactional id is `<group>-<WORKER_NAME>`, as the CLI's `<group>-<INSTANCE_ID>`: several workers
+ * side by side in one group each need their own.
  */
 import { createTemperatureRunner } from '../../../app/index.js';
 import { errorMessage, type Logger } from '../../../topology/index.js';
@@ -24,7 +27,8 @@ const logger: Logger = {
 };
 
 const clients = clientsFor(endpoints, { clientId: name, logger });
-const { runner } = createTemperatureRunner(clients, { groupId, ...LIMITS });
+const processingGuarantee = process.env.WORKER_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once';
+const { runner } = createTemperatureRunner(clients, { groupId, ...LIMITS, processingGuarantee, transactionalId: `${groupId}-${name}` });
 
 process.on('SIGTERM', () => {
   void runner

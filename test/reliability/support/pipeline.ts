@@ -205,7 +205,10 @@ export interface WorkerInstance {
 
 const WORKER = fileURLToPath(new URL('./pipeline-worker.ts', import.meta.url));
 
-export function startWorker(endpoints: Endpoints, options: { groupId: string; name: string; startTimeoutMs?: number }): Promise<WorkerInstance> {
+export function startWorker(
+  endpoints: Endpoints,
+  options: { groupId: string; name: string; startTimeoutMs?: number; processingGuarantee?: 'at_least_once' | 'exactly_once' },
+): Promise<WorkerInstance> {
   return new Promise((resolve, reject) => {
     const child = fork(WORKER, [], {
       execArgv: ['--import', 'tsx'],
@@ -214,6 +217,7 @@ export function startWorker(endpoints: Endpoints, options: { groupId: string; na
         WORKER_NAME: options.name,
         WORKER_ENDPOINTS: JSON.stringify(endpoints),
         WORKER_GROUP: options.groupId,
+        WORKER_GUARANTEE: options.processingGuarantee ?? 'at_least_once',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
