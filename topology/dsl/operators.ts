@@ -130,9 +130,15 @@ export const routeRecords = <K, V>(
   hasDefault: boolean,
 ): OperatorFunction<Envelope<K, V>, RoutedEnvelope<K, V>> =>
   envelopeOperator<Envelope<K, V>, RoutedEnvelope<K, V>>((subscriber) => (env) => {
-    let index: number;
+    let index = -1;
     try {
-      index = predicates.findIndex((p) => p(env.record));
+      // A loop, not findIndex with a closure: this runs for every record.
+      for (let i = 0; i < predicates.length; i++) {
+        if (predicates[i]!(env.record)) {
+          index = i;
+          break;
+        }
+      }
     } catch (err) {
       env.ticket.fail(classify(err), node);
       return;

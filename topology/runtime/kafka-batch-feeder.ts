@@ -76,7 +76,10 @@ export class KafkaBatchFeeder {
     // Whether the loop gave way since it last asked live(): a stop, a rebalance or a seek can only
     // happen then. Asking per record would cost a JSON.stringify each (KafkaJS's isStale).
     let awaited = true;
-    for (const message of batch.messages) {
+    const { messages } = batch;
+    // An index loop: across the awaits below, for-of's iterator results are not optimized away.
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
       if (performance.now() - sliceStart > this.maxBlockingMs) {
         // engine.process is synchronous for a decodable record, so without this a whole batch runs as one task.
         await yieldToEventLoop();
