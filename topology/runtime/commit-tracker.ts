@@ -14,6 +14,8 @@ export class PartitionTracker {
    */
   private readonly queue: { readonly offset: bigint; done: boolean }[] = [];
   private head = 0;
+  /** Just after the entry the last completion found: completions mostly come in runs (a sink's batch), in order. */
+  private cursor = 0;
   private pending = 0;
   /** The last offset the completed prefix passed: the committable offset is one more (made when asked, not per record). */
   private lastPassed: bigint | undefined;
@@ -43,24 +45,29 @@ export class PartitionTracker {
     // Compact now and then so the array does not grow with the partition's history.
     if (this.head > 1024 && this.head * 2 > queue.length) {
       queue.splice(0, this.head);
+      this.cursor = Math.max(0, this.cursor - this.head);
       this.head = 0;
     }
   }
 
-  /** The entry of `offset` among those not yet passed; records mostly complete in order, so the head is tried first. */
+  /** The entry of `offset` among those not yet passed: the one after the last found, the head, or by binary search. */
   private find(offset: bigint): { readonly offset: bigint; done: boolean } | undefined {
-    const { queue } = this;
+    const { queue, cursor } = this;
     let lo = this.head;
     let hi = queue.length - 1;
-    if (lo <= hi && queue[lo]!.offset === offset) return queue[lo];
-    while (lo <= hi) {
+    let found = -1;
+    if (cursor >= lo && cursor <= hi && queue[cursor]!.offset === offset) found = cursor;
+    else if (lo <= hi && queue[lo]!.offset === offset) found = lo;
+    while (found < 0 && lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const at = queue[mid]!.offset;
-      if (at === offset) return queue[mid];
-      if (at < offset) lo = mid + 1;
+      if (at === offset) found = mid;
+      else if (at < offset) lo = mid + 1;
       else hi = mid - 1;
     }
-    return undefined;
+    if (found < 0) return undefined;
+    this.cursor = found + 1;
+    return queue[found];
   }
 
   /** The offset to commit (Kafka's convention: the next record to read), if any record completed. */
