@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/engine-loop.ts [--records N] [--runs N] [--cpu-prof DIR]`: CPU per reading of the
+ * `npx tsx bench/engine-loop.ts [--records N] [--runs N] [--cpu-prof DIR] [--child-node-args="FLAGS"]`: CPU per reading of the
  * stateless pipeline's engine in process (bench/engine-loop-child.ts), no containers. Each run is a
  * fresh process on the compiled child (plain node, as deployed); the median says more than any one
  * run on a shared machine. A cheap, steadier A/B figure beside `npm run bench`'s end-to-end one,
@@ -17,6 +17,8 @@ const { values } = parseArgs({
     records: { type: 'string', default: '300000' },
     runs: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
+    // Node flags of the runs; by default the Dockerfile's NODE_OPTIONS, as `npm run bench`'s child.
+    'child-node-args': { type: 'string', default: deployedNodeOptions() },
   },
 });
 const records = Number(values.records);
@@ -30,7 +32,9 @@ console.log(`engine loop: ${records} readings per run, ${runs} runs of ${script}
 const us: number[] = [];
 for (let run = 1; run <= runs; run++) {
   const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const child = spawnSync(process.execPath, [...deployedNodeOptions().split(/\s+/).filter(Boolean), ...profile, script, String(records)], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [...values['child-node-args'].split(/\s+/).filter(Boolean), ...profile, script, String(records)], {
+    encoding: 'utf8',
+  });
   if (child.status !== 0) throw new Error(`run ${run} failed:\n${child.stdout}${child.stderr}`);
   const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as EngineLoopResult;
   const perReading = (r.cpuSeconds * 1e6) / r.records;
