@@ -50,6 +50,7 @@ import {
   factsOf,
   findViolation,
   raiseAlerts,
+  raisesAlert,
   toFahrenheit,
   type ReadingWindow,
   type Rule,
@@ -130,7 +131,7 @@ export function buildTemperatureTopology(options: TemperatureTopologyOptions): T
     // end here (they are already on their way to the sink).
     const { 'out-of-range': outOfRange } = valid
       .split(`route-by-range-${label}`)
-      .branch('out-of-range', (record) => raiseAlerts(alertRules, factsOf(record.value)).length > 0)
+      .branch('out-of-range', (record) => raisesAlert(alertRules, factsOf(record.value)))
       .defaultBranch('in-range');
     outOfRange!
       .flatMap((record) => {

@@ -86,6 +86,7 @@ const { runner, sink, topology } = createTemperatureRunner(
     sinkBatching: { maxRecords: config.sinkBatchSize, lingerMs: config.sinkLingerMs, maxConcurrentWrites: config.sinkConcurrency },
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    stateful: config.stateful,
   },
   new MysqlReadingsSink(knex, { sqlPath: config.sqlPath }),
 );

@@ -3,8 +3,8 @@ import { loadConfig } from '../cli/config.js';
 
 /**
  * The settings `tempstream start` would run with in this environment: its defaults, or
- * MIN_TEMP, MAX_TEMP, SINK_BATCH_SIZE, SINK_LINGER_MS, SINK_CONCURRENCY, MAX_IN_FLIGHT_PER_PARTITION when set, so a
- * tuning can be measured exactly as a user would apply it.
+ * MIN_TEMP, MAX_TEMP, SINK_BATCH_SIZE, SINK_LINGER_MS, SINK_CONCURRENCY, MAX_IN_FLIGHT_PER_PARTITION, STATEFUL when
+ * set, so a tuning can be measured exactly as a user would apply it (`STATEFUL=false` measures the stateless pipeline).
  */
 export interface UserDefaults {
   readonly minTemp: number;
@@ -14,6 +14,8 @@ export interface UserDefaults {
   readonly sinkConcurrency: number;
   readonly maxInFlightPerPartition: number;
   readonly shutdownTimeoutMs: number;
+  /** Episodes, silence and rollups on (`STATEFUL`, default true). */
+  readonly stateful: boolean;
 }
 
 export function userDefaults(env: NodeJS.ProcessEnv = process.env): UserDefaults {
@@ -26,5 +28,6 @@ export function userDefaults(env: NodeJS.ProcessEnv = process.env): UserDefaults
     sinkConcurrency: config.sink.concurrency,
     maxInFlightPerPartition: config.maxInFlightPerPartition,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    stateful: config.stateful.enabled,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLocalInfileRefused, loadDataField, loadDataStatement, loadDataText } from './load-data.js';
+import { isLocalInfileRefused, loadDataBytes, loadDataField, loadDataStatement, loadDataText } from './load-data.js';
 
 describe('LOAD DATA text', () => {
   it('escapes what would end a field or a line, and the escape itself', () => {
@@ -23,6 +23,16 @@ describe('LOAD DATA text', () => {
       { a: 'y\tz', b: 2.5 },
     ];
     expect(loadDataText(['b', 'a'], rows)).toBe('1\tx\n2.5\ty\\tz\n');
+  });
+
+  it('writes the bytes as UTF-8, however long the rows (the buffer grows)', () => {
+    const long = `ascii first, then ${'🔥é'.repeat(2000)}`;
+    const rows = [{ a: long, b: null }, ...Array.from({ length: 50 }, (_, i) => ({ a: `d-${i}`, b: i }))];
+    const expected = `${long}\t\\N\n${rows
+      .slice(1)
+      .map((r) => `${r.a}\t${String(r.b)}\n`)
+      .join('')}`;
+    expect(loadDataBytes(['a', 'b'], rows).equals(Buffer.from(expected, 'utf8'))).toBe(true);
   });
 
   it('names the table and columns quoted, and the separators it writes', () => {

@@ -29,14 +29,52 @@ export function loadDataField(value: SqlValue): string {
 
 /** The rows as LOAD DATA's tab-separated text, one line each. */
 export function loadDataText<C extends string>(columns: readonly C[], rows: readonly Readonly<Record<C, SqlValue>>[]): string {
-  const lines = new Array<string>(rows.length);
+  return loadDataBytes(columns, rows).toString('utf8');
+}
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+
+/**
+ * The same text as UTF-8 bytes, written field by field into one buffer: the driver sends bytes, so
+ * no line or file-sized string is built on the way (this runs for every stored row). A string field
+ * of plain ASCII (ids, times: nearly all) is copied byte by byte; one with a character to escape or
+ * beyond ASCII goes through loadDataField and the encoder.
+ */
+export function loadDataBytes<C extends string>(columns: readonly C[], rows: readonly Readonly<Record<C, SqlValue>>[]): Buffer {
+  let out: Buffer = Buffer.allocUnsafe(Math.max(1024, rows.length * 128));
+  let at = 0;
+  const last = columns.length - 1;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
-    let line = loadDataField(row[columns[0]!]);
-    for (let c = 1; c < columns.length; c++) line += `\t${loadDataField(row[columns[c]!])}`;
-    lines[r] = line;
+    for (let c = 0; c <= last; c++) {
+      const value = row[columns[c]!];
+      const text = typeof value === 'string' ? value : loadDataField(value);
+      // A UTF-16 unit takes at most 3 bytes in UTF-8, escaped at most 2 in ASCII; one more for the separator.
+      if (at + text.length * 3 + 1 > out.length) out = grown(out, at, at + text.length * 3 + 1);
+      const start = at;
+      for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i);
+        if (unit >= 0x80 || unit < 0x20 || unit === BACKSLASH) {
+          const field = typeof value === 'string' ? loadDataField(value) : text;
+          if (start + field.length * 3 + 1 > out.length) out = grown(out, start, start + field.length * 3 + 1);
+          at = start + out.write(field, start, 'utf8');
+          break;
+        }
+        out[at++] = unit;
+      }
+      out[at++] = c === last ? NEWLINE : TAB;
+    }
   }
-  return `${lines.join('\n')}\n`;
+  return out.subarray(0, at);
+}
+
+/** A buffer of at least `size` bytes holding the first `used` bytes of `out`. */
+function grown(out: Buffer, used: number, size: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, size));
+  out.copy(bigger, 0, 0, used);
+  return bigger;
 }
 
 /** `LOAD DATA LOCAL INFILE … IGNORE INTO TABLE t CHARACTER SET utf8mb4 FIELDS … (a, b)`; the file name is a label, the client streams the rows. */
@@ -60,11 +98,11 @@ export async function loadDataIgnoreCounting<C extends string>(
   const sql = loadDataStatement(table, columns);
   for (let from = 0; from < rows.length; from += MAX_ROWS_PER_LOAD) {
     const part = rows.slice(from, from + MAX_ROWS_PER_LOAD);
-    const text = loadDataText(columns, part);
+    const bytes = loadDataBytes(columns, part);
     // mysql2 asks for the file's content when the server requests it; any other name is refused.
     const infileStreamFactory = (name: string): Readable => {
       if (name !== 'rows.tsv') throw new Error(`the server asked for a local file this sink did not offer: ${name}`);
-      return Readable.from([Buffer.from(text, 'utf8')]);
+      return Readable.from([bytes]);
     };
     const header = resultHeaderOf(await trx.raw(sql).options({ infileStreamFactory }));
     inserted += await insertedOrFail(trx, table, part.length, header);

@@ -17,13 +17,14 @@ export function splitStorable(sinkName: string, batch: readonly StreamRecord<unk
   const rowIndices: number[] = [];
   const rejected = new Map<number, TopologyError>();
   const receivedAt = toMysqlDatetime(receivedAtMs);
-  batch.forEach((record, index) => {
+  for (let index = 0; index < batch.length; index++) {
+    const record = batch[index]!;
     const problems = temperatureRowProblems(record.value);
     if (problems.length > 0) rejected.set(index, new SinkError(`${sinkName}: cannot store reading: ${problems.join('; ')}`, false));
     else {
       rows.push(toTemperatureRow(record, receivedAt));
       rowIndices.push(index);
     }
-  });
+  }
   return { rows, rowIndices, rejected };
 }

@@ -43,6 +43,13 @@ describe('error classes', () => {
     expect(new SinkError('s', false, { cause }).cause).toBe(cause);
   });
 
+  it('makes a validation error without a stack, and leaves stack capture on for every other error', () => {
+    const before = Error.stackTraceLimit;
+    expect(new ValidationError('r', 'm').stack).toBe('ValidationError: m');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new SinkError('s', false).stack).toMatch(/\n\s+at /);
+  });
+
   it('keeps transient and fatal errors out of the record classes', () => {
     expect(new TransientError('t')).not.toBeInstanceOf(TopologyError);
     expect(new TransientError('t').name).toBe('TransientError');

@@ -22,10 +22,18 @@ export const alertRulesOf = (rules: readonly Rule[]): AlertRule[] => rules.filte
  * does not show), messages joined with semicolons. `undefined` when the reading obeys them all.
  */
 export function findViolation(constraints: readonly Constraint[], facts: ReadingFacts): Violation | undefined {
-  // Runs for every reading and nearly all pass: check first, sort only what broke.
-  if (constraints.every((c) => c.holds(facts))) return undefined;
+  // Runs for every reading and nearly all pass: check first (a loop, no closure), sort only what broke.
+  let holdAll = true;
+  for (let i = 0; i < constraints.length && holdAll; i++) holdAll = constraints[i]!.holds(facts);
+  if (holdAll) return undefined;
   const broken = constraints.filter((c) => !c.holds(facts)).sort(byName);
   return { rule: broken.map((c) => c.name).join(','), message: broken.map((c) => `${c.name}: ${c.explain(facts)}`).join('; ') };
+}
+
+/** Whether the reading raises any alert: raiseAlerts without building the list, for every reading's routing. */
+export function raisesAlert(alertRules: readonly AlertRule[], facts: ReadingFacts): boolean {
+  for (let i = 0; i < alertRules.length; i++) if (alertRules[i]!.findings(facts).length > 0) return true;
+  return false;
 }
 
 /** Every alert the reading raises, by rule name. */

@@ -20,7 +20,7 @@ export {
 } from './constraints.js';
 export { tempRange, deviceLimits } from './alert-rules.js';
 export { checkLimits, crossing } from './limits.js';
-export { findViolation, raiseAlerts, constraintsOf, alertRulesOf, checkRuleList } from './evaluate.js';
+export { findViolation, raiseAlerts, raisesAlert, constraintsOf, alertRulesOf, checkRuleList } from './evaluate.js';
 
 /**
  * The pipeline's rules: a reading must be in a known unit, legal, storable and from a named device; MIN/MAX raise

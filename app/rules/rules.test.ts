@@ -13,6 +13,7 @@ import {
   findViolation,
   legalRange,
   raiseAlerts,
+  raisesAlert,
   readingTimePlausible,
   readingTimeStorable,
   tempRange,
@@ -159,6 +160,15 @@ describe('evaluating a rule list', () => {
         const facts = factsOf(r);
         const outside = facts.fahrenheit > 120 || facts.fahrenheit < 40;
         expect(raiseAlerts(alertRulesOf(rules), facts)).toHaveLength(outside ? 1 : 0);
+      }),
+    );
+  });
+
+  it('says a reading raises an alert exactly when raiseAlerts finds one', () => {
+    fc.assert(
+      fc.property(anyReading, fc.constantFrom('freezer', 'other'), (r, deviceId) => {
+        const facts = factsOf({ ...r, deviceId });
+        expect(raisesAlert(alertRulesOf(allRules), facts)).toBe(raiseAlerts(alertRulesOf(allRules), facts).length > 0);
       }),
     );
   });

@@ -1,4 +1,5 @@
-import { filter, map, share, type Observable } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
+import { fanOut } from './fan-out.js';
 import type { BatchingOptions, BatchWriter } from './sink-contract.js';
 import type { StreamRecord } from '../records.js';
 import type { Deserializer, SchemaAwareDeserializer, Serializer } from '../serdes/serde.js';
@@ -126,7 +127,7 @@ export class KStream<K, V> {
   ): KStream<K2, V2> {
     const node = this.builder.addNode('processor', name ?? this.builder.autoName(kind), detail, [this.node.id]);
     const parent = this.build;
-    return this.builder.addStream(new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(share()))));
+    return this.builder.addStream(new KStream<K2, V2>(this.builder, node, (m) => m.memo(node, () => op(parent(m), node.name).pipe(fanOut()))));
   }
 
   map<K2, V2>(fn: (record: StreamRecord<K, V>) => KeyValue<K2, V2>, name?: string): KStream<K2, V2> {
@@ -177,7 +178,7 @@ export class KStream<K, V> {
     const untyped = supplier as unknown as ProcessorSupplier<unknown, unknown, unknown, unknown>;
     return this.builder.addStream(
       new KStream<K2, V2>(this.builder, node, (m) =>
-        m.memo(node, () => (m.process(node, untyped, parent(m) as Observable<Envelope<unknown, unknown>>) as Observable<Envelope<K2, V2>>).pipe(share())),
+        m.memo(node, () => (m.process(node, untyped, parent(m) as Observable<Envelope<unknown, unknown>>) as Observable<Envelope<K2, V2>>).pipe(fanOut())),
       ),
     );
   }
@@ -263,7 +264,7 @@ export class BranchedKStream<K, V> {
     const names = [...this.branches.map((b) => b.name), ...(defaultName === undefined ? [] : [defaultName])];
     const splitNode = this.builder.addNode('split', this.name, `split into ${names.join(', ')}`, [this.parent.node.id]);
     const parent = this.parent.materialize;
-    const routed = (m: Materializer) => m.memo(splitNode, () => parent(m).pipe(routeRecords(splitNode.name, predicates, defaultName !== undefined), share()));
+    const routed = (m: Materializer) => m.memo(splitNode, () => parent(m).pipe(routeRecords(splitNode.name, predicates, defaultName !== undefined), fanOut()));
     const out: Record<string, KStream<K, V>> = {};
     names.forEach((branchName, index) => {
       const node = this.builder.addNode('branch', `${this.name}-${branchName}`, `branch ${branchName}`, [splitNode.id]);
@@ -271,9 +272,9 @@ export class BranchedKStream<K, V> {
         new KStream<K, V>(this.builder, node, (m) =>
           m.memo(node, () =>
             routed(m).pipe(
+              // The routed envelope goes on as it is: no one downstream reads its `branch`.
               filter((e) => e.branch === index),
-              map((e): Envelope<K, V> => ({ record: e.record, ticket: e.ticket })),
-              share(),
+              fanOut(),
             ),
           ),
         ),

@@ -29,24 +29,36 @@ function recordOperator<K, V, K2, V2>(
 ): OperatorFunction<Envelope<K, V>, Envelope<K2, V2>> {
   return envelopeOperator<Envelope<K, V>, Envelope<K2, V2>>((subscriber) => {
     // One buffer and one emit per subscription, not per record: this runs for every record at every node.
-    const out: StreamRecord<K2, V2>[] = [];
-    const emit = (record: StreamRecord<K2, V2>) => void out.push(record);
+    // The buffer keeps its length (emptied slot by slot): `length = 0` would free its backing store,
+    // and the next record's push allocate a new one.
+    const out: (StreamRecord<K2, V2> | undefined)[] = [];
+    let count = 0;
+    const emit = (record: StreamRecord<K2, V2>) => {
+      out[count++] = record;
+    };
     return (env) => {
-      out.length = 0;
+      count = 0;
       // try/catch inline, not a helper taking a closure: this runs for every record at every node.
       try {
         step(env, emit);
       } catch (err) {
+        for (let i = 0; i < count; i++) out[i] = undefined;
         env.ticket.fail(classify(err), node);
         return;
       }
       // Emitted outside the try: a downstream failure belongs to the downstream node. Taken out of
       // the buffer first, since a graph is acyclic but its operators may be subscribed more than once.
-      if (out.length === 1) {
-        const record = out.pop()!;
-        subscriber.next({ record, ticket: env.ticket });
+      // A record passed on unchanged (filter, validate, peek) keeps its envelope: envelopes are never changed.
+      if (count === 1) {
+        const record = out[0]!;
+        out[0] = undefined;
+        count = 0;
+        subscriber.next((record as unknown) === env.record ? (env as unknown as Envelope<K2, V2>) : { record, ticket: env.ticket });
       } else {
-        for (const record of out.splice(0)) subscriber.next({ record, ticket: env.ticket });
+        const records = out.slice(0, count) as StreamRecord<K2, V2>[];
+        for (let i = 0; i < count; i++) out[i] = undefined;
+        count = 0;
+        for (const record of records) subscriber.next({ record, ticket: env.ticket });
       }
     };
   });
@@ -118,9 +130,15 @@ export const routeRecords = <K, V>(
   hasDefault: boolean,
 ): OperatorFunction<Envelope<K, V>, RoutedEnvelope<K, V>> =>
   envelopeOperator<Envelope<K, V>, RoutedEnvelope<K, V>>((subscriber) => (env) => {
-    let index: number;
+    let index = -1;
     try {
-      index = predicates.findIndex((p) => p(env.record));
+      // A loop, not findIndex with a closure: this runs for every record.
+      for (let i = 0; i < predicates.length; i++) {
+        if (predicates[i]!(env.record)) {
+          index = i;
+          break;
+        }
+      }
     } catch (err) {
       env.ticket.fail(classify(err), node);
       return;

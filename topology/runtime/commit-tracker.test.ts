@@ -66,6 +66,20 @@ describe('PartitionTracker', () => {
     expect(() => t.complete(1n)).toThrow(/never begun/);
   });
 
+  it('finds offsets with gaps between them (compacted topics, transaction markers), completed out of order', () => {
+    const t = new PartitionTracker();
+    for (const o of [5n, 9n, 10n, 20n, 31n]) t.begin(o);
+    t.complete(20n);
+    t.complete(10n);
+    expect(() => t.complete(11n)).toThrow(/never begun/);
+    expect(() => t.complete(10n)).toThrow(/completed twice/);
+    expect(t.committable()).toBeUndefined();
+    t.complete(5n);
+    expect(t.committable()).toBe(6n);
+    t.complete(9n);
+    expect([t.committable(), t.inFlight]).toEqual([21n, 1]);
+  });
+
   it('stays correct across its internal compaction (thousands of records)', () => {
     const t = new PartitionTracker();
     for (let o = 0n; o < 3000n; o++) t.begin(o);

@@ -8,11 +8,17 @@
  * records held in memory. Pure bookkeeping; no I/O.
  */
 export class PartitionTracker {
-  /** Offsets begun and not yet passed by the prefix, oldest first; `done` marks completed ones. */
-  private readonly queue: { offset: bigint; done: boolean }[] = [];
+  /**
+   * Offsets begun and not yet passed by the prefix, oldest first (so in increasing order: a
+   * completion finds its entry by binary search, no map per record); `done` marks completed ones.
+   */
+  private readonly queue: { readonly offset: bigint; done: boolean }[] = [];
   private head = 0;
-  private readonly byOffset = new Map<bigint, { offset: bigint; done: boolean }>();
-  private next: bigint | undefined;
+  /** Just after the entry the last completion found: completions mostly come in runs (a sink's batch), in order. */
+  private cursor = 0;
+  private pending = 0;
+  /** The last offset the completed prefix passed: the committable offset is one more (made when asked, not per record). */
+  private lastPassed: bigint | undefined;
   private lastBegun: bigint | undefined;
 
   /** Registers a fetched record. Offsets must increase (Kafka delivers a partition in order). */
@@ -21,31 +27,52 @@ export class PartitionTracker {
       throw new Error(`offset ${offset} begun after ${this.lastBegun}: a partition must be fed in increasing order`);
     }
     this.lastBegun = offset;
-    const entry = { offset, done: false };
-    this.queue.push(entry);
-    this.byOffset.set(offset, entry);
+    this.queue.push({ offset, done: false });
+    this.pending++;
   }
 
   /** Marks a record fully handled. Completing an unknown offset is a bug in the caller. */
   complete(offset: bigint): void {
-    const entry = this.byOffset.get(offset);
-    if (!entry) throw new Error(`offset ${offset} completed but never begun (or completed twice)`);
+    const entry = this.find(offset);
+    if (!entry || entry.done) throw new Error(`offset ${offset} completed but never begun (or completed twice)`);
     entry.done = true;
-    this.byOffset.delete(offset);
-    while (this.head < this.queue.length && this.queue[this.head]!.done) {
-      this.next = this.queue[this.head]!.offset + 1n;
+    this.pending--;
+    const { queue } = this;
+    while (this.head < queue.length && queue[this.head]!.done) {
+      this.lastPassed = queue[this.head]!.offset;
       this.head++;
     }
     // Compact now and then so the array does not grow with the partition's history.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
+    if (this.head > 1024 && this.head * 2 > queue.length) {
+      queue.splice(0, this.head);
+      this.cursor = Math.max(0, this.cursor - this.head);
       this.head = 0;
     }
   }
 
+  /** The entry of `offset` among those not yet passed: the one after the last found, the head, or by binary search. */
+  private find(offset: bigint): { readonly offset: bigint; done: boolean } | undefined {
+    const { queue, cursor } = this;
+    let lo = this.head;
+    let hi = queue.length - 1;
+    let found = -1;
+    if (cursor >= lo && cursor <= hi && queue[cursor]!.offset === offset) found = cursor;
+    else if (lo <= hi && queue[lo]!.offset === offset) found = lo;
+    while (found < 0 && lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = queue[mid]!.offset;
+      if (at === offset) found = mid;
+      else if (at < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (found < 0) return undefined;
+    this.cursor = found + 1;
+    return queue[found];
+  }
+
   /** The offset to commit (Kafka's convention: the next record to read), if any record completed. */
   committable(): bigint | undefined {
-    return this.next;
+    return this.lastPassed === undefined ? undefined : this.lastPassed + 1n;
   }
 
   get lastBegunOffset(): bigint | undefined {
@@ -54,7 +81,7 @@ export class PartitionTracker {
 
   /** Records begun and not yet complete. */
   get inFlight(): number {
-    return this.byOffset.size;
+    return this.pending;
   }
 }
 

@@ -83,13 +83,18 @@ export class KafkaBatchFeeder {
     const live = () =>
       payload.isRunning() && !payload.isStale() && options.live() && sameJoin() && (options.accepts === undefined || options.accepts(topic, partition));
     const heartbeat = () => payload.heartbeat();
-    let lastBeat = Date.now();
-    let sliceStart = performance.now();
+    // One clock for both the slice and the heartbeat, read once per record.
+    let lastBeat = performance.now();
+    let sliceStart = lastBeat;
     // Whether the loop gave way since it last asked live(): a stop, a rebalance or a seek can only
     // happen then. Asking per record would cost a JSON.stringify each (KafkaJS's isStale).
     let awaited = true;
-    for (const message of batch.messages) {
-      if (performance.now() - sliceStart > this.maxBlockingMs) {
+    const { messages } = batch;
+    // An index loop: across the awaits below, for-of's iterator results are not optimized away.
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const now = performance.now();
+      if (now - sliceStart > this.maxBlockingMs) {
         // engine.process is synchronous for a decodable record, so without this a whole batch runs as one task.
         await yieldToEventLoop();
         sliceStart = performance.now();
@@ -129,14 +134,14 @@ export class KafkaBatchFeeder {
         while (!(await Promise.race([settled, delay(1000).then(() => false)]))) {
           if (!live()) return;
           await heartbeat();
-          lastBeat = Date.now();
+          lastBeat = performance.now();
         }
       }
       handled(message.offset);
       options.processed?.(partition, message.offset);
-      if (Date.now() - lastBeat > 1000) {
+      if (now - lastBeat > 1000) {
         await heartbeat();
-        lastBeat = Date.now();
+        lastBeat = performance.now();
         awaited = true;
       }
     }

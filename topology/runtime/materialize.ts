@@ -1,4 +1,5 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { FanOut } from '../dsl/fan-out.js';
 import type { Envelope, GraphNode, Materializer, SourceSpec, TerminalSpec } from '../dsl/graph.js';
 import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
 import type { Topology } from '../dsl/topology.js';
@@ -12,7 +13,7 @@ import { TopicWriter, type ProducedObserver } from './topic-writer.js';
 /** Where the engine pushes a decoded record of an input topic. */
 export interface InputSource {
   readonly spec: SourceSpec;
-  readonly subject: Subject<Envelope<unknown, unknown>>;
+  readonly subject: FanOut<Envelope<unknown, unknown>>;
 }
 
 /** A topology made live: its inputs by topic, and the subscriptions that keep its operators running. */
@@ -45,7 +46,7 @@ export function materialize(topology: Topology, options: MaterializeOptions): Ma
   const sources = new Map<string, InputSource>();
   const byNode = new Map<number, InputSource>();
   for (const spec of topology.sources) {
-    const source = { spec, subject: new Subject<Envelope<unknown, unknown>>() };
+    const source = { spec, subject: new FanOut<Envelope<unknown, unknown>>() };
     byNode.set(spec.node.id, source);
     for (const topic of spec.topics) sources.set(topic, source);
   }

@@ -10,10 +10,16 @@ export const WIRE_MAGIC = 0;
 export const WIRE_HEADER_BYTES = 5;
 
 export function readWireHeader(bytes: Buffer): { schemaId: number; body: Buffer } {
+  const schemaId = readWireSchemaId(bytes);
+  return { schemaId, body: bytes.subarray(WIRE_HEADER_BYTES) };
+}
+
+/** The schema id of a payload in wire format, which it checks. */
+export function readWireSchemaId(bytes: Buffer): number {
   if (bytes.length < WIRE_HEADER_BYTES || bytes[0] !== WIRE_MAGIC) {
     throw new DeserializationError('not in Confluent wire format (expected magic byte 0 and a schema id)');
   }
-  return { schemaId: bytes.readInt32BE(1), body: bytes.subarray(WIRE_HEADER_BYTES) };
+  return bytes.readInt32BE(1);
 }
 
 export function writeWire(schemaId: number, body: Buffer): Buffer {
@@ -91,14 +97,21 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
     return pending;
   };
 
-  const decode = (body: Buffer, schemaId: number, resolver: avro.Resolver | undefined): T => {
+  /** Decodes the body after the wire header in place: no sub-buffer per record. */
+  const decode = (bytes: Buffer, schemaId: number, resolver: avro.Resolver | undefined): T => {
+    const corrupt = (reason: string) => new DeserializationError(`${name}: corrupt Avro body for schema id ${schemaId}: ${reason}`, schemaId);
+    let decoded: { value: unknown; offset: number };
     try {
       // Avro's binary format carries no NaN check and doubles may be infinite: the schema's job ends
       // here; value rules belong to the topology's validation step.
-      return readerType.fromBuffer(body, resolver) as T;
+      decoded = readerType.decode(bytes, WIRE_HEADER_BYTES, resolver);
     } catch (err) {
-      throw new DeserializationError(`${name}: corrupt Avro body for schema id ${schemaId}: ${errorMessage(err)}`, schemaId);
+      throw corrupt(errorMessage(err));
     }
+    // What fromBuffer refuses, with its words.
+    if (decoded.offset < 0) throw corrupt('truncated buffer');
+    if (decoded.offset < bytes.length) throw corrupt('trailing data');
+    return decoded.value as T;
   };
 
   const writerIdFor = (topic: string): Promise<number> => {
@@ -131,11 +144,11 @@ export function avroRegistrySerde<T>(options: AvroRegistrySerdeOptions): AvroReg
     },
     deserialize(bytes: Buffer | null): T | Promise<T> {
       if (bytes === null) throw new DeserializationError(`${name}: the value is null (a tombstone?)`);
-      const { schemaId, body } = readWireHeader(bytes);
-      if (loaded.has(schemaId)) return decode(body, schemaId, loaded.get(schemaId));
+      const schemaId = readWireSchemaId(bytes);
+      if (loaded.has(schemaId)) return decode(bytes, schemaId, loaded.get(schemaId));
       const refusal = refused.get(schemaId);
       if (refusal) throw refusal;
-      return resolverFor(schemaId).then((resolver) => decode(body, schemaId, resolver));
+      return resolverFor(schemaId).then((resolver) => decode(bytes, schemaId, resolver));
     },
   };
 }

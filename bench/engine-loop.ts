@@ -1,0 +1,49 @@
+/**
+ * `npx tsx bench/engine-loop.ts [--records N] [--runs N] [--cpu-prof DIR] [--child-node-args="FLAGS"]`: CPU per reading of the
+ * stateless pipeline's engine in process (bench/engine-loop-child.ts), no containers. Each run is a
+ * fresh process on the compiled child (plain node, as deployed); the median says more than any one
+ * run on a shared machine. A cheap, steadier A/B figure beside `npm run bench`'s end-to-end one,
+ * which also counts the Kafka and MySQL clients' work.
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { buildTopologyChild } from './build-child.js';
+import type { EngineLoopResult } from './engine-loop-child.js';
+import { deployedNodeOptions } from './options.js';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '300000' },
+    runs: { type: 'string', default: '5' },
+    'cpu-prof': { type: 'string' },
+    // Node flags of the runs; by default the Dockerfile's NODE_OPTIONS, as `npm run bench`'s child.
+    'child-node-args': { type: 'string', default: deployedNodeOptions() },
+  },
+});
+const records = Number(values.records);
+const runs = Number(values.runs);
+const script = buildTopologyChild().replace(/topology-child\.js$/, 'engine-loop-child.js');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+console.log(`engine loop: ${records} readings per run, ${runs} runs of ${script}; load average ${load()}`);
+const us: number[] = [];
+for (let run = 1; run <= runs; run++) {
+  const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const child = spawnSync(process.execPath, [...values['child-node-args'].split(/\s+/).filter(Boolean), ...profile, script, String(records)], {
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`run ${run} failed:\n${child.stdout}${child.stderr}`);
+  const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as EngineLoopResult;
+  const perReading = (r.cpuSeconds * 1e6) / r.records;
+  us.push(perReading);
+  console.log(
+    `run ${run}: ${perReading.toFixed(2)} µs CPU per reading (${r.cpuSeconds.toFixed(2)} CPU s, ${r.wallSeconds.toFixed(2)} s wall, GC ${(r.gcMs / 1000).toFixed(2)} s); ${r.rows} rows, ${r.produced} produced; load ${load()}`,
+  );
+}
+const sorted = [...us].sort((a, b) => a - b);
+console.log(
+  `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} µs CPU per reading (min ${sorted[0]!.toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)}); load average ${load()}`,
+);
