@@ -209,51 +209,57 @@ export async function runState(ctx: BenchContext, options: StateOptions, log: (l
   const output = topic('out');
   await untilLeadersKnown(() => ensureTopics(ctx.kafka, [restoreIn, input, output]));
 
-  // 1. The changelog, exactly where the runner of group `restoreGroup` will look for its store.
-  const restoreGroup = ctx.freshGroup('state-restore');
-  const spec = changelogTopicSpec({ applicationId: restoreGroup, storeName: AGGREGATE_STORE, partitions });
-  await untilLeadersKnown(() => ensureChangelogTopics(ctx.kafka, [spec]));
-  for (const t of [restoreIn, input, output, spec]) await endOffsets(ctx.admin, t.topic);
-  log(`  state: producing ${options.entries.toLocaleString('en-US')} changelog entries (${STATE_DEVICES.toLocaleString('en-US')} keys) to ${spec.topic}`);
-  const produceSeconds = await produce(ctx, spec.topic, options.entries, (i) => {
-    const { key, value } = changelogEntry(i);
-    return { key, value: aggregateSerde.serialize(value, spec.topic) as Buffer };
-  });
-  const changelogEntries = sumOffsets(await endOffsets(ctx.admin, spec.topic));
-  log(`  state: changelog of ${changelogEntries.toLocaleString('en-US')} entries over ${partitions} partitions produced in ${produceSeconds.toFixed(1)} s`);
-
+  for (const t of [restoreIn, input, output]) await endOffsets(ctx.admin, t.topic);
   const restores: RestoreFigures[] = [];
-  const restoreJobs: [RestoreFigures['path'], StateJob][] = [
-    ['direct', { kind: 'restore-direct', changelogTopic: spec.topic, partitions }],
-    ['runner', { kind: 'restore-runner', groupId: restoreGroup, inputTopic: restoreIn.topic, outputTopic: output.topic, partitions }],
-  ];
-  for (const [path, job] of restoreJobs) {
-    const child = StateChild.start(ctx, job, options.cpuProfDir);
-    try {
-      const starting = await child.next('starting', 60_000);
-      const restored = await child.next('restored', 600_000);
-      child.send({ type: 'measure' });
-      const measured = await child.next('measured', 60_000);
-      const wallSeconds = (restored.at - starting.at) / 1000;
-      const entries = restored.entries ?? changelogEntries;
-      const figures: RestoreFigures = {
-        path,
-        entries,
-        wallSeconds,
-        cpuSeconds: restored.cpuSeconds - starting.cpuSeconds,
-        perSecond: entries / wallSeconds,
-        before: starting.memory,
-        after: measured.memory,
-        load: loadavg(),
-      };
-      restores.push(figures);
-      log(
-        `  state: restore ${path}: ${entries.toLocaleString('en-US')} entries in ${wallSeconds.toFixed(1)} s = ${Math.round(figures.perSecond).toLocaleString('en-US')}/s, ` +
-          `${figures.cpuSeconds.toFixed(1)} CPU s; after GC ${memText(figures.after)} holding ${storeText(figures.after)}, ` +
-          `before ${memText(figures.before)}; load ${loadText(figures.load)}`,
-      );
-    } finally {
-      await child.stop();
+  let changelogEntries = 0;
+  let produceSeconds = 0;
+  // --state-entries 0: only the CPU comparison (the restore jobs measure something else, and take a while).
+  if (options.entries > 0) {
+    // 1. The changelog, exactly where the runner of group `restoreGroup` will look for its store.
+    const restoreGroup = ctx.freshGroup('state-restore');
+    const spec = changelogTopicSpec({ applicationId: restoreGroup, storeName: AGGREGATE_STORE, partitions });
+    await untilLeadersKnown(() => ensureChangelogTopics(ctx.kafka, [spec]));
+    for (const t of [spec]) await endOffsets(ctx.admin, t.topic);
+    log(`  state: producing ${options.entries.toLocaleString('en-US')} changelog entries (${STATE_DEVICES.toLocaleString('en-US')} keys) to ${spec.topic}`);
+    produceSeconds = await produce(ctx, spec.topic, options.entries, (i) => {
+      const { key, value } = changelogEntry(i);
+      return { key, value: aggregateSerde.serialize(value, spec.topic) as Buffer };
+    });
+    changelogEntries = sumOffsets(await endOffsets(ctx.admin, spec.topic));
+    log(`  state: changelog of ${changelogEntries.toLocaleString('en-US')} entries over ${partitions} partitions produced in ${produceSeconds.toFixed(1)} s`);
+
+    const restoreJobs: [RestoreFigures['path'], StateJob][] = [
+      ['direct', { kind: 'restore-direct', changelogTopic: spec.topic, partitions }],
+      ['runner', { kind: 'restore-runner', groupId: restoreGroup, inputTopic: restoreIn.topic, outputTopic: output.topic, partitions }],
+    ];
+    for (const [path, job] of restoreJobs) {
+      const child = StateChild.start(ctx, job, options.cpuProfDir);
+      try {
+        const starting = await child.next('starting', 60_000);
+        const restored = await child.next('restored', 600_000);
+        child.send({ type: 'measure' });
+        const measured = await child.next('measured', 60_000);
+        const wallSeconds = (restored.at - starting.at) / 1000;
+        const entries = restored.entries ?? changelogEntries;
+        const figures: RestoreFigures = {
+          path,
+          entries,
+          wallSeconds,
+          cpuSeconds: restored.cpuSeconds - starting.cpuSeconds,
+          perSecond: entries / wallSeconds,
+          before: starting.memory,
+          after: measured.memory,
+          load: loadavg(),
+        };
+        restores.push(figures);
+        log(
+          `  state: restore ${path}: ${entries.toLocaleString('en-US')} entries in ${wallSeconds.toFixed(1)} s = ${Math.round(figures.perSecond).toLocaleString('en-US')}/s, ` +
+            `${figures.cpuSeconds.toFixed(1)} CPU s; after GC ${memText(figures.after)} holding ${storeText(figures.after)}, ` +
+            `before ${memText(figures.before)}; load ${loadText(figures.load)}`,
+        );
+      } finally {
+        await child.stop();
+      }
     }
   }
 
