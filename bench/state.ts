@@ -191,6 +191,16 @@ async function untilLeadersKnown(create: () => Promise<unknown>): Promise<void> 
   }
 }
 
+/** A fresh broker's group coordinator can answer "not the coordinator" or "loading" for a while: not yet committed, ask again. */
+async function committedOrRetriable(committed: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await committed();
+  } catch (err) {
+    if (err instanceof Error && (err as { retriable?: boolean }).retriable === true) return false;
+    throw err;
+  }
+}
+
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 /** RSS, and the heap and the Buffers (array buffers) inside it. */
 const memText = (m: MemoryAfterGc): string => `RSS ${mb(m.rssBytes)} (heap ${mb(m.heapUsedBytes)}, buffers ${mb(m.arrayBuffersBytes)})`;
@@ -279,7 +289,7 @@ export async function runState(ctx: BenchContext, options: StateOptions, log: (l
       try {
         const starting = await child.next('starting', 60_000);
         const deadline = Date.now() + 900_000;
-        while (!(await committedUpTo(ctx.admin, groupId, input.topic, ends))) {
+        while (!(await committedOrRetriable(() => committedUpTo(ctx.admin, groupId, input.topic, ends)))) {
           child.check();
           if (Date.now() > deadline) throw new Error(`state ${variant}: the backlog was not committed within 15 minutes`);
           await sleep(250);
