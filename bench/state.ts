@@ -191,6 +191,24 @@ async function untilLeadersKnown(create: () => Promise<unknown>): Promise<void> 
   }
 }
 
+/**
+ * On a fresh broker the transaction and group coordinators load lazily; a runner that meets them
+ * loading (InitProducerId or a join answered "loading") was seen to hang instead of retrying, so the
+ * bench asks both once, retrying, before its first runner starts.
+ */
+async function untilCoordinatorsAnswer(ctx: BenchContext, outputTopic: string, inputTopic: string): Promise<void> {
+  await untilLeadersKnown(async () => {
+    const producer = ctx.kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      await producer.send({ topic: outputTopic, acks: -1, messages: [{ key: 'warm-up', value: null }] });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+  await untilLeadersKnown(() => ctx.admin.fetchOffsets({ groupId: ctx.freshGroup('state-warm-up'), topics: [inputTopic] }));
+}
+
 /** A fresh broker's group coordinator can answer "not the coordinator" or "loading" for a while: not yet committed, ask again. */
 async function committedOrRetriable(committed: () => Promise<boolean>): Promise<boolean> {
   try {
@@ -281,6 +299,7 @@ export async function runState(ctx: BenchContext, options: StateOptions, log: (l
     return { key, value: readingSerde.serialize(value, input.topic) as Buffer, timestamp: String(value.at) };
   });
   const ends = await endOffsets(ctx.admin, input.topic);
+  await untilCoordinatorsAnswer(ctx, output.topic, input.topic);
   const processing: ProcessingFigures[] = [];
   for (let run = 1; run <= options.runs; run++) {
     for (const variant of STATE_VARIANTS) {
