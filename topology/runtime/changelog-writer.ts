@@ -1,5 +1,5 @@
 import type { BatchWriter } from '../dsl/sink-contract.js';
-import type { HeaderMap } from '../records.js';
+import type { HeaderMap, SourcePosition } from '../records.js';
 import type { OutputProducer, ProducedMessage } from './output-producer.js';
 
 /** One store change on its way to the store's changelog partition (the task's partition). */
@@ -10,8 +10,13 @@ export interface ChangelogItem {
   /** null: a tombstone (the key was deleted). */
   readonly value: Buffer | null;
   readonly timestamp: number;
-  readonly headers?: HeaderMap;
+  /** The input record whose processing made the change (none for a punctuation's): sent as headers, which a restore reads. */
+  readonly source?: Pick<SourcePosition, 'topic' | 'offset'>;
 }
+
+/** The headers on a changelog entry naming the input record whose processing made the change. */
+export const SOURCE_TOPIC_HEADER = 'tempstream.source.topic';
+export const SOURCE_OFFSET_HEADER = 'tempstream.source.offset';
 
 /**
  * Writes batches of store changes to their changelog topics through the engine's producer port: under
@@ -28,6 +33,9 @@ export interface ChangelogItem {
 export class ChangelogWriter implements BatchWriter<ChangelogItem> {
   readonly name = 'changelog';
 
+  /** Source topic names as header bytes: a handful of topics, made once. */
+  private readonly topicHeaders = new Map<string, Buffer>();
+
   constructor(private readonly producer: OutputProducer) {}
 
   async write(batch: readonly ChangelogItem[]): Promise<void> {
@@ -35,9 +43,17 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
     for (const item of lastChangePerKey(batch)) {
       let list = byTopic.get(item.topic);
       if (!list) byTopic.set(item.topic, (list = []));
-      list.push({ key: item.key, value: item.value, timestamp: item.timestamp, partition: item.partition, headers: item.headers });
+      // Headers are made here, for the changes that are sent, not for every change a record makes.
+      list.push({ key: item.key, value: item.value, timestamp: item.timestamp, partition: item.partition, headers: this.headersOf(item.source) });
     }
     for (const [topic, messages] of byTopic) await this.producer.send(topic, messages);
+  }
+
+  private headersOf(source: ChangelogItem['source']): HeaderMap | undefined {
+    if (source === undefined) return undefined;
+    let topic = this.topicHeaders.get(source.topic);
+    if (topic === undefined) this.topicHeaders.set(source.topic, (topic = Buffer.from(source.topic)));
+    return { [SOURCE_TOPIC_HEADER]: topic, [SOURCE_OFFSET_HEADER]: Buffer.from(source.offset) };
   }
 
   isTransient(error: unknown): boolean {
