@@ -36,7 +36,7 @@ describe('KeyBytesMemo', () => {
     const serde = countingSerde<{ id: string }>((k) => k.id);
     const memo = new KeyBytesMemo('s', serde, 'topic');
     const key = { id: 'a' };
-    memo.bytesOf(key);
+    expect(memo.bytesOf(key)).toEqual(Buffer.from('a'));
     key.id = 'b';
     expect(memo.bytesOf(key)).toEqual(Buffer.from('b'));
     expect(serde.calls).toBe(2);

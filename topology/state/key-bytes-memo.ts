@@ -50,3 +50,9 @@ export class KeyBytesMemo<K> {
     return bytes;
   }
 }
+
+/** What a store call threw, as its rejected promise: a store reports every failure through the promise it returns. */
+// eslint-disable-next-line @typescript-eslint/require-await -- async only to turn the throw into a rejection
+export async function rejection(thrown: unknown): Promise<never> {
+  throw thrown;
+}

@@ -9,7 +9,7 @@
  */
 import type { Serde } from '../serdes/serde.js';
 import { byteKey, byteKeyToBuffer, compareByteKeys } from './byte-key.js';
-import { KeyBytesMemo } from './key-bytes-memo.js';
+import { KeyBytesMemo, rejection } from './key-bytes-memo.js';
 import type { RestorableStore, StoreContext } from './change-logger.js';
 
 export interface StoreEntry<K, V> {
@@ -64,7 +64,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
       const k = this.keys.bytesOf(key);
       return k instanceof Promise ? k.then((bytes) => this.valueAt(byteKey(bytes))) : Promise.resolve(this.valueAt(this.keys.byteKeyOf(k)));
     } catch (err) {
-      return Promise.reject(err);
+      return rejection(err);
     }
   }
 
@@ -76,7 +76,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
       this.apply(k, this.keys.byteKeyOf(k), v);
       return RESOLVED;
     } catch (err) {
-      return Promise.reject(err);
+      return rejection(err);
     }
   }
 

@@ -13,7 +13,7 @@ import type { Serde } from '../serdes/serde.js';
 import { byteKey, byteKeyToBuffer, compareByteKeys } from './byte-key.js';
 import type { RestorableStore, StoreContext } from './change-logger.js';
 import type { TimeWindow, TimeWindows } from './time-windows.js';
-import { KeyBytesMemo } from './key-bytes-memo.js';
+import { KeyBytesMemo, rejection } from './key-bytes-memo.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -86,7 +86,7 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
       this.apply(k, this.keys.byteKeyOf(k), windowStart, v);
       return RESOLVED;
     } catch (err) {
-      return Promise.reject(err);
+      return rejection(err);
     }
   }
 
@@ -101,7 +101,7 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
         ? k.then((bytes) => this.valueAt(byteKey(bytes), windowStart))
         : Promise.resolve(this.valueAt(this.keys.byteKeyOf(k), windowStart));
     } catch (err) {
-      return Promise.reject(err);
+      return rejection(err);
     }
   }
 
