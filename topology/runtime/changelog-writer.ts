@@ -1,4 +1,4 @@
-import type { BatchWriter } from '../dsl/sink-contract.js';
+import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
 import type { HeaderMap, SourcePosition } from '../records.js';
 import type { OutputProducer, ProducedMessage } from './output-producer.js';
 
@@ -64,6 +64,15 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
     return item.key.length + (item.value?.length ?? 0) + 64;
   }
 }
+
+/**
+ * The changelog sink's batches, over the topic defaults: up to 10,000 changes (the writer sends only
+ * the last of each key, so a key changed often costs one entry per batch, Kafka Streams' record cache
+ * per commit), and at most 1 MiB, the broker's default `message.max.bytes`, which one partition's part
+ * of a batch must fit in. The linger stays the topics' (short): a batch only grows past a few changes
+ * while the previous one is being written, i.e. under load, where fewer and fuller writes are cheaper.
+ */
+export const CHANGELOG_BATCHING: Partial<BatchingOptions> = { maxRecords: 10_000, maxBytes: 1024 * 1024, maxConcurrentWrites: 1 };
 
 /** The batch's last change of each (topic, partition, key), in the order of those last changes. */
 export function lastChangePerKey(batch: readonly ChangelogItem[]): readonly ChangelogItem[] {
