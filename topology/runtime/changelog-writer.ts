@@ -76,11 +76,24 @@ export const CHANGELOG_BATCHING: Partial<BatchingOptions> = { maxRecords: 10_000
 
 /** The batch's last change of each (topic, partition, key), in the order of those last changes. */
 export function lastChangePerKey(batch: readonly ChangelogItem[]): readonly ChangelogItem[] {
-  const last = new Map<string, number>();
+  // Index of the last change per key, one map per (topic, partition): no composite string per change.
+  const byTopic = new Map<string, Map<number, Map<string, number>>>();
+  let keys = 0;
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i]!;
-    last.set(`${item.topic}\u0000${item.partition}\u0000${item.key.toString('latin1')}`, i);
+    let byPartition = byTopic.get(item.topic);
+    if (!byPartition) byTopic.set(item.topic, (byPartition = new Map<number, Map<string, number>>()));
+    let last = byPartition.get(item.partition);
+    if (!last) byPartition.set(item.partition, (last = new Map<string, number>()));
+    const key = item.key.toString('latin1');
+    if (!last.has(key)) keys++;
+    last.set(key, i);
   }
-  if (last.size === batch.length) return batch;
-  return [...last.values()].sort((a, b) => a - b).map((i) => batch[i]!);
+  if (keys === batch.length) return batch;
+  // Marked, then read in batch order: the order of the last changes, with no sort.
+  const kept = new Uint8Array(batch.length);
+  for (const byPartition of byTopic.values()) for (const last of byPartition.values()) for (const i of last.values()) kept[i] = 1;
+  const out: ChangelogItem[] = [];
+  for (let i = 0; i < batch.length; i++) if (kept[i] === 1) out.push(batch[i]!);
+  return out;
 }
