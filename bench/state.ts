@@ -231,7 +231,15 @@ const storeText = (m: MemoryAfterGc): string =>
 export async function runState(ctx: BenchContext, options: StateOptions, log: (line: string) => void): Promise<StateResult> {
   const stamp = Date.now().toString(36);
   const partitions = ctx.partitions;
-  const topic = (name: string) => ({ topic: `bench-state-${name}-${stamp}`, numPartitions: partitions, replicationFactor: -1 });
+  // Kept forever: the records are dated 2024 (STATE_BASE_TIME), so the default 7-day retention would
+  // let the broker's retention check delete them mid-run (consumers then meet "offset out of range"
+  // and the group never commits the end: runs that stalled at 0 or 280,000 of 300,000).
+  const topic = (name: string) => ({
+    topic: `bench-state-${name}-${stamp}`,
+    numPartitions: partitions,
+    replicationFactor: -1,
+    configEntries: [{ name: 'retention.ms', value: '-1' }],
+  });
   const restoreIn = topic('restore-in');
   const input = topic('in');
   const output = topic('out');
