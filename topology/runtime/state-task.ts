@@ -24,8 +24,6 @@ import { InMemoryWindowStore } from '../state/window-store.js';
 import type { StoreSpec } from '../processor/store-spec.js';
 import type { HeaderMap, SourcePosition } from '../records.js';
 
-export { SOURCE_OFFSET_HEADER, SOURCE_TOPIC_HEADER };
-
 /** What one record (or punctuation) did to the task's state: its changes, logged once it is settled. */
 export interface TaskWork {
   readonly task: StateTask;
