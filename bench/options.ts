@@ -33,7 +33,7 @@ export interface BenchOptions {
   readonly pipelineSql: SqlPath;
   /** Scale-out: topology instances in one group, one run per count (phase `scale`, on when given). */
   readonly instances: readonly number[];
-  /** State phase: changelog entries to restore, input records of the CPU comparison, runs of each topology. */
+  /** State phase: changelog entries to restore (0: no restore jobs), input records of the CPU comparison, runs of each topology. */
   readonly stateEntries: number;
   readonly stateRecords: number;
   readonly stateRuns: number;
@@ -103,7 +103,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sqlPaths: values.sql.split(',').map((p) => sqlPath(p.trim())),
     pipelineSql: sqlPath(values['pipeline-sql']),
     instances,
-    stateEntries: positiveInt('state-entries', values['state-entries']),
+    stateEntries: positiveInt('state-entries', values['state-entries'], 0),
     stateRecords: positiveInt('state-records', values['state-records']),
     stateRuns: positiveInt('state-runs', values['state-runs']),
     tsxChild: values['tsx-child'],

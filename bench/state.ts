@@ -191,6 +191,34 @@ async function untilLeadersKnown(create: () => Promise<unknown>): Promise<void> 
   }
 }
 
+/**
+ * On a fresh broker the transaction and group coordinators load lazily; a runner that meets them
+ * loading (InitProducerId or a join answered "loading") was seen to hang instead of retrying, so the
+ * bench asks both once, retrying, before its first runner starts.
+ */
+async function untilCoordinatorsAnswer(ctx: BenchContext, outputTopic: string, inputTopic: string): Promise<void> {
+  await untilLeadersKnown(async () => {
+    const producer = ctx.kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      await producer.send({ topic: outputTopic, acks: -1, messages: [{ key: 'warm-up', value: null }] });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+  await untilLeadersKnown(() => ctx.admin.fetchOffsets({ groupId: ctx.freshGroup('state-warm-up'), topics: [inputTopic] }));
+}
+
+/** A fresh broker's group coordinator can answer "not the coordinator" or "loading" for a while: `fallback` (not yet), ask again. */
+async function unlessRetriable<T>(ask: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await ask();
+  } catch (err) {
+    if (err instanceof Error && (err as { retriable?: boolean }).retriable === true) return fallback;
+    throw err;
+  }
+}
+
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 /** RSS, and the heap and the Buffers (array buffers) inside it. */
 const memText = (m: MemoryAfterGc): string => `RSS ${mb(m.rssBytes)} (heap ${mb(m.heapUsedBytes)}, buffers ${mb(m.arrayBuffersBytes)})`;
@@ -203,57 +231,71 @@ const storeText = (m: MemoryAfterGc): string =>
 export async function runState(ctx: BenchContext, options: StateOptions, log: (line: string) => void): Promise<StateResult> {
   const stamp = Date.now().toString(36);
   const partitions = ctx.partitions;
-  const topic = (name: string) => ({ topic: `bench-state-${name}-${stamp}`, numPartitions: partitions, replicationFactor: -1 });
+  // Kept forever: the records are dated 2024 (STATE_BASE_TIME), so the default 7-day retention would
+  // let the broker's retention check delete them mid-run (consumers then meet "offset out of range"
+  // and the group never commits the end: runs that stalled at 0 or 280,000 of 300,000).
+  const topic = (name: string) => ({
+    topic: `bench-state-${name}-${stamp}`,
+    numPartitions: partitions,
+    replicationFactor: -1,
+    configEntries: [{ name: 'retention.ms', value: '-1' }],
+  });
   const restoreIn = topic('restore-in');
   const input = topic('in');
   const output = topic('out');
   await untilLeadersKnown(() => ensureTopics(ctx.kafka, [restoreIn, input, output]));
 
-  // 1. The changelog, exactly where the runner of group `restoreGroup` will look for its store.
-  const restoreGroup = ctx.freshGroup('state-restore');
-  const spec = changelogTopicSpec({ applicationId: restoreGroup, storeName: AGGREGATE_STORE, partitions });
-  await untilLeadersKnown(() => ensureChangelogTopics(ctx.kafka, [spec]));
-  for (const t of [restoreIn, input, output, spec]) await endOffsets(ctx.admin, t.topic);
-  log(`  state: producing ${options.entries.toLocaleString('en-US')} changelog entries (${STATE_DEVICES.toLocaleString('en-US')} keys) to ${spec.topic}`);
-  const produceSeconds = await produce(ctx, spec.topic, options.entries, (i) => {
-    const { key, value } = changelogEntry(i);
-    return { key, value: aggregateSerde.serialize(value, spec.topic) as Buffer };
-  });
-  const changelogEntries = sumOffsets(await endOffsets(ctx.admin, spec.topic));
-  log(`  state: changelog of ${changelogEntries.toLocaleString('en-US')} entries over ${partitions} partitions produced in ${produceSeconds.toFixed(1)} s`);
-
+  for (const t of [restoreIn, input, output]) await endOffsets(ctx.admin, t.topic);
   const restores: RestoreFigures[] = [];
-  const restoreJobs: [RestoreFigures['path'], StateJob][] = [
-    ['direct', { kind: 'restore-direct', changelogTopic: spec.topic, partitions }],
-    ['runner', { kind: 'restore-runner', groupId: restoreGroup, inputTopic: restoreIn.topic, outputTopic: output.topic, partitions }],
-  ];
-  for (const [path, job] of restoreJobs) {
-    const child = StateChild.start(ctx, job, options.cpuProfDir);
-    try {
-      const starting = await child.next('starting', 60_000);
-      const restored = await child.next('restored', 600_000);
-      child.send({ type: 'measure' });
-      const measured = await child.next('measured', 60_000);
-      const wallSeconds = (restored.at - starting.at) / 1000;
-      const entries = restored.entries ?? changelogEntries;
-      const figures: RestoreFigures = {
-        path,
-        entries,
-        wallSeconds,
-        cpuSeconds: restored.cpuSeconds - starting.cpuSeconds,
-        perSecond: entries / wallSeconds,
-        before: starting.memory,
-        after: measured.memory,
-        load: loadavg(),
-      };
-      restores.push(figures);
-      log(
-        `  state: restore ${path}: ${entries.toLocaleString('en-US')} entries in ${wallSeconds.toFixed(1)} s = ${Math.round(figures.perSecond).toLocaleString('en-US')}/s, ` +
-          `${figures.cpuSeconds.toFixed(1)} CPU s; after GC ${memText(figures.after)} holding ${storeText(figures.after)}, ` +
-          `before ${memText(figures.before)}; load ${loadText(figures.load)}`,
-      );
-    } finally {
-      await child.stop();
+  let changelogEntries = 0;
+  let produceSeconds = 0;
+  // --state-entries 0: only the CPU comparison (the restore jobs measure something else, and take a while).
+  if (options.entries > 0) {
+    // 1. The changelog, exactly where the runner of group `restoreGroup` will look for its store.
+    const restoreGroup = ctx.freshGroup('state-restore');
+    const spec = changelogTopicSpec({ applicationId: restoreGroup, storeName: AGGREGATE_STORE, partitions });
+    await untilLeadersKnown(() => ensureChangelogTopics(ctx.kafka, [spec]));
+    for (const t of [spec]) await endOffsets(ctx.admin, t.topic);
+    log(`  state: producing ${options.entries.toLocaleString('en-US')} changelog entries (${STATE_DEVICES.toLocaleString('en-US')} keys) to ${spec.topic}`);
+    produceSeconds = await produce(ctx, spec.topic, options.entries, (i) => {
+      const { key, value } = changelogEntry(i);
+      return { key, value: aggregateSerde.serialize(value, spec.topic) as Buffer };
+    });
+    changelogEntries = sumOffsets(await endOffsets(ctx.admin, spec.topic));
+    log(`  state: changelog of ${changelogEntries.toLocaleString('en-US')} entries over ${partitions} partitions produced in ${produceSeconds.toFixed(1)} s`);
+
+    const restoreJobs: [RestoreFigures['path'], StateJob][] = [
+      ['direct', { kind: 'restore-direct', changelogTopic: spec.topic, partitions }],
+      ['runner', { kind: 'restore-runner', groupId: restoreGroup, inputTopic: restoreIn.topic, outputTopic: output.topic, partitions }],
+    ];
+    for (const [path, job] of restoreJobs) {
+      const child = StateChild.start(ctx, job, options.cpuProfDir);
+      try {
+        const starting = await child.next('starting', 60_000);
+        const restored = await child.next('restored', 600_000);
+        child.send({ type: 'measure' });
+        const measured = await child.next('measured', 60_000);
+        const wallSeconds = (restored.at - starting.at) / 1000;
+        const entries = restored.entries ?? changelogEntries;
+        const figures: RestoreFigures = {
+          path,
+          entries,
+          wallSeconds,
+          cpuSeconds: restored.cpuSeconds - starting.cpuSeconds,
+          perSecond: entries / wallSeconds,
+          before: starting.memory,
+          after: measured.memory,
+          load: loadavg(),
+        };
+        restores.push(figures);
+        log(
+          `  state: restore ${path}: ${entries.toLocaleString('en-US')} entries in ${wallSeconds.toFixed(1)} s = ${Math.round(figures.perSecond).toLocaleString('en-US')}/s, ` +
+            `${figures.cpuSeconds.toFixed(1)} CPU s; after GC ${memText(figures.after)} holding ${storeText(figures.after)}, ` +
+            `before ${memText(figures.before)}; load ${loadText(figures.load)}`,
+        );
+      } finally {
+        await child.stop();
+      }
     }
   }
 
@@ -265,44 +307,88 @@ export async function runState(ctx: BenchContext, options: StateOptions, log: (l
     return { key, value: readingSerde.serialize(value, input.topic) as Buffer, timestamp: String(value.at) };
   });
   const ends = await endOffsets(ctx.admin, input.topic);
+  await untilCoordinatorsAnswer(ctx, output.topic, input.topic);
   const processing: ProcessingFigures[] = [];
   for (let run = 1; run <= options.runs; run++) {
     for (const variant of STATE_VARIANTS) {
-      const groupId = ctx.freshGroup(`state-${variant}-${run}`);
-      const child = StateChild.start(ctx, { kind: 'process', variant, groupId, inputTopic: input.topic, outputTopic: output.topic }, options.cpuProfDir);
-      try {
-        const starting = await child.next('starting', 60_000);
-        const deadline = Date.now() + 900_000;
-        while (!(await committedUpTo(ctx.admin, groupId, input.topic, ends))) {
-          child.check();
-          if (Date.now() > deadline) throw new Error(`state ${variant}: the backlog was not committed within 15 minutes`);
-          await sleep(250);
+      // A runner was seen to stall on a fresh broker (a fetch answered "offset out of range", then no
+      // progress): such a run measures nothing, so it is abandoned and run again from a fresh group.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          processing.push(await processOnce(ctx, options, variant, run, attempt, input.topic, output.topic, ends, log));
+          break;
+        } catch (err) {
+          if (!(err instanceof StalledRun) || attempt >= 3) throw err;
+          log(`  state: ${variant} run ${run}: ${err.message}; running it again from a fresh group`);
         }
-        child.send({ type: 'measure' });
-        const measured = await child.next('measured', 60_000);
-        const cpuSeconds = measured.cpuSeconds - starting.cpuSeconds;
-        const figures: ProcessingFigures = {
-          variant,
-          run,
-          records,
-          wallSeconds: (measured.at - starting.at) / 1000,
-          cpuSeconds,
-          usPerRecord: (cpuSeconds * 1e6) / records,
-          before: starting.memory,
-          after: measured.memory,
-          load: loadavg(),
-        };
-        processing.push(figures);
-        log(
-          `  state: ${variant} run ${run}: ${records.toLocaleString('en-US')} records, ${cpuSeconds.toFixed(1)} CPU s = ${figures.usPerRecord.toFixed(1)} µs/record ` +
-            `(${figures.wallSeconds.toFixed(1)} s wall); after GC ${memText(figures.after)} holding ${storeText(figures.after)}; load ${loadText(figures.load)}`,
-        );
-      } finally {
-        await child.stop();
       }
     }
   }
   return { partitions, changelogEntries, produceSeconds, restores, processing };
+}
+
+class StalledRun extends Error {}
+
+/** Committed offsets of `groupId` on `topic`, summed (a fresh group's missing ones count 0). */
+async function committedTotal(ctx: BenchContext, groupId: string, topic: string): Promise<number> {
+  const [result] = await ctx.admin.fetchOffsets({ groupId, topics: [topic] });
+  return (result?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+}
+
+const STALL_MS = 90_000;
+
+/** One variant over the backlog, in a child of its own, from a fresh group; throws StalledRun when the group's commits stop moving. */
+async function processOnce(
+  ctx: BenchContext,
+  options: StateOptions,
+  variant: StateVariant,
+  run: number,
+  attempt: number,
+  inputTopic: string,
+  outputTopic: string,
+  ends: ReadonlyMap<number, number>,
+  log: (line: string) => void,
+): Promise<ProcessingFigures> {
+  const records = options.records;
+  const groupId = ctx.freshGroup(`state-${variant}-${run}-${attempt}`);
+  const child = StateChild.start(ctx, { kind: 'process', variant, groupId, inputTopic, outputTopic }, options.cpuProfDir);
+  try {
+    const starting = await child.next('starting', 60_000);
+    let committed = 0;
+    let movedAt = Date.now();
+    while (!(await unlessRetriable(() => committedUpTo(ctx.admin, groupId, inputTopic, ends), false))) {
+      child.check();
+      const total = await unlessRetriable(() => committedTotal(ctx, groupId, inputTopic), committed);
+      if (total !== committed) {
+        committed = total;
+        movedAt = Date.now();
+      } else if (Date.now() - movedAt > STALL_MS) {
+        throw new StalledRun(`no commit moved for ${STALL_MS / 1000} s (${committed} of ${sumOffsets(ends)} committed)`);
+      }
+      await sleep(250);
+    }
+    child.send({ type: 'measure' });
+    const measured = await child.next('measured', 60_000);
+    const cpuSeconds = measured.cpuSeconds - starting.cpuSeconds;
+    const figures: ProcessingFigures = {
+      variant,
+      run,
+      records,
+      wallSeconds: (measured.at - starting.at) / 1000,
+      cpuSeconds,
+      usPerRecord: (cpuSeconds * 1e6) / records,
+      before: starting.memory,
+      after: measured.memory,
+      load: loadavg(),
+    };
+    log(
+      `  state: ${variant} run ${run}: ${records.toLocaleString('en-US')} records, ${cpuSeconds.toFixed(1)} CPU s = ${figures.usPerRecord.toFixed(1)} µs/record ` +
+        `(${figures.wallSeconds.toFixed(1)} s wall); after GC ${memText(figures.after)} holding ${storeText(figures.after)}; load ${loadText(figures.load)}`,
+    );
+    return figures;
+  } finally {
+    await child.stop();
+  }
 }
 
 /** Markdown, pasted as it is into docs/benchmarks.md. */

@@ -9,17 +9,17 @@ const item = (topic: string, partition: number, key: string, value: string | nul
   key: Buffer.from(key),
   value: value === null ? null : Buffer.from(value),
   timestamp: offset,
-  headers: { 'tempstream.source.offset': Buffer.from(String(offset)) },
+  source: { topic: 'in', offset: String(offset) },
 });
 
 /** What a restore makes of a changelog: the last value per key, and the highest source offset per topic and partition. */
-function restoreView(items: readonly { topic: string; partition: number; key: Buffer; value: Buffer | null; headers?: Record<string, Buffer> }[]) {
+function restoreView(items: readonly ChangelogItem[]) {
   const values = new Map<string, string | null>();
   const highest = new Map<string, number>();
   for (const i of items) {
     values.set(`${i.topic}/${i.partition}/${i.key.toString()}`, i.value?.toString() ?? null);
     const at = `${i.topic}/${i.partition}`;
-    highest.set(at, Math.max(highest.get(at) ?? -1, Number(i.headers?.['tempstream.source.offset']?.toString())));
+    highest.set(at, Math.max(highest.get(at) ?? -1, Number(i.source?.offset)));
   }
   return { values, highest };
 }
@@ -37,6 +37,13 @@ describe('ChangelogWriter', () => {
     ]);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.messages.map((m) => `${m.partition}:${m.key!.toString()}=${m.value?.toString() ?? 'null'}`)).toEqual(['0:a=2', '1:a=9', '0:b=null']);
+  });
+
+  it('sends the source topic and offset of each change as headers (what a restore reads), and none for a change without a source', async () => {
+    const sent: ProducedMessage[] = [];
+    const writer = new ChangelogWriter({ send: (_topic, messages) => Promise.resolve(void sent.push(...messages)) });
+    await writer.write([item('c', 0, 'a', '1', 7), { ...item('c', 0, 'b', '1', 8), source: undefined }]);
+    expect(sent.map((m) => m.headers)).toEqual([{ 'tempstream.source.topic': Buffer.from('in'), 'tempstream.source.offset': Buffer.from('7') }, undefined]);
   });
 
   it('property: a restore of the reduced batch equals a restore of every change (values and highest source offsets)', () => {

@@ -1,5 +1,5 @@
-import type { BatchWriter } from '../dsl/sink-contract.js';
-import type { HeaderMap } from '../records.js';
+import type { BatchingOptions, BatchWriter } from '../dsl/sink-contract.js';
+import type { HeaderMap, SourcePosition } from '../records.js';
 import type { OutputProducer, ProducedMessage } from './output-producer.js';
 
 /** One store change on its way to the store's changelog partition (the task's partition). */
@@ -10,8 +10,13 @@ export interface ChangelogItem {
   /** null: a tombstone (the key was deleted). */
   readonly value: Buffer | null;
   readonly timestamp: number;
-  readonly headers?: HeaderMap;
+  /** The input record whose processing made the change (none for a punctuation's): sent as headers, which a restore reads. */
+  readonly source?: Pick<SourcePosition, 'topic' | 'offset'>;
 }
+
+/** The headers on a changelog entry naming the input record whose processing made the change. */
+export const SOURCE_TOPIC_HEADER = 'tempstream.source.topic';
+export const SOURCE_OFFSET_HEADER = 'tempstream.source.offset';
 
 /**
  * Writes batches of store changes to their changelog topics through the engine's producer port: under
@@ -28,6 +33,9 @@ export interface ChangelogItem {
 export class ChangelogWriter implements BatchWriter<ChangelogItem> {
   readonly name = 'changelog';
 
+  /** Source topic names as header bytes: a handful of topics, made once. */
+  private readonly topicHeaders = new Map<string, Buffer>();
+
   constructor(private readonly producer: OutputProducer) {}
 
   async write(batch: readonly ChangelogItem[]): Promise<void> {
@@ -35,9 +43,17 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
     for (const item of lastChangePerKey(batch)) {
       let list = byTopic.get(item.topic);
       if (!list) byTopic.set(item.topic, (list = []));
-      list.push({ key: item.key, value: item.value, timestamp: item.timestamp, partition: item.partition, headers: item.headers });
+      // Headers are made here, for the changes that are sent, not for every change a record makes.
+      list.push({ key: item.key, value: item.value, timestamp: item.timestamp, partition: item.partition, headers: this.headersOf(item.source) });
     }
     for (const [topic, messages] of byTopic) await this.producer.send(topic, messages);
+  }
+
+  private headersOf(source: ChangelogItem['source']): HeaderMap | undefined {
+    if (source === undefined) return undefined;
+    let topic = this.topicHeaders.get(source.topic);
+    if (topic === undefined) this.topicHeaders.set(source.topic, (topic = Buffer.from(source.topic)));
+    return { [SOURCE_TOPIC_HEADER]: topic, [SOURCE_OFFSET_HEADER]: Buffer.from(source.offset) };
   }
 
   isTransient(error: unknown): boolean {
@@ -49,13 +65,35 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
   }
 }
 
+/**
+ * The changelog sink's batches, over the topic defaults: up to 10,000 changes (the writer sends only
+ * the last of each key, so a key changed often costs one entry per batch, Kafka Streams' record cache
+ * per commit), and at most 1 MiB, the broker's default `message.max.bytes`, which one partition's part
+ * of a batch must fit in. The linger stays the topics' (short): a batch only grows past a few changes
+ * while the previous one is being written, i.e. under load, where fewer and fuller writes are cheaper.
+ */
+export const CHANGELOG_BATCHING: Partial<BatchingOptions> = { maxRecords: 10_000, maxBytes: 1024 * 1024, maxConcurrentWrites: 1 };
+
 /** The batch's last change of each (topic, partition, key), in the order of those last changes. */
 export function lastChangePerKey(batch: readonly ChangelogItem[]): readonly ChangelogItem[] {
-  const last = new Map<string, number>();
+  // Index of the last change per key, one map per (topic, partition): no composite string per change.
+  const byTopic = new Map<string, Map<number, Map<string, number>>>();
+  let keys = 0;
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i]!;
-    last.set(`${item.topic}\u0000${item.partition}\u0000${item.key.toString('latin1')}`, i);
+    let byPartition = byTopic.get(item.topic);
+    if (!byPartition) byTopic.set(item.topic, (byPartition = new Map<number, Map<string, number>>()));
+    let last = byPartition.get(item.partition);
+    if (!last) byPartition.set(item.partition, (last = new Map<string, number>()));
+    const key = item.key.toString('latin1');
+    if (!last.has(key)) keys++;
+    last.set(key, i);
   }
-  if (last.size === batch.length) return batch;
-  return [...last.values()].sort((a, b) => a - b).map((i) => batch[i]!);
+  if (keys === batch.length) return batch;
+  // Marked, then read in batch order: the order of the last changes, with no sort.
+  const kept = new Uint8Array(batch.length);
+  for (const byPartition of byTopic.values()) for (const last of byPartition.values()) for (const i of last.values()) kept[i] = 1;
+  const out: ChangelogItem[] = [];
+  for (let i = 0; i < batch.length; i++) if (kept[i] === 1) out.push(batch[i]!);
+  return out;
 }

@@ -41,8 +41,8 @@ export function processorNode(
   return new Observable<Envelope<unknown, unknown>>((subscriber) => {
     const emit = (env: Envelope<unknown, unknown>) => subscriber.next(env);
     // One processor per task instance: a task revoked and assigned again gets a fresh one.
-    const instances = new WeakMap<StateTask, { processor: Processor<unknown, unknown, unknown, unknown>; initialized: boolean; context: TaskContext }>();
-    const instanceFor = (task: StateTask) => {
+    const instances = new WeakMap<StateTask, Instance>();
+    const instanceFor = (task: StateTask): Instance => {
       let instance = instances.get(task);
       if (!instance) {
         instance = { processor: supplier(), initialized: false, context: new TaskContext(task, node, stores, emit, tasks.clock) };
@@ -50,47 +50,81 @@ export function processorNode(
       }
       return instance;
     };
+    /** The end of a record's step at this node, however it went: the task's current step ends, then the ticket is released. */
+    const finish = (task: StateTask, ticket: RecordTicket, error?: { readonly cause: unknown }): void => {
+      try {
+        task.end();
+        if (task.takeStreamTimeMoved()) tasks.streamTimeMoved(task);
+      } catch (err) {
+        error ??= { cause: err };
+      }
+      if (error) ticket.fail(classify(error.cause), node.name);
+      ticket.release();
+    };
+    /**
+     * One record's step: plain code, and a promise only when the processor (or its init) returns one,
+     * so that a synchronous processor costs no promise and an asynchronous one a single `then`.
+     */
+    const step = (task: StateTask, ticket: RecordTicket, record: StreamRecord<unknown, unknown>): void | Promise<void> => {
+      let pending: void | Promise<void>;
+      let instance: Instance;
+      try {
+        if (!shouldRun(task, ticket, record)) return ticket.release();
+        instance = instanceFor(task);
+        task.begin(ticket, record, ticket.raw.offset !== PUNCTUATION_OFFSET);
+      } catch (err) {
+        ticket.fail(classify(err), node.name);
+        return ticket.release();
+      }
+      try {
+        if (!instance.initialized) {
+          instance.initialized = true;
+          const init = instance.processor.init?.(instance.context);
+          pending = init instanceof Promise ? init.then(() => instance.processor.process(record)) : instance.processor.process(record);
+        } else {
+          pending = instance.processor.process(record);
+        }
+      } catch (err) {
+        return finish(task, ticket, { cause: err });
+      }
+      if (!(pending instanceof Promise)) return finish(task, ticket);
+      return pending.then(
+        () => finish(task, ticket),
+        (err: unknown) => finish(task, ticket, { cause: err }),
+      );
+    };
+    /** Whether the record is for this task's state at all. */
+    const shouldRun = (task: StateTask, ticket: RecordTicket, record: StreamRecord<unknown, unknown>): boolean => {
+      if (task.closed) return false;
+      if (ticket.raw.offset === PUNCTUATION_OFFSET) return true;
+      // Read before a rebalance (its decoding waited past it): the new task's state must not
+      // see it, since the partition is read again from the last commit and it comes again.
+      if (!tasks.isCurrent(ticket)) return false;
+      if (task.alreadyApplied(stores, record.source)) {
+        tasks.skipped?.(node.name);
+        return false;
+      }
+      return true;
+    };
     const subscription = upstream.subscribe({
       next: (env) => {
         const ticket = ticketOf(env);
         const { record } = env;
         const task = tasks.taskFor(record.source.partition);
         ticket.retain();
-        task.enqueue(ticket, async () => {
-          try {
-            if (task.closed) return;
-            const isRecord = ticket.raw.offset !== PUNCTUATION_OFFSET;
-            // Read before a rebalance (its decoding waited past it): the new task's state must not
-            // see it, since the partition is read again from the last commit and it comes again.
-            if (isRecord && !tasks.isCurrent(ticket)) return;
-            if (isRecord && task.alreadyApplied(stores, record.source)) {
-              tasks.skipped?.(node.name);
-              return;
-            }
-            const instance = instanceFor(task);
-            task.begin(ticket, record, isRecord);
-            try {
-              if (!instance.initialized) {
-                instance.initialized = true;
-                await instance.processor.init?.(instance.context);
-              }
-              await instance.processor.process(record);
-            } finally {
-              task.end();
-              if (task.takeStreamTimeMoved()) tasks.streamTimeMoved(task);
-            }
-          } catch (err) {
-            ticket.fail(classify(err), node.name);
-          } finally {
-            ticket.release();
-          }
-        });
+        task.enqueue(ticket, () => step(task, ticket, record));
       },
       error: (err: unknown) => subscriber.error(err),
       complete: () => subscriber.complete(),
     });
     return () => subscription.unsubscribe();
   });
+}
+
+interface Instance {
+  readonly processor: Processor<unknown, unknown, unknown, unknown>;
+  initialized: boolean;
+  readonly context: TaskContext;
 }
 
 /** The offset a punctuation's ticket carries: no input record has it. */

@@ -83,6 +83,42 @@ describe('state changes and the commit', () => {
     engine.close();
   });
 
+  it('sends a key changed by a thousand records while a changelog write is in flight as one entry, and commits them all once it is acknowledged', async () => {
+    const { producer, pending, ack } = heldProducer();
+    const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app', maxInFlightPerPartition: 5000 });
+    // Record 0's change is written first and held: the next thousand records' changes wait behind it.
+    await engine.process(raw(0, 'k', 'v0'));
+    await tick();
+    void engine.flush();
+    await tick();
+    ack('out');
+    await tick();
+    void engine.flush();
+    await tick();
+    expect(pending.map((p) => p.topic)).toEqual(['app-last-changelog']);
+    for (let offset = 1; offset <= 1000; offset++) await engine.process(raw(offset, 'k', `v${offset}`));
+    // Their outputs acknowledged (in batches of the output topic's size), their changes wait in the changelog sink.
+    for (let round = 0; round < 10; round++) {
+      void engine.flush();
+      await tick();
+      ack('out');
+      await tick();
+    }
+    ack('app-last-changelog');
+    await tick();
+    void engine.flush();
+    await tick();
+    // One batch, one entry: the last value, with the last record's offset (what a restore reads as applied).
+    const changelog = pending.filter((p) => p.topic === 'app-last-changelog');
+    expect(changelog.map((p) => p.messages.map((m) => `${m.value?.toString()}@${m.headers?.['tempstream.source.offset']?.toString()}`))).toEqual([
+      ['v1000@1000'],
+    ]);
+    ack('app-last-changelog');
+    await tick();
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '1001' }]);
+    engine.close();
+  });
+
   it('logs changes in the order the store made them even when a later record settles first', async () => {
     const { producer, pending, ack } = heldProducer();
     const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app', topicBatching: { maxRecords: 1 } });

@@ -12,7 +12,7 @@
  * - Nothing runs before the stores are restored; after close() nothing runs and nothing is logged.
  */
 import { systemClock, type Clock } from './clock.js';
-import type { ChangelogItem } from './changelog-writer.js';
+import { SOURCE_OFFSET_HEADER, SOURCE_TOPIC_HEADER, type ChangelogItem } from './changelog-writer.js';
 import { TaskOutbox, type OutboxSlot } from './task-outbox.js';
 import type { RecordTicket } from './ticket.js';
 import { changelogTopicName } from '../state/changelog-topics.js';
@@ -24,17 +24,13 @@ import { InMemoryWindowStore } from '../state/window-store.js';
 import type { StoreSpec } from '../processor/store-spec.js';
 import type { HeaderMap, SourcePosition } from '../records.js';
 
-/** The header on a changelog entry naming the input record whose processing made the change. */
-export const SOURCE_TOPIC_HEADER = 'tempstream.source.topic';
-export const SOURCE_OFFSET_HEADER = 'tempstream.source.offset';
-
 /** What one record (or punctuation) did to the task's state: its changes, logged once it is settled. */
 export interface TaskWork {
   readonly task: StateTask;
   readonly ticket: RecordTicket;
   readonly changes: ChangelogItem[];
-  /** Set for a record: headers for its changes. */
-  readonly sourceHeaders?: HeaderMap;
+  /** Set for a record: its position, which its changes carry to the changelog (as headers). */
+  readonly source?: SourcePosition;
 }
 
 type TaskStore = (InMemoryKeyValueStore<unknown, unknown> | InMemoryWindowStore<unknown, unknown>) & RestorableStore;
@@ -202,17 +198,22 @@ export class StateTask {
   begin(ticket: RecordTicket, position: { timestamp: number; headers: HeaderMap; source: SourcePosition }, record: boolean): void {
     let slot = ticket.stateSlot as OutboxSlot<TaskWork> | undefined;
     if (!slot) {
-      const sourceHeaders = record
-        ? { [SOURCE_TOPIC_HEADER]: Buffer.from(position.source.topic), [SOURCE_OFFSET_HEADER]: Buffer.from(position.source.offset) }
-        : undefined;
-      slot = this.outbox.open({ task: this, ticket, changes: [], sourceHeaders });
+      slot = this.outbox.open({ task: this, ticket, changes: [], source: record ? position.source : undefined });
       ticket.stateSlot = slot;
       if (record && (this.time === undefined || position.timestamp > this.time)) {
         this.time = position.timestamp;
         this.streamTimeMoved = true;
       }
     }
-    this.currentStep = { ticket, work: slot.item, ...position, changeTimestamp: record ? position.timestamp : (this.time ?? position.timestamp) };
+    // Named fields, not a spread of `position` (a whole record): one small object per step.
+    this.currentStep = {
+      ticket,
+      work: slot.item,
+      timestamp: position.timestamp,
+      headers: position.headers,
+      source: position.source,
+      changeTimestamp: record ? position.timestamp : (this.time ?? position.timestamp),
+    };
   }
 
   end(): void {
@@ -235,13 +236,20 @@ export class StateTask {
   private async loop(): Promise<void> {
     this.running = true;
     try {
+      // Always a tick first, restored or not: a step never runs inside the call that queued it (a
+      // wall-clock punctuation queued by a timer sees the clock after the timer's caller moved it).
       await this.ready;
       // Steps run after a close too: each sees it and only releases its ticket, so none stays in flight.
+      // A step's result is awaited only when it is a promise: a synchronous step costs no tick.
       while (this.queue.length > 0) {
         const step = this.queue.shift()!;
         this.active = step.ticket;
-        await step.run();
-        while (this.continuations.length > 0) await this.continuations.shift()!.run();
+        const ran = step.run();
+        if (ran) await ran;
+        while (this.continuations.length > 0) {
+          const next = this.continuations.shift()!.run();
+          if (next) await next;
+        }
         this.active = undefined;
       }
     } catch (err) {
@@ -271,7 +279,7 @@ export class StateTask {
       logChange: (key, value, timestamp) => {
         if (this.closed) return;
         const { work } = this.current;
-        work.changes.push({ topic: changelogTopic, partition: this.partition, key, value, timestamp, headers: work.sourceHeaders });
+        work.changes.push({ topic: changelogTopic, partition: this.partition, key, value, timestamp, source: work.source });
       },
     };
   }

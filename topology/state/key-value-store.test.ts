@@ -122,6 +122,25 @@ describe('InMemoryKeyValueStore', () => {
     );
   });
 
+  it('reports a serde failure as a rejected promise, never as a throw from the call itself, and changes nothing', async () => {
+    const failing: Serde<number | null> = {
+      name: 'failing',
+      serialize: () => {
+        throw new Error('cannot encode');
+      },
+      deserialize: () => {
+        throw new Error('cannot decode');
+      },
+    };
+    const { store, logger } = newStore(failing);
+    const put = store.put('a', 1);
+    await expect(put).rejects.toThrow('cannot encode');
+    store.restore(Buffer.from('a'), Buffer.from('1'));
+    const get = store.get('a');
+    await expect(get).rejects.toThrow('cannot decode');
+    expect(logger.changes).toEqual([]);
+  });
+
   it('keeps memory and changelog in the same order when puts interleave on a slow serde (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

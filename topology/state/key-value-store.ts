@@ -9,6 +9,7 @@
  */
 import type { Serde } from '../serdes/serde.js';
 import { byteKey, byteKeyToBuffer, compareByteKeys } from './byte-key.js';
+import { KeyBytesMemo, rejection } from './key-bytes-memo.js';
 import type { RestorableStore, StoreContext } from './change-logger.js';
 
 export interface StoreEntry<K, V> {
@@ -49,30 +50,38 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
   readonly name: string;
   private readonly entries = new Map<string, Buffer>();
   private bytes = 0;
+  private readonly keys: KeyBytesMemo<K>;
 
   constructor(private readonly options: KeyValueStoreOptions<K, V>) {
     this.name = options.name;
+    this.keys = new KeyBytesMemo(options.name, options.keySerde, options.changelogTopic);
   }
 
-  async get(key: K): Promise<V | undefined> {
-    const value = this.entries.get(byteKey(await this.keyBytes(key)));
-    return value === undefined ? undefined : this.options.valueSerde.deserialize(value, this.options.changelogTopic);
+  // get and put are not async functions: with synchronous serdes (the usual case) a call costs one
+  // settled promise, not an async function's machinery and a promise per await inside it.
+  get(key: K): Promise<V | undefined> {
+    try {
+      const k = this.keys.bytesOf(key);
+      return k instanceof Promise ? k.then((bytes) => this.valueAt(byteKey(bytes))) : Promise.resolve(this.valueAt(this.keys.byteKeyOf(k)));
+    } catch (err) {
+      return rejection(err);
+    }
   }
 
-  async put(key: K, value: V): Promise<void> {
-    const k = await this.keyBytes(key);
-    const v = await this.options.valueSerde.serialize(value, this.options.changelogTopic);
-    // From here on nothing awaits: memory and changelog change together, in the same order.
-    if (v === null) {
-      this.remove(k);
-    } else {
-      this.store(byteKey(k), v);
-      this.options.context.changeLogger.logChange(k, v, this.options.context.recordTimestamp());
+  put(key: K, value: V): Promise<void> {
+    try {
+      const k = this.keys.bytesOf(key);
+      const v = this.options.valueSerde.serialize(value, this.options.changelogTopic);
+      if (k instanceof Promise || v instanceof Promise) return Promise.all([k, v]).then(([kb, vb]) => this.apply(kb, byteKey(kb), vb));
+      this.apply(k, this.keys.byteKeyOf(k), v);
+      return RESOLVED;
+    } catch (err) {
+      return rejection(err);
     }
   }
 
   async delete(key: K): Promise<boolean> {
-    return this.remove(await this.keyBytes(key));
+    return this.remove(await this.keys.bytesOf(key));
   }
 
   async all(): Promise<StoreEntry<K, V>[]> {
@@ -80,8 +89,8 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
   }
 
   async range(from: K, to: K): Promise<StoreEntry<K, V>[]> {
-    const lo = byteKey(await this.keyBytes(from));
-    const hi = byteKey(await this.keyBytes(to));
+    const lo = byteKey(await this.keys.bytesOf(from));
+    const hi = byteKey(await this.keys.bytesOf(to));
     // A sort per call: cheap for the stores a task holds in memory, and no index to keep on every put.
     return this.decode([...this.entries.keys()].filter((k) => k >= lo && k <= hi).sort(compareByteKeys));
   }
@@ -104,10 +113,19 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
     this.bytes = 0;
   }
 
-  private async keyBytes(key: K): Promise<Buffer> {
-    const bytes = await this.options.keySerde.serialize(key, this.options.changelogTopic);
-    if (bytes === null) throw new Error(`store ${this.name}: a key must serialize to bytes, got null`);
-    return bytes;
+  private valueAt(k: string): V | undefined | Promise<V> {
+    const value = this.entries.get(k);
+    return value === undefined ? undefined : this.options.valueSerde.deserialize(value, this.options.changelogTopic);
+  }
+
+  /** From here on nothing awaits: memory and changelog change together, in the same order. */
+  private apply(k: Buffer, key: string, v: Buffer | null): void {
+    if (v === null) {
+      this.remove(k);
+    } else {
+      this.store(key, v);
+      this.options.context.changeLogger.logChange(k, v, this.options.context.recordTimestamp());
+    }
   }
 
   private remove(key: Buffer): boolean {
@@ -140,3 +158,5 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
     return out;
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();

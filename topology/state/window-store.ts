@@ -13,6 +13,9 @@ import type { Serde } from '../serdes/serde.js';
 import { byteKey, byteKeyToBuffer, compareByteKeys } from './byte-key.js';
 import type { RestorableStore, StoreContext } from './change-logger.js';
 import type { TimeWindow, TimeWindows } from './time-windows.js';
+import { KeyBytesMemo, rejection } from './key-bytes-memo.js';
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 const START_BYTES = 8;
 
@@ -20,7 +23,9 @@ const START_BYTES = 8;
 export function encodeWindowedKey(key: Buffer, windowStart: number): Buffer {
   const out = Buffer.allocUnsafe(key.length + START_BYTES);
   key.copy(out, 0);
-  out.writeBigUInt64BE(BigInt(windowStart), key.length);
+  // Two 32-bit halves rather than a BigInt per change: the start is a safe integer (checked in set()).
+  out.writeUInt32BE(Math.floor(windowStart / 2 ** 32), key.length);
+  out.writeUInt32BE(windowStart % 2 ** 32, key.length + 4);
   return out;
 }
 
@@ -59,9 +64,11 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
   private readonly starts: number[] = [];
   private entries = 0;
   private bytes = 0;
+  private readonly keys: KeyBytesMemo<K>;
 
   constructor(private readonly options: WindowStoreOptions<K, V>) {
     this.name = options.name;
+    this.keys = new KeyBytesMemo(options.name, options.keySerde, options.changelogTopic);
     const minimum = options.windows.sizeMs + options.windows.graceMs;
     this.retentionMs = options.retentionMs ?? minimum;
     if (!Number.isSafeInteger(this.retentionMs) || this.retentionMs < minimum) {
@@ -69,29 +76,38 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
     }
   }
 
-  async put(key: K, windowStart: number, value: V): Promise<void> {
-    const k = await this.keyBytes(key);
-    const v = await this.options.valueSerde.serialize(value, this.options.changelogTopic);
-    if (v === null) {
-      this.remove(k, windowStart);
-      return;
+  // get and put are not async functions: with synchronous serdes (the usual case) a call costs one
+  // settled promise, not an async function's machinery and a promise per await inside it.
+  put(key: K, windowStart: number, value: V): Promise<void> {
+    try {
+      const k = this.keys.bytesOf(key);
+      const v = this.options.valueSerde.serialize(value, this.options.changelogTopic);
+      if (k instanceof Promise || v instanceof Promise) return Promise.all([k, v]).then(([kb, vb]) => this.apply(kb, byteKey(kb), windowStart, vb));
+      this.apply(k, this.keys.byteKeyOf(k), windowStart, v);
+      return RESOLVED;
+    } catch (err) {
+      return rejection(err);
     }
-    this.set(byteKey(k), windowStart, v);
-    this.log(k, windowStart, v);
   }
 
   async delete(key: K, windowStart: number): Promise<boolean> {
-    return this.remove(await this.keyBytes(key), windowStart);
+    return this.remove(await this.keys.bytesOf(key), windowStart);
   }
 
-  async get(key: K, windowStart: number): Promise<V | undefined> {
-    const value = this.byStart.get(windowStart)?.get(byteKey(await this.keyBytes(key)));
-    return value === undefined ? undefined : this.options.valueSerde.deserialize(value, this.options.changelogTopic);
+  get(key: K, windowStart: number): Promise<V | undefined> {
+    try {
+      const k = this.keys.bytesOf(key);
+      return k instanceof Promise
+        ? k.then((bytes) => this.valueAt(byteKey(bytes), windowStart))
+        : Promise.resolve(this.valueAt(this.keys.byteKeyOf(k), windowStart));
+    } catch (err) {
+      return rejection(err);
+    }
   }
 
   /** The key's windows whose start lies in [fromStart, toStart], oldest first. */
   async fetch(key: K, fromStart: number, toStart: number): Promise<WindowedValue<V>[]> {
-    const k = byteKey(await this.keyBytes(key));
+    const k = byteKey(await this.keys.bytesOf(key));
     const out: WindowedValue<V>[] = [];
     for (let i = this.firstIndexAtOrAfter(fromStart); i < this.starts.length && this.starts[i]! <= toStart; i++) {
       const start = this.starts[i]!;
@@ -106,7 +122,15 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
    * moves from `afterStreamTime` to `streamTime`. Oldest close first, then key byte order. Read-only:
    * the caller decides whether to delete them after emitting.
    */
-  async closedWindows(streamTime: number, afterStreamTime = Number.NEGATIVE_INFINITY): Promise<WindowedEntry<K, V>[]> {
+  closedWindows(streamTime: number, afterStreamTime = Number.NEGATIVE_INFINITY): Promise<WindowedEntry<K, V>[]> {
+    // Asked after every record that moves stream time: most times not even the oldest window closed.
+    const oldest = this.starts[0];
+    const { sizeMs, graceMs } = this.options.windows;
+    if (oldest === undefined || oldest + sizeMs + graceMs > streamTime) return Promise.resolve([]);
+    return this.collectClosed(streamTime, afterStreamTime);
+  }
+
+  private async collectClosed(streamTime: number, afterStreamTime: number): Promise<WindowedEntry<K, V>[]> {
     const { sizeMs, graceMs } = this.options.windows;
     const out: WindowedEntry<K, V>[] = [];
     for (const start of this.starts) {
@@ -176,10 +200,19 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
     return this.options.valueSerde.deserialize(value, this.options.changelogTopic);
   }
 
-  private async keyBytes(key: K): Promise<Buffer> {
-    const bytes = await this.options.keySerde.serialize(key, this.options.changelogTopic);
-    if (bytes === null) throw new Error(`store ${this.name}: a key must serialize to bytes, got null`);
-    return bytes;
+  private valueAt(k: string, windowStart: number): V | undefined | Promise<V> {
+    const value = this.byStart.get(windowStart)?.get(k);
+    return value === undefined ? undefined : this.deserialize(value);
+  }
+
+  /** From here on nothing awaits: memory and changelog change together, in the same order. */
+  private apply(k: Buffer, key: string, windowStart: number, v: Buffer | null): void {
+    if (v === null) {
+      this.remove(k, windowStart);
+    } else {
+      this.set(key, windowStart, v);
+      this.log(k, windowStart, v);
+    }
   }
 
   private log(key: Buffer, windowStart: number, value: Buffer | null): void {
