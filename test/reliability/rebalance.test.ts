@@ -3,8 +3,8 @@ import { TOPICS, dlqTopicFor } from '../../schemas/index.js';
 import { TopicCollector, waitForGroupAtEnd } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
 import { dataTag } from '../support/pipeline-env.js';
-import { waitUntil } from '../support/wait.js';
 import { account, checkCommittedSample, deadLetterIds, expectAccounted, observe, readRows, recordResult, sampleCommitted } from './support/destinations.js';
+import { groupSettled } from './support/group-settled.js';
 import { LoadGenerator } from './support/load.js';
 import { LOAD_RATE, byMode } from './support/mode.js';
 import { sleep, startInProcess, startScenario, type InProcessInstance, type ScenarioEnv } from './support/pipeline.js';
@@ -37,22 +37,6 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
     await env?.stop();
   });
 
-  /** Waits until the group is stable with `members` members that together own every partition. */
-  const groupSettled = async (groupId: string, members: number, what: string): Promise<string> => {
-    let shape = '';
-    await waitUntil(
-      async () => {
-        const { groups } = await env.admin.describeGroups([groupId]);
-        const group = groups[0];
-        const owned = (group?.members ?? []).map((m) => m.memberAssignment.length);
-        shape = `${group?.state} with ${group?.members.length} members`;
-        return { done: group?.state === 'Stable' && group.members.length === members && owned.every((n) => n > 0), state: shape };
-      },
-      { what, timeoutMs: 90_000, intervalMs: 500 },
-    );
-    return shape;
-  };
-
   it(`loses nothing while instances join and leave (${CYCLES} join/leave cycle(s))`, async () => {
     const started = Date.now();
     const groupId = uniqueName('reliability_rebalance');
@@ -78,17 +62,19 @@ describe('rebalance: instances join and leave the group mid-stream', () => {
     };
     await add();
     await add();
-    const shapes = [await groupSettled(groupId, 2, 'two instances share the partitions')];
+    const shapes = [await groupSettled(env.admin, { groupId, topic: TOPICS.readings, partitions: PARTITIONS }, 2, 'two instances share the partitions')];
     await sleep(SETTLE_MS);
 
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await add();
-      shapes.push(await groupSettled(groupId, 3, `a third instance joined (cycle ${cycle + 1})`));
+      shapes.push(
+        await groupSettled(env.admin, { groupId, topic: TOPICS.readings, partitions: PARTITIONS }, 3, `a third instance joined (cycle ${cycle + 1})`),
+      );
       await checkCommitted(`a third instance joined (cycle ${cycle + 1})`);
       await sleep(SETTLE_MS);
       const leaving = instances.shift()!;
       await leaving.instance.stop();
-      shapes.push(await groupSettled(groupId, 2, `${leaving.name} left (cycle ${cycle + 1})`));
+      shapes.push(await groupSettled(env.admin, { groupId, topic: TOPICS.readings, partitions: PARTITIONS }, 2, `${leaving.name} left (cycle ${cycle + 1})`));
       await checkCommitted(`${leaving.name} left (cycle ${cycle + 1})`);
       await sleep(SETTLE_MS);
     }

@@ -1,8 +1,7 @@
 import type avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HYSTERESIS_F, DEFAULT_ROLLUP_GRACE_MS, ROLLUP_WINDOW_MS } from '../../app/index.js';
-import { TOPICS, tempAlertEpisodeSchema, type TempAlertEpisode, type TemperatureReading } from '../../schemas/index.js';
-import { fromMysqlDatetime } from '../../sinks/index.js';
+import { TOPICS, tempAlertEpisodeSchema, type TempAlertEpisode } from '../../schemas/index.js';
 import { avroRegistrySerde } from '../../topology/index.js';
 import { TopicCollector, waitForGroupAtEnd } from '../support/kafka-probes.js';
 import { uniqueName } from '../support/names.js';
@@ -11,18 +10,10 @@ import { seededRandomFor } from '../support/seed.js';
 import { waitUntil } from '../support/wait.js';
 import { account, observe, readRows, recordResult, sampleCommitted } from './support/destinations.js';
 import { LoadGenerator } from './support/load.js';
+import { readStoredReadings, readStoredRollups } from './support/stored-state.js';
 import { LIMITS, byMode } from './support/mode.js';
 import { sleep, startScenario, startWorker, type ScenarioEnv, type WorkerInstance } from './support/pipeline.js';
-import {
-  checkEpisodes,
-  checkRollups,
-  expectedEpisodes,
-  openEpisodesAt,
-  storedPositions,
-  validReadingsByDevice,
-  type StoredReading,
-  type StoredRollup,
-} from './support/state-checks.js';
+import { checkEpisodes, checkRollups, expectedEpisodes, openEpisodesAt, storedPositions, validReadingsByDevice } from './support/state-checks.js';
 
 const KILLS = byMode({ reduced: 4, full: 10 });
 /** Issue 13 asks for at least 2,000 readings/s in the full mode; CI's reduced mode offers less. */
@@ -125,37 +116,8 @@ describe('stateful crash: the stateful topology SIGKILLed mid-episode and restar
     }
     const episodes = checkEpisodes(sent, expected.events);
 
-    const readings: StoredReading[] = (
-      await env.clients
-        .knex('temperature')
-        .select<{ device_id: string; reading_time: string; temperature: number; unit: TemperatureReading['unit'] }[]>(
-          'device_id',
-          'reading_time',
-          'temperature',
-          'unit',
-        )
-    ).map((r) => ({ deviceId: r.device_id, readingTime: fromMysqlDatetime(r.reading_time), temperature: Number(r.temperature), unit: r.unit }));
-    const rollups: StoredRollup[] = (
-      await env.clients
-        .knex('temperature_minute')
-        .select<{ device_id: string; window_start: string; window_end: string; readings: number; min_f: number; max_f: number; mean_f: number }[]>(
-          'device_id',
-          'window_start',
-          'window_end',
-          'readings',
-          'min_f',
-          'max_f',
-          'mean_f',
-        )
-    ).map((r) => ({
-      deviceId: r.device_id,
-      windowStart: fromMysqlDatetime(r.window_start),
-      windowEnd: fromMysqlDatetime(r.window_end),
-      readings: Number(r.readings),
-      min: Number(r.min_f),
-      max: Number(r.max_f),
-      mean: Number(r.mean_f),
-    }));
+    const readings = await readStoredReadings(env.clients.knex);
+    const rollups = await readStoredRollups(env.clients.knex);
     const partitionOfDevice = new Map([...byDevice].map(([deviceId, list]) => [deviceId, list[0]!.partition]));
     const minutes = checkRollups(readings, rollups, {
       windowMs: ROLLUP_WINDOW_MS,

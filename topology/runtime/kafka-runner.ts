@@ -219,10 +219,13 @@ export class KafkaTopologyRunner {
       // Tasks of the new assignment restore their state after the old ones are gone (and, under
       // exactly-once, after the open transaction with their changes was aborted).
       if (this.transactions)
-        void this.revokeTransactionally(before).then(() => {
-          this.engine.assign(assigned);
-          if (hold) void this.resumeWhenRestored(assigned, generation);
-        });
+        void this.revokeTransactionally(before).then(
+          () => {
+            this.engine.assign(assigned);
+            if (hold) void this.resumeWhenRestored(assigned, generation);
+          },
+          (err: unknown) => this.onFatal(new Error(`revoking partitions after a join failed: ${errorMessage(err)}`, { cause: err })),
+        );
       else {
         this.engine.revoke(before);
         this.engine.assign(assigned);
@@ -402,24 +405,16 @@ export class KafkaTopologyRunner {
           const topics = [...new Set(mine.map((a) => a.topic))];
           const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
           if (!current()) return;
+          const from: string[] = [];
           for (const { topic, partitions } of committed)
-            for (const { partition, offset } of partitions) if (partition === p && BigInt(offset) >= 0n) this.consumer.seek({ topic, partition, offset });
+            for (const { partition, offset } of partitions)
+              if (partition === p && BigInt(offset) >= 0n) {
+                this.consumer.seek({ topic, partition, offset });
+                from.push(`${topic}[${partition}]=${offset}`);
+              }
           for (const a of mine) this.held.delete(`${a.topic}\u0000${a.partition}`);
           this.consumer.resume(byTopic(mine));
-          this.logger.debug(
-            {
-              partition: p,
-              committed: committed
-                .map((c) =>
-                  c.partitions
-                    .filter((x) => x.partition === p)
-                    .map((x) => x.offset)
-                    .join(','),
-                )
-                .join(' '),
-            },
-            'restored partition resumed from its committed offset',
-          );
+          this.logger.debug({ partition: p, from: from.join(' ') }, 'restored partition resumed from its committed offset');
         }),
       );
     } catch (err) {
