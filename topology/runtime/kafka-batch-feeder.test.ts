@@ -125,6 +125,23 @@ describe('KafkaBatchFeeder', () => {
     expect(resolved).toEqual(['0']);
   });
 
+  it('heartbeats every second while a checkpoint holds the gate, so a long drain does not cost the group membership', async () => {
+    vi.useFakeTimers();
+    const engine = new StandInEngine();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { payload, resolved, record } = batchOf(1);
+    const feeding = feederFor(engine, { beforeRecord: () => gate }).feed(payload);
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(record.heartbeats).toBeGreaterThanOrEqual(3);
+    expect(engine.fed).toEqual([]);
+    open();
+    await vi.advanceTimersByTimeAsync(10);
+    await feeding;
+    expect(engine.fed).toEqual(['0']);
+    expect(resolved).toEqual(['0']);
+  });
+
   it('leaves a backpressure wait, resolving nothing, when its owner is no longer live', async () => {
     vi.useFakeTimers();
     const engine = new StandInEngine();

@@ -109,7 +109,15 @@ export class KafkaBatchFeeder {
       }
       const before = options.beforeRecord?.();
       if (before) {
-        await before;
+        // A checkpoint or a revocation holds the gate while it drains (up to the shutdown timeout):
+        // heartbeat meanwhile, or the group drops this member, which then commits as a zombie
+        // (KafkaJS's transactional offset commit carries no generation to refuse it).
+        const passed = before.then(() => true);
+        while (!(await Promise.race([passed, delay(1000).then(() => false)]))) {
+          if (!live()) return;
+          await heartbeat();
+        }
+        lastBeat = performance.now();
         if (!live()) return;
       }
       awaited = false;

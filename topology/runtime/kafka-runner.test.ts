@@ -358,6 +358,32 @@ describe('KafkaTopologyRunner exactly_once', () => {
     await runner.stop();
   });
 
+  it('commits nothing more after a revocation whose records did not settle, so their late outputs never become visible', async () => {
+    const { kafka, consumer, producer } = standInKafka();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A value serializer that waits: the records' outputs are sent only once it is released, after the revocation gave up on them.
+    const waitingValue = { name: 'waiting', serialize: async (value: Buffer | null) => (await held, value) };
+    const builder = new TopologyBuilder();
+    builder.stream('in', { key: stringSerde, value: bytesSerde }).to('out', { key: stringSerde, value: waitingValue });
+    const runner = new KafkaTopologyRunner(builder.build(), {
+      kafka,
+      groupId: 'g',
+      commitIntervalMs: 60_000,
+      processingGuarantee: 'exactly_once',
+      shutdownTimeoutMs: 50,
+    });
+    await runner.start();
+    await consumer.eachBatch!(batchOf(2).payload);
+    consumer.join();
+    await expect(runner.done()).rejects.toThrow(/did not settle/);
+    release();
+    await runner.stop();
+    const committed = producer.transactions.filter((t) => t.ended === 'committed');
+    expect(committed.flatMap((t) => t.sent)).toEqual([]);
+    expect(producer.committedOffsets()).toEqual([]);
+  });
+
   it('bounds a whole stop by shutdownTimeoutMs: the drain and the final checkpoint share one deadline', async () => {
     const { kafka, consumer } = standInKafka();
     const builder = new TopologyBuilder();

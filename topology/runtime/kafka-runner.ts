@@ -374,9 +374,13 @@ export class KafkaTopologyRunner {
         this.rebalancing = false;
         this.engine.revoke(partitions);
         this.logger.info({ partitions: partitions.length }, 'open transaction aborted on rebalance; its records will be read again');
-        // Outputs of revoked records still to come would land in a later transaction: stop instead.
-        if (!settled && !this.engine.failed)
-          this.onFatal(new Error('records of revoked partitions did not settle before the shutdown timeout; stopping so none of their outputs commits'));
+        // Outputs of revoked records still to come would land in a later transaction: stop instead,
+        // and commit nothing more, not even in the stop (those outputs may settle by then).
+        if (!settled) {
+          const error = new Error('records of revoked partitions did not settle before the shutdown timeout; stopping so none of their outputs commits');
+          this.transactions!.refuse(error);
+          if (!this.engine.failed) this.onFatal(error);
+        }
       } finally {
         release();
       }

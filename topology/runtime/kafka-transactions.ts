@@ -63,9 +63,14 @@ export class TransactionalOutput implements OutputProducer {
     return this.committing;
   }
 
-  /** Set once a commit failed: from then on nothing is sent or committed through this producer. */
+  /** Set once a commit failed (or commits were refused): from then on nothing is sent or committed through this producer. */
   get broken(): Error | undefined {
     return this.failure;
+  }
+
+  /** From now on nothing commits through this producer: what the open (or a later) transaction would hold must never become visible. */
+  refuse(reason: Error): void {
+    this.failure ??= reason;
   }
 
   /** Drops whatever the open transaction holds (a stop, a rebalance): its records will be read again. */
