@@ -137,12 +137,18 @@ export class KafkaChangelogSource implements ChangelogSource {
   }
 
   private async appendFence(topic: string, partition: number): Promise<bigint> {
-    this.fencer ??= (async () => {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })();
-    this.fencer.catch(() => (this.fencer = undefined));
+    if (!this.fencer) {
+      const connecting = (async () => {
+        const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+        await producer.connect();
+        return producer;
+      })();
+      // A connection that failed is not kept: the next restore connects again.
+      connecting.catch(() => {
+        if (this.fencer === connecting) this.fencer = undefined;
+      });
+      this.fencer = connecting;
+    }
     const producer = await this.fencer;
     const [written] = await producer.send({
       topic,
