@@ -64,6 +64,11 @@ export class BatchingSink<T> {
     return this.buffer.length;
   }
 
+  /** Batch writes in flight (each retried until it lands or the sink stops). */
+  get writesInFlight(): number {
+    return this.writing.size;
+  }
+
   add(item: T, callbacks: ItemCallbacks): void {
     const bytes = this.writer.sizeOf?.(item) ?? 0;
     this.buffer.push({ item, callbacks, bytes });

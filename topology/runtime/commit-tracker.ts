@@ -83,6 +83,21 @@ export class PartitionTracker {
   get inFlight(): number {
     return this.pending;
   }
+
+  /** The lowest offset begun and not yet complete: what holds the committable offset back. */
+  get oldestPending(): bigint | undefined {
+    return this.pending > 0 ? this.queue[this.head]?.offset : undefined;
+  }
+}
+
+export interface PartitionInFlight {
+  readonly topic: string;
+  readonly partition: number;
+  readonly inFlight: number;
+  /** The oldest record in flight of the partition's current generation, if any. */
+  readonly oldest: string | undefined;
+  /** Older generations (read before a rebalance or a seek) with records still in flight. */
+  readonly retiredGenerations: number;
 }
 
 export interface PartitionKey {
@@ -203,6 +218,19 @@ export class CommitTracker {
     let n = 0;
     for (const byPartition of this.topics.values()) for (const slot of byPartition.values()) n += slotInFlight(slot);
     return n;
+  }
+
+  /** Each partition with records in flight: how many, the oldest of its current generation, and how many older generations still hold some (what a drain that does not finish waits for). */
+  inFlightByPartition(): PartitionInFlight[] {
+    const out: PartitionInFlight[] = [];
+    for (const [topic, byPartition] of this.topics)
+      for (const [partition, slot] of byPartition) {
+        const inFlight = slotInFlight(slot);
+        if (inFlight === 0) continue;
+        const oldest = slot.current?.tracker.oldestPending;
+        out.push({ topic, partition, inFlight, oldest: oldest?.toString(), retiredGenerations: slot.retired.filter((r) => r.tracker.inFlight > 0).length });
+      }
+    return out;
   }
 
   /** Offsets that moved since they were last marked committed. */

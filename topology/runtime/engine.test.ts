@@ -515,6 +515,41 @@ describe('Engine linger', () => {
   });
 });
 
+describe('Engine in-flight report', () => {
+  it('names the partitions holding records, the oldest of each, and the sink holding them, and is empty once they settle', async () => {
+    const db = new GatedWriter('db', { gated: true });
+    const { engine } = engineFor((b) => source(b).sink(db), { sinkBatching: { maxRecords: 2, lingerMs: 10_000 } });
+    await engine.process(raw('in', 'a', { n: 1 }, 0));
+    await engine.process(raw('in', 'b', { n: 2 }, 3));
+    await engine.process(raw('in', 'c', { n: 3 }, 3));
+    await settle();
+    const report = engine.inFlightReport();
+    expect(report.records).toEqual([
+      { topic: 'in', partition: 0, inFlight: 1, oldest: '0', retiredGenerations: 0 },
+      { topic: 'in', partition: 3, inFlight: 2, oldest: '0', retiredGenerations: 0 },
+    ]);
+    expect(report.sinks).toEqual([{ name: 'db', buffered: 1, writing: 1 }]);
+    expect(report.punctuations).toBe(0);
+    const drained = engine.drain(5_000);
+    await settle();
+    db.release();
+    await settle();
+    db.release();
+    await expect(drained).resolves.toBe(true);
+    expect(engine.inFlightReport()).toEqual({ records: [], punctuations: 0, tasks: [], sinks: [] });
+  });
+
+  it('counts a revoked generation still in flight apart from the current one', async () => {
+    const db = new GatedWriter('db', { gated: true });
+    const { engine } = engineFor((b) => source(b).sink(db));
+    await engine.process(raw('in', 'old', { n: 1 }));
+    engine.revoke([{ topic: 'in', partition: 0 }]);
+    await engine.process({ ...raw('in', 'new', { n: 2 }), offset: '0' });
+    await settle();
+    expect(engine.inFlightReport().records).toEqual([{ topic: 'in', partition: 0, inFlight: 2, oldest: '0', retiredGenerations: 1 }]);
+  });
+});
+
 describe('Engine stopping', () => {
   it('drains: flushes until nothing is in flight', async () => {
     const sink = new GatedWriter('db');

@@ -15,7 +15,7 @@ import { positionLabel, type RawRecord, type StreamRecord } from '../records.js'
 import { BatchingSink, DEFAULT_BATCHING, type SinkObserver } from './batching-sink.js';
 import { PartitionCapacity } from './capacity.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
-import { CommitTracker } from './commit-tracker.js';
+import { CommitTracker, type PartitionInFlight } from './commit-tracker.js';
 import { DeadLetterRouter, DlqWriter, type DeadLetter } from './dead-letter.js';
 import { silentLogger, type Logger } from './logger.js';
 import { materialize, type InputSource } from './materialize.js';
@@ -40,6 +40,14 @@ export interface RuntimeObserver extends SinkObserver {
 
 /** What a query from outside may do with a store: read (the key-value or window store's read methods). */
 export type QueryableStore = ReadOnlyKeyValueStore<unknown, unknown> | Pick<WindowStore<unknown, unknown>, 'name' | 'get' | 'fetch' | 'approximateNumEntries'>;
+
+/** Engine.inFlightReport(): where the records and punctuations in flight are. */
+export interface InFlightReport {
+  readonly records: readonly PartitionInFlight[];
+  readonly punctuations: number;
+  readonly tasks: readonly { partition: number; queued: number; unlogged: number; restoring: boolean }[];
+  readonly sinks: readonly { name: string; buffered: number; writing: number }[];
+}
 
 export interface EngineOptions {
   readonly producer: OutputProducer;
@@ -332,6 +340,19 @@ export class Engine {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * What is in flight right now, for a log line when a drain does not finish: records by partition
+   * (the oldest of each), open punctuations, busy tasks, and sinks holding items or writes.
+   */
+  inFlightReport(): InFlightReport {
+    return {
+      records: this.tracker.inFlightByPartition(),
+      punctuations: this.tasks.inFlight,
+      tasks: this.tasks.busyTasks(),
+      sinks: this.sinks.filter((s) => s.buffered > 0 || s.writesInFlight > 0).map((s) => ({ name: s.name, buffered: s.buffered, writing: s.writesInFlight })),
+    };
   }
 
   /** Resolves at the next record settled, record handed to a sink, or close. */

@@ -336,7 +336,7 @@ export class KafkaTopologyRunner {
     try {
       const drained = await this.engine.drain(this.drainBudget());
       if (!drained) {
-        this.logger.warn({ reason, inFlight: this.engine.tracker.totalInFlight() }, 'checkpoint could not drain; nothing committed this time');
+        this.logger.warn({ reason, inFlight: this.engine.inFlightReport() }, 'checkpoint could not drain; nothing committed this time');
         return;
       }
       if (this.rebalancing) {
@@ -370,6 +370,7 @@ export class KafkaTopologyRunner {
     return this.exclusive(async () => {
       try {
         const settled = await this.engine.drain(this.drainBudget());
+        if (!settled) this.logger.warn({ inFlight: this.engine.inFlightReport() }, 'records of revoked partitions did not settle');
         await this.transactions!.abort();
         this.rebalancing = false;
         this.engine.revoke(partitions);
@@ -454,7 +455,7 @@ export class KafkaTopologyRunner {
       this.logger.warn({ err: errorMessage(err) }, 'could not pause the consumer');
     }
     const drained = failedAlready ? false : await this.engine.drain(this.drainBudget());
-    if (!drained) this.logger.warn({ inFlight: this.engine.tracker.totalInFlight() }, 'stopping with records in flight; they will be read again');
+    if (!drained) this.logger.warn({ inFlight: this.engine.inFlightReport() }, 'stopping with records in flight; they will be read again');
     if (this.commitTimer) clearInterval(this.commitTimer);
     await withinDeadline(this.committing, this.stopDeadline);
     if (!this.transactions?.broken) await this.commitDue('shutdown');

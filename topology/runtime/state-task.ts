@@ -75,6 +75,8 @@ export class StateTask {
   private active: RecordTicket | undefined;
   private currentStep: CurrentStep | undefined;
   private ready: Promise<void> = Promise.resolve();
+  /** Between restore() and the end of its restore: work queued meanwhile waits. */
+  private restoringNow = false;
   private readonly abort = new AbortController();
   /** Per store, per source topic: the highest input offset whose change the restored changelog holds. */
   private readonly restoredUpTo = new Map<string, Map<string, bigint>>();
@@ -155,7 +157,8 @@ export class StateTask {
       if (latest !== undefined && (this.time === undefined || latest > this.time)) this.time = latest;
       return true;
     };
-    const restored = run();
+    this.restoringNow = true;
+    const restored = run().finally(() => (this.restoringNow = false));
     this.ready = restored.then(
       () => undefined,
       (err: unknown) => {
@@ -259,6 +262,10 @@ export class StateTask {
       this.currentStep = undefined;
       this.running = false;
     }
+  }
+
+  get restoring(): boolean {
+    return this.restoringNow;
   }
 
   /** Steps queued and not yet run: they belong to records still in flight. */

@@ -129,6 +129,15 @@ export class TaskManager {
     return this.tasks;
   }
 
+  /** Tasks with work not done (queued, or changes not yet logged), and whether each is still restoring: what a drain that does not finish waits for. */
+  busyTasks(): { partition: number; queued: number; unlogged: number; restoring: boolean }[] {
+    const out: { partition: number; queued: number; unlogged: number; restoring: boolean }[] = [];
+    for (const [partition, task] of this.tasks)
+      if (task.queued > 0 || task.outbox.size > 0 || task.restoring)
+        out.push({ partition, queued: task.queued, unlogged: task.outbox.size, restoring: task.restoring });
+    return out;
+  }
+
   /** Punctuations begun and not yet settled: a drain waits for them as for records. */
   get inFlight(): number {
     return this.openPunctuations;

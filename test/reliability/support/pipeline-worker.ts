@@ -16,10 +16,10 @@ const endpoints = JSON.parse(process.env.WORKER_ENDPOINTS ?? '{}') as Endpoints;
 const groupId = process.env.WORKER_GROUP;
 if (!groupId || !endpoints.brokers) throw new Error('WORKER_GROUP and WORKER_ENDPOINTS must be set');
 
-const say = (level: string, fields: object, message: string) =>
-  process.stderr.write(`${new Date().toISOString().slice(11, 23)} [${name} ${level}] ${message} ${JSON.stringify(fields).slice(0, 400)}\n`);
 /** WORKER_TRACE=1: the runner's rebalance story too (joins, restores, resumes, aborts), not the periodic commits. */
 const trace = process.env.WORKER_TRACE === '1';
+const say = (level: string, fields: object, message: string) =>
+  process.stderr.write(`${new Date().toISOString().slice(11, 23)} [${name} ${level}] ${message} ${JSON.stringify(fields).slice(0, trace ? 3000 : 400)}\n`);
 const traced = (level: string) => (fields: object, message: string) => {
   if (trace && !('reason' in fields && fields.reason === 'interval')) say(level, fields, message);
 };
