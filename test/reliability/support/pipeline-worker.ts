@@ -16,12 +16,13 @@ const endpoints = JSON.parse(process.env.WORKER_ENDPOINTS ?? '{}') as Endpoints;
 const groupId = process.env.WORKER_GROUP;
 if (!groupId || !endpoints.brokers) throw new Error('WORKER_GROUP and WORKER_ENDPOINTS must be set');
 
-/** WORKER_TRACE=1: the runner's rebalance story too (joins, restores, resumes, aborts), not the periodic commits. */
-const trace = process.env.WORKER_TRACE === '1';
+/** WORKER_TRACE=1: the runner's rebalance story too (joins, restores, resumes, aborts), not the periodic commits; 2: those too. */
+const trace = process.env.WORKER_TRACE === '1' || process.env.WORKER_TRACE === '2';
+const traceCommits = process.env.WORKER_TRACE === '2';
 const say = (level: string, fields: object, message: string) =>
   process.stderr.write(`${new Date().toISOString().slice(11, 23)} [${name} ${level}] ${message} ${JSON.stringify(fields).slice(0, trace ? 3000 : 400)}\n`);
 const traced = (level: string) => (fields: object, message: string) => {
-  if (trace && !('reason' in fields && fields.reason === 'interval')) say(level, fields, message);
+  if (trace && (traceCommits || !('reason' in fields && fields.reason === 'interval'))) say(level, fields, message);
 };
 const logger: Logger = {
   debug: traced('debug'),
@@ -32,7 +33,8 @@ const logger: Logger = {
   error: (fields, message) => say('error', fields, message),
 };
 
-const clients = clientsFor(endpoints, { clientId: name, logger });
+// Traced, KafkaJS's own retries and errors too (what a stuck send was waiting for).
+const clients = clientsFor(endpoints, { clientId: name, logger, kafkaLog: trace ? (level, message, fields) => say(`${level}`, fields, message) : undefined });
 const processingGuarantee = process.env.WORKER_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once';
 const { runner } = createTemperatureRunner(clients, { groupId, ...LIMITS, processingGuarantee, transactionalId: `${groupId}-${name}` });
 

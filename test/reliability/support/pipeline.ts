@@ -59,21 +59,32 @@ export interface ReliabilityClients extends PipelineClients {
   close(): Promise<void>;
 }
 
-export function kafkaFor(endpoints: Endpoints, clientId: string): Kafka {
+/** A KafkaJS log line, for a worker that traces (its retries and errors). */
+export type KafkaLogLine = (level: 'error' | 'warn' | 'info', message: string, fields: object) => void;
+
+export function kafkaFor(endpoints: Endpoints, clientId: string, kafkaLog?: KafkaLogLine): Kafka {
   return new TunedKafka({
     clientId,
     brokers: [...endpoints.brokers],
     ssl: endpoints.kafkaSsl,
     // A copy per client: KafkaJS stores its authenticator (bound to the password) on the object.
     sasl: endpoints.kafkaSasl ? { ...endpoints.kafkaSasl } : undefined,
-    logLevel: logLevel.NOTHING,
+    logLevel: kafkaLog ? logLevel.INFO : logLevel.NOTHING,
+    logCreator: kafkaLog
+      ? () =>
+          ({ level, namespace, log: { message, ...fields } }) =>
+            kafkaLog(level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info', `kafkajs ${namespace}: ${message}`, fields)
+      : undefined,
   });
 }
 
-export function clientsFor(endpoints: Endpoints, options: { clientId: string; logger?: Logger; observer?: RuntimeObserver }): ReliabilityClients {
+export function clientsFor(
+  endpoints: Endpoints,
+  options: { clientId: string; logger?: Logger; observer?: RuntimeObserver; kafkaLog?: KafkaLogLine },
+): ReliabilityClients {
   const knex = createKnex(endpoints.mysqlUrl, { ssl: endpoints.mysqlSsl });
   return {
-    kafka: kafkaFor(endpoints, options.clientId),
+    kafka: kafkaFor(endpoints, options.clientId, options.kafkaLog),
     registry: new SchemaRegistry({ host: endpoints.registryUrl, auth: endpoints.registryAuth }),
     knex,
     logger: options.logger,
