@@ -221,4 +221,38 @@ describe('a record read before a rebalance', () => {
     expect(engine.tracker.totalInFlight()).toBe(0);
     engine.close();
   });
+
+  it('makes no task (and no restore) for a partition moved to another instance, when its decoding finished after the rebalance', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowKey = { name: 'slow', deserialize: async (b: Buffer | null) => (await held, b?.toString() ?? null) };
+    const builder = new TopologyBuilder();
+    builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
+    builder.stream<string | null, string | null>('in', { key: slowKey, value: stringSerde }).process<string, string>(
+      () => {
+        let ctx: ProcessorContext<string, string>;
+        return { init: (c) => void (ctx = c), process: (r) => ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '') };
+      },
+      { name: 'remember', stores: ['last'] },
+    );
+    const restored: number[] = [];
+    const changelogSource = {
+      offsetRange: (_topic: string, partition: number) => (restored.push(partition), Promise.resolve({ start: 0n, end: 0n })),
+      read: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }) }),
+    };
+    const engine = new Engine(builder.build(), { producer: { send: () => Promise.resolve() }, clock: new ManualClock(0), changelogSource });
+    engine.assign([{ topic: 'in', partition: 0 }]);
+    const pending = engine.process(raw(0, 'k', 'old'));
+    engine.revoke([{ topic: 'in', partition: 0 }]);
+    engine.assign([{ topic: 'in', partition: 1 }]);
+    release();
+    await pending;
+    await tick();
+    await engine.flush();
+    await tick();
+    expect([...engine.tasksHolding('last').keys()]).toEqual([1]);
+    expect(restored).toEqual([1]);
+    expect(engine.tracker.totalInFlight()).toBe(0);
+    engine.close();
+  });
 });
