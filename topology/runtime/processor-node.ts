@@ -110,6 +110,9 @@ export function processorNode(
       next: (env) => {
         const ticket = ticketOf(env);
         const { record } = env;
+        // Read before a rebalance: its partition may have moved away, and a task made for it here would
+        // restore (and answer queries for) state this instance does not own. It is read again anyway.
+        if (ticket.raw.offset !== PUNCTUATION_OFFSET && !tasks.isCurrent(ticket)) return;
         const task = tasks.taskFor(record.source.partition);
         ticket.retain();
         task.enqueue(ticket, () => step(task, ticket, record));

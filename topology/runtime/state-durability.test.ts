@@ -191,6 +191,41 @@ describe('assignment', () => {
   });
 });
 
+describe('restoring a task', () => {
+  it("restores a task's stores at once, not one after the other (each restore is mostly waiting)", async () => {
+    const builder = new TopologyBuilder();
+    for (const name of ['a', 'b', 'c']) builder.addStateStore(keyValueStore(name, { key: requiredStringSerde, value: requiredStringSerde }));
+    builder.stream<string | null, string | null>('in', { key: stringSerde, value: stringSerde }).process<string, string>(() => ({ process: () => undefined }), {
+      name: 'uses-three',
+      stores: ['a', 'b', 'c'],
+    });
+    // Each store's offset range answers only once all three were asked: a sequential restore never gets there.
+    const asked: string[] = [];
+    let allAsked!: () => void;
+    const barrier = new Promise<void>((resolve) => (allAsked = resolve));
+    const changelogSource = {
+      offsetRange: async (topic: string) => {
+        asked.push(topic);
+        if (asked.length === 3) allAsked();
+        await barrier;
+        return { start: 0n, end: 0n };
+      },
+      read: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }) }),
+    };
+    const engine = new Engine(builder.build(), {
+      producer: { send: () => Promise.resolve() },
+      clock: new ManualClock(0),
+      changelogSource,
+      applicationId: 'app',
+    });
+    engine.assign([{ topic: 'in', partition: 0 }]);
+    const restored = await Promise.race([engine.restored(0), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1000))]);
+    expect(restored).toBe(true);
+    expect(asked.sort()).toEqual(['app-a-changelog', 'app-b-changelog', 'app-c-changelog']);
+    engine.close();
+  });
+});
+
 describe('a record read before a rebalance', () => {
   it('does not change the state of the task that replaced its own, when its decoding finished after the rebalance', async () => {
     let release!: () => void;
@@ -218,6 +253,40 @@ describe('a record read before a rebalance', () => {
     const store = engine.tasksHolding('last').get(0)!.store('last') as InMemoryKeyValueStore<string, string>;
     expect(await store.get('k')).toBeUndefined();
     expect(sent).toEqual([]);
+    expect(engine.tracker.totalInFlight()).toBe(0);
+    engine.close();
+  });
+
+  it('makes no task (and no restore) for a partition moved to another instance, when its decoding finished after the rebalance', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowKey = { name: 'slow', deserialize: async (b: Buffer | null) => (await held, b?.toString() ?? null) };
+    const builder = new TopologyBuilder();
+    builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
+    builder.stream<string | null, string | null>('in', { key: slowKey, value: stringSerde }).process<string, string>(
+      () => {
+        let ctx: ProcessorContext<string, string>;
+        return { init: (c) => void (ctx = c), process: (r) => ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '') };
+      },
+      { name: 'remember', stores: ['last'] },
+    );
+    const restored: number[] = [];
+    const changelogSource = {
+      offsetRange: (_topic: string, partition: number) => (restored.push(partition), Promise.resolve({ start: 0n, end: 0n })),
+      read: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }) }),
+    };
+    const engine = new Engine(builder.build(), { producer: { send: () => Promise.resolve() }, clock: new ManualClock(0), changelogSource });
+    engine.assign([{ topic: 'in', partition: 0 }]);
+    const pending = engine.process(raw(0, 'k', 'old'));
+    engine.revoke([{ topic: 'in', partition: 0 }]);
+    engine.assign([{ topic: 'in', partition: 1 }]);
+    release();
+    await pending;
+    await tick();
+    await engine.flush();
+    await tick();
+    expect([...engine.tasksHolding('last').keys()]).toEqual([1]);
+    expect(restored).toEqual([1]);
     expect(engine.tracker.totalInFlight()).toBe(0);
     engine.close();
   });

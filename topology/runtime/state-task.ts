@@ -130,28 +130,31 @@ export class StateTask {
    */
   restore(restorer: ChangelogRestorer, before: () => Promise<void>): Promise<boolean> {
     let latest: number | undefined;
+    const restoreOne = async (name: string, store: TaskStore): Promise<boolean> => {
+      const upTo = new Map<string, bigint>();
+      const result = await restorer.restore({
+        store,
+        topic: this.changelogs.get(name)!,
+        partition: this.partition,
+        signal: this.abort.signal,
+        onEntry: (entry) => {
+          if (entry.timestamp !== undefined && (latest === undefined || entry.timestamp > latest)) latest = entry.timestamp;
+          const topic = entry.headers?.[SOURCE_TOPIC_HEADER]?.toString();
+          const offset = entry.headers?.[SOURCE_OFFSET_HEADER]?.toString();
+          if (topic === undefined || offset === undefined) return;
+          const o = BigInt(offset);
+          if (o > (upTo.get(topic) ?? -1n)) upTo.set(topic, o);
+        },
+      });
+      if (result.completed) this.restoredUpTo.set(name, upTo);
+      return result.completed;
+    };
     const run = async (): Promise<boolean> => {
       await before();
-      for (const [name, store] of this.stores) {
-        if (this.closed) return false;
-        const upTo = new Map<string, bigint>();
-        const result = await restorer.restore({
-          store,
-          topic: this.changelogs.get(name)!,
-          partition: this.partition,
-          signal: this.abort.signal,
-          onEntry: (entry) => {
-            if (entry.timestamp !== undefined && (latest === undefined || entry.timestamp > latest)) latest = entry.timestamp;
-            const topic = entry.headers?.[SOURCE_TOPIC_HEADER]?.toString();
-            const offset = entry.headers?.[SOURCE_OFFSET_HEADER]?.toString();
-            if (topic === undefined || offset === undefined) return;
-            const o = BigInt(offset);
-            if (o > (upTo.get(topic) ?? -1n)) upTo.set(topic, o);
-          },
-        });
-        if (!result.completed) return false;
-        this.restoredUpTo.set(name, upTo);
-      }
+      if (this.closed) return false;
+      // The stores at once: each restore's time is mostly waiting (a group join, its fence, fetches), not work.
+      const completed = await Promise.all([...this.stores].map(([name, store]) => restoreOne(name, store)));
+      if (completed.includes(false) || this.closed) return false;
       // Stream time goes on from where the changes left it, so a record that was late before a restart
       // is late after it too (it must not reopen a window that was already emitted and dropped).
       if (latest !== undefined && (this.time === undefined || latest > this.time)) this.time = latest;

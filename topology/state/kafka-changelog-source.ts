@@ -15,7 +15,8 @@
  * holds every committed change and none of an aborted one. The fence is hidden from the restore.
  */
 import { randomBytes } from 'node:crypto';
-import { AssignerProtocol, type Kafka, type PartitionAssigner, type Producer } from 'kafkajs';
+import { AssignerProtocol, type Consumer, type Kafka, type PartitionAssigner, type Producer } from 'kafkajs';
+import { errorMessage } from '../errors.js';
 import type { HeaderMap } from '../records.js';
 import { retryingRetriable } from '../runtime/kafka-admin.js';
 import { ChangelogReadInterrupted, type ChangelogChunk, type ChangelogSource } from './changelog-restorer.js';
@@ -186,47 +187,56 @@ export class KafkaChangelogSource implements ChangelogSource {
     const onAbort = () => queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
     const mine = (t: string, p: number) => t === topic && p === partition;
-    // A crash KafkaJS would restart from (with one broker, a closed connection removes it and the next
-    // fetch finds "No broker available") interrupts this read only: the restorer reads again from where it got to.
+    // A crash (with one broker, a closed connection removes it and the next fetch finds "No broker
+    // available"; a group coordinator that does not answer the join in time) interrupts this read
+    // only: the restorer reads again from where it got to, a bounded number of times.
     consumer.on(consumer.events.CRASH, ({ payload }) =>
-      queue.close(
-        payload.restart
-          ? new ChangelogReadInterrupted(`the consumer of ${topic}[${partition}] crashed: ${payload.error.message}`, { cause: payload.error })
-          : payload.error,
-      ),
+      queue.close(new ChangelogReadInterrupted(`the consumer of ${topic}[${partition}] crashed: ${payload.error.message}`, { cause: payload.error })),
     );
     // Batches of markers or aborted records only never reach eachBatch; their last offset still counts.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (mine(payload.topic, payload.partition)) queue.note({ entries: [], nextOffset: BigInt(payload.lastOffset) + 1n });
     });
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          if (!mine(batch.topic, batch.partition)) return;
-          await queue.push({
-            entries: batch.messages
-              .filter((m) => !m.headers?.[RESTORE_FENCE_HEADER])
-              .map((m) => ({
-                offset: BigInt(m.offset),
-                key: m.key,
-                value: m.value,
-                headers: kafkaHeaders(m.headers),
-                timestamp: Number(m.timestamp),
-              })),
-            nextOffset: BigInt(batch.lastOffset()) + 1n,
-          });
-        },
-      });
-      consumer.seek({ topic, partition, offset: fromOffset.toString() });
+      try {
+        await this.startReading(consumer, topic, partition, fromOffset, queue);
+      } catch (err) {
+        // A consumer that could not join its throwaway group (a coordinator moving, a broker too busy to
+        // answer; KafkaJS reports that as a crash, and then refuses the seek) is not a broken store:
+        // the restorer reads again, from where it got to.
+        queue.close(new ChangelogReadInterrupted(`the consumer of ${topic}[${partition}] did not start: ${errorMessage(err)}`, { cause: err }));
+      }
       yield* queue.drain();
     } finally {
       signal.removeEventListener('abort', onAbort);
       queue.close();
       await consumer.disconnect();
     }
+  }
+
+  private async startReading(consumer: Consumer, topic: string, partition: number, fromOffset: bigint, queue: ChunkQueue): Promise<void> {
+    const mine = (t: string, p: number) => t === topic && p === partition;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (!mine(batch.topic, batch.partition)) return;
+        await queue.push({
+          entries: batch.messages
+            .filter((m) => !m.headers?.[RESTORE_FENCE_HEADER])
+            .map((m) => ({
+              offset: BigInt(m.offset),
+              key: m.key,
+              value: m.value,
+              headers: kafkaHeaders(m.headers),
+              timestamp: Number(m.timestamp),
+            })),
+          nextOffset: BigInt(batch.lastOffset()) + 1n,
+        });
+      },
+    });
+    consumer.seek({ topic, partition, offset: fromOffset.toString() });
   }
 }
 
