@@ -199,7 +199,7 @@ export class KafkaChangelogSource implements ChangelogSource {
     });
     try {
       try {
-        await this.startReading(consumer, topic, partition, fromOffset, queue);
+        await this.startFetching(consumer, topic, partition, fromOffset, queue);
       } catch (err) {
         // A consumer that could not join its throwaway group (a coordinator moving, a broker too busy to
         // answer; KafkaJS reports that as a crash, and then refuses the seek) is not a broken store:
@@ -214,7 +214,7 @@ export class KafkaChangelogSource implements ChangelogSource {
     }
   }
 
-  private async startReading(consumer: Consumer, topic: string, partition: number, fromOffset: bigint, queue: ChunkQueue): Promise<void> {
+  private async startFetching(consumer: Consumer, topic: string, partition: number, fromOffset: bigint, queue: ChunkQueue): Promise<void> {
     const mine = (t: string, p: number) => t === topic && p === partition;
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
