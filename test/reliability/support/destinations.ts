@@ -284,13 +284,15 @@ export async function sampleCommitted(admin: Admin, groupId: string, topic: stri
 /**
  * Every produced record (with a known position) below a committed offset must have reached its
  * destination: a stored reading's row written (by the sink's clock) no later than the sample; with
- * `deadLetters`, a bad record's dead letter present. Returns the violations.
+ * `deadLetters`, a bad record's dead letter present: a set of the dead letters read at the sample, or
+ * a map (dead letter → its create time, `deadLetterTimes`) read later, in which a dead letter made
+ * after the sample does not count. Returns the violations.
  */
 export function checkCommittedSample(
   sample: CommittedSample,
   produced: readonly ProducedRecord[],
   rows: Observed['rows'],
-  deadLetters?: ReadonlySet<string>,
+  deadLetters?: ReadonlySet<string> | ReadonlyMap<string, number>,
 ): string[] {
   const violations: string[] = [];
   for (const p of produced) {
@@ -304,12 +306,34 @@ export function checkCommittedSample(
       else if (row.receivedAt > sample.at) violations.push(`${where}: committed before its row was written (${new Date(row.receivedAt).toISOString()})`);
     } else if (deadLetters && !deadLetters.has(p.bytesId)) {
       violations.push(`${where}: committed but not dead-lettered`);
+    } else if (deadLetters instanceof Map) {
+      const made = (deadLetters as ReadonlyMap<string, number>).get(p.bytesId);
+      if (made !== undefined && made > sample.at)
+        violations.push(
+          `${where}: committed before its dead letter was made (${Number.isFinite(made) ? new Date(made).toISOString() : 'no failed-at header'})`,
+        );
     }
   }
   return violations;
 }
 
 export const deadLetterIds = (messages: readonly CollectedMessage[]): Set<string> => new Set(messages.map((m) => bytesIdentity(m.key, m.value)));
+
+/**
+ * When each dead letter was first made (its failed-at header, stamped as the runtime routes the
+ * record), by identity: to judge a sample of committed offsets later, once every dead letter is visible.
+ */
+export function deadLetterTimes(messages: readonly CollectedMessage[]): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const m of messages) {
+    const id = bytesIdentity(m.key, m.value);
+    const failedAt = readDlqHeaders(m.headers).failedAt;
+    const made = failedAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(failedAt);
+    const known = times.get(id);
+    if (known === undefined || made < known) times.set(id, made);
+  }
+  return times;
+}
 
 export interface ScenarioResult {
   readonly scenario: string;
