@@ -53,6 +53,8 @@ export interface PipelineSettings {
   readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
   /** Stable per instance (e.g. group + host name), so a restarted instance fences its predecessor. */
   readonly transactionalId?: string;
+  /** `exactly_once`: how long a transaction may stay open before the broker aborts it (default 10 s). */
+  readonly transactionTimeoutMs?: number;
   readonly consumerConfig?: Partial<ConsumerConfig>;
   /** False: constraints only, no alerts (replay's default). Ignored when `rules` is given. */
   readonly withAlerts?: boolean;
@@ -143,6 +145,7 @@ export function pipelineRunner(
     partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
     processingGuarantee: settings.processingGuarantee,
     transactionalId: settings.transactionalId,
+    transactionTimeoutMs: settings.transactionTimeoutMs,
     consumerConfig: settings.consumerConfig,
   });
 }

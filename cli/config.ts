@@ -107,6 +107,8 @@ const schema = z
     SINK_CONCURRENCY: int(1, 16).default(2),
     MAX_IN_FLIGHT_PER_PARTITION: int(1, 1_000_000).default(2000),
     PROCESSING_GUARANTEE: z.enum(['at_least_once', 'exactly_once']).default('at_least_once'),
+    // exactly_once: the broker aborts a transaction open longer (its transaction.max.timeout.ms is 15 min by default).
+    TRANSACTION_TIMEOUT_MS: int(1_000, 900_000).default(10_000),
     ERROR_POLICY_DESERIALIZATION: policy,
     ERROR_POLICY_VALIDATION: policy,
     ERROR_POLICY_PROCESSING: policy,
@@ -183,6 +185,8 @@ export interface AppConfig {
   readonly sink: { batchSize: number; lingerMs: number; concurrency: number };
   readonly maxInFlightPerPartition: number;
   readonly processingGuarantee: 'at_least_once' | 'exactly_once';
+  /** exactly_once: how long a transaction may stay open before the broker aborts it. */
+  readonly transactionTimeoutMs: number;
   readonly errorPolicies: ErrorPolicies;
   readonly jsonInput: boolean;
   readonly inputPartitions: number;
@@ -243,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sink: { batchSize: c.SINK_BATCH_SIZE, lingerMs: c.SINK_LINGER_MS, concurrency: c.SINK_CONCURRENCY },
     maxInFlightPerPartition: c.MAX_IN_FLIGHT_PER_PARTITION,
     processingGuarantee: c.PROCESSING_GUARANTEE,
+    transactionTimeoutMs: c.TRANSACTION_TIMEOUT_MS,
     errorPolicies: Object.fromEntries(ERROR_CLASSES.map((k) => [k, c[`ERROR_POLICY_${k.toUpperCase()}` as keyof RawConfig]])) as unknown as ErrorPolicies,
     jsonInput: c.JSON_INPUT,
     inputPartitions: c.INPUT_PARTITIONS,

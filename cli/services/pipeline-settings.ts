@@ -27,6 +27,7 @@ export function pipelineSettings(config: AppConfig, groupId = config.kafka.group
     errorPolicies: config.errorPolicies,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     processingGuarantee: config.processingGuarantee,
+    transactionTimeoutMs: config.transactionTimeoutMs,
     // Stable per instance and group, so a restarted instance fences the transactions of the one it replaces.
     transactionalId: `${groupId}-${config.instanceId}`,
     consumerConfig: CONSUMER_CONFIG,

@@ -404,6 +404,38 @@ describe('KafkaTopologyRunner exactly_once', () => {
     expect(budget).toBeLessThanOrEqual(50);
   });
 
+  it('stops, naming the setting, when a checkpoint cannot drain before the transaction timeout: the broker aborts the transaction then, and nothing of it commits', async () => {
+    const { kafka, consumer, producer } = standInKafka();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const builder = new TopologyBuilder();
+    // One output sent into the transaction, and a sink that answers only once released: the records stay in flight.
+    const stream = builder.stream('in', { key: stringSerde, value: bytesSerde });
+    stream.to('out', { key: stringSerde, value: bytesSerde });
+    stream.sink({ name: 'slow', write: () => held });
+    const runner = new KafkaTopologyRunner(builder.build(), {
+      kafka,
+      groupId: 'g',
+      commitIntervalMs: 60_000,
+      processingGuarantee: 'exactly_once',
+      topicBatching: { lingerMs: 0 },
+      transactionTimeoutMs: 500,
+    });
+    await runner.start();
+    await consumer.eachBatch!(batchOf(2).payload);
+    await settle();
+    expect(producer.transactions[0]?.sent).toHaveLength(2);
+    const began = Date.now();
+    await runner.commitDue('interval');
+    // The drain stopped at the transaction's deadline (400 ms: 500 less a fifth kept for the commit), not the 30 s shutdown timeout.
+    expect(Date.now() - began).toBeLessThan(5_000);
+    await expect(runner.done()).rejects.toThrow(/TRANSACTION_TIMEOUT_MS/);
+    release();
+    await runner.stop();
+    expect(producer.transactions.filter((t) => t.ended === 'committed').flatMap((t) => t.sent)).toEqual([]);
+    expect(producer.committedOffsets()).toEqual([]);
+  });
+
   it('derives a stable transactional id from the group and the instance, so a restarted instance fences its zombie', async () => {
     const first = standInKafka();
     eos(first.kafka);

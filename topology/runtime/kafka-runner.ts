@@ -43,8 +43,9 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
   /**
    * `exactly_once`: how long (ms) the broker lets a transaction stay open before aborting it. A killed
    * instance's open transaction holds read_committed consumers, and the restore of its partitions by
-   * their next owner, until then. Default 10 s, as Kafka Streams under exactly-once; it must exceed
-   * `commitIntervalMs` plus the longest drain.
+   * their next owner, until then. Default 10 s, as Kafka Streams under exactly-once. A checkpoint
+   * drains at most until 2 s before it: a transaction whose records do not settle by then can no
+   * longer commit, and the runner stops (its records are read again from the last commit).
    */
   readonly transactionTimeoutMs?: number;
   /**
@@ -118,7 +119,7 @@ export class KafkaTopologyRunner {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       transactionalId: exactlyOnce ? (options.transactionalId ?? `${options.groupId}-${options.instanceId ?? hostname()}`) : undefined,
-      ...(exactlyOnce ? { transactionTimeout: options.transactionTimeoutMs ?? 10_000 } : {}),
+      ...(exactlyOnce ? { transactionTimeout: options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS } : {}),
     });
     this.transactions = exactlyOnce ? new TransactionalOutput(this.producer) : undefined;
     this.consumer = options.kafka.consumer({
@@ -341,6 +342,19 @@ export class KafkaTopologyRunner {
     };
   }
 
+  private get transactionTimeoutMs(): number {
+    return this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+  }
+
+  /**
+   * Exactly-once: when the open transaction (or one begun now) must be committed by (epoch ms), a
+   * margin before the broker aborts it at its timeout.
+   */
+  private transactionDeadline(): number {
+    const since = this.transactions?.openSince ?? Date.now();
+    return since + this.transactionTimeoutMs - Math.min(TRANSACTION_COMMIT_MARGIN_MS, this.transactionTimeoutMs / 5);
+  }
+
   /** How long a drain may take now: the shutdown timeout, or what is left of the stop's deadline. */
   private drainBudget(): number {
     const full = this.options.shutdownTimeoutMs ?? 30_000;
@@ -358,9 +372,19 @@ export class KafkaTopologyRunner {
     if (transactions.broken) return;
     const release = this.closeGate();
     try {
-      const drained = await this.engine.drain(this.drainBudget());
+      const drained = await this.engine.drain(Math.min(this.drainBudget(), this.transactionDeadline() - Date.now()));
       if (!drained) {
         this.logger.warn({ reason, inFlight: this.engine.inFlightReport() }, 'checkpoint could not drain; nothing committed this time');
+        if (transactions.openSince !== undefined && Date.now() >= this.transactionDeadline() && !this.engine.failed) {
+          // The broker aborts the transaction at its timeout: no later commit of it can succeed, and
+          // its outputs must never commit. Say why now, rather than fail later on a fenced epoch.
+          const error = new Error(
+            `exactly_once: the open transaction could not be committed within the transaction timeout (${this.transactionTimeoutMs} ms, ` +
+              'TRANSACTION_TIMEOUT_MS / transactionTimeoutMs) because its records did not settle in time; stopping, and its records are read again from the last commit',
+          );
+          this.transactions!.refuse(error);
+          this.onFatal(error);
+        }
         return;
       }
       if (this.rebalancing) {
@@ -525,6 +549,11 @@ async function withinDeadline(promise: Promise<unknown> | undefined, deadline: n
     clearTimeout(timer);
   }
 }
+
+/** As Kafka Streams under exactly-once: a killed instance's open transaction holds its partitions' next owner this long at most. */
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+/** Time kept, before the broker's transaction timeout, for the commit itself (offsets, end of transaction). */
+const TRANSACTION_COMMIT_MARGIN_MS = 2_000;
 
 /**
  * A quarter of KafkaJS's defaults, measured in docs/benchmarks.md: a third less peak RSS for the same

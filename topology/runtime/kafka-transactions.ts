@@ -11,6 +11,8 @@ import { isRecordTooLarge, isTransientKafkaError, toKafkaMessages } from './kafk
  */
 export class TransactionalOutput implements OutputProducer {
   private current: Promise<Transaction> | undefined;
+  /** When the open transaction was begun (epoch ms): the broker aborts it once the transaction timeout has passed since. */
+  private begunAt: number | undefined;
   private committing: Promise<void> | undefined;
   private failure: Error | undefined;
 
@@ -43,6 +45,7 @@ export class TransactionalOutput implements OutputProducer {
       try {
         const txn = await this.begun();
         this.current = undefined;
+        this.begunAt = undefined;
         try {
           if (offsets.length > 0) await sendOffsetsRetrying(txn, groupId, offsets);
           await txn.commit();
@@ -78,7 +81,13 @@ export class TransactionalOutput implements OutputProducer {
     while (this.committing) await this.committing.catch(() => undefined);
     const pending = this.current;
     this.current = undefined;
+    this.begunAt = undefined;
     if (pending) await (await pending.catch(() => undefined))?.abort().catch(() => undefined);
+  }
+
+  /** When the open transaction was begun (epoch ms), if one is open. */
+  get openSince(): number | undefined {
+    return this.begunAt;
   }
 
   /** The open transaction, begun if there is none. A begin that failed is not kept: the next call tries again. */
@@ -86,8 +95,12 @@ export class TransactionalOutput implements OutputProducer {
     if (!this.current) {
       const begin = this.producer.transaction();
       this.current = begin;
+      this.begunAt = Date.now();
       begin.catch(() => {
-        if (this.current === begin) this.current = undefined;
+        if (this.current === begin) {
+          this.current = undefined;
+          this.begunAt = undefined;
+        }
       });
     }
     return this.current;
