@@ -4,7 +4,7 @@ import type { RawRecord } from '../records.js';
 import { KafkaBatchFeeder, type BatchFeederOptions, type FedEngine } from './kafka-batch-feeder.js';
 
 /** A fetched batch of `n` messages as KafkaJS hands it over, recording what the feeder resolves and its heartbeats. */
-function batchOf(n: number, options: { runningFor?: number; fetchedOffset?: string } = {}) {
+function batchOf(n: number, options: { runningFor?: number } = {}) {
   const resolved: string[] = [];
   const record = { heartbeats: 0 };
   let isRunningCalls = 0;
@@ -17,7 +17,7 @@ function batchOf(n: number, options: { runningFor?: number; fetchedOffset?: stri
     attributes: 0,
   }));
   const payload = {
-    batch: { topic: 'in', partition: 0, messages, lastOffset: () => String(n - 1), fetchedOffset: options.fetchedOffset ?? '0' },
+    batch: { topic: 'in', partition: 0, messages, lastOffset: () => String(n - 1) },
     isRunning: () => ++isRunningCalls <= (options.runningFor ?? Number.POSITIVE_INFINITY),
     isStale: () => false,
     heartbeat: () => {
@@ -95,20 +95,6 @@ describe('KafkaBatchFeeder', () => {
     await feederFor(engine, { accepts: (topic, partition) => !(topic === 'in' && partition === 0) }).feed(payload);
     expect(engine.fed).toEqual([]);
     expect(resolved).toEqual([]);
-  });
-
-  it('tells its owner where the batch was fetched from, and feeds nothing of a batch the owner refuses for it (fetched before a seek)', async () => {
-    const engine = new StandInEngine();
-    const asked: (string | undefined)[] = [];
-    const accepts = (_topic: string, _partition: number, fetchedOffset: string | undefined) => (asked.push(fetchedOffset), fetchedOffset === '0');
-    const stale = batchOf(3, { fetchedOffset: '40' });
-    await feederFor(engine, { accepts }).feed(stale.payload);
-    expect(engine.fed).toEqual([]);
-    expect(stale.resolved).toEqual([]);
-    const fresh = batchOf(2, { fetchedOffset: '0' });
-    await feederFor(engine, { accepts }).feed(fresh.payload);
-    expect(engine.fed).toEqual(['0', '1']);
-    expect(asked).toEqual(['40', '0']);
   });
 
   it('lets the event loop run while a long batch is fed', async () => {

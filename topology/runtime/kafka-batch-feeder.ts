@@ -39,12 +39,8 @@ export interface BatchFeederOptions {
    * resolve would move the new assignment's fetch position past records it never read).
    */
   joins?(): number;
-  /**
-   * Whether records of the partition may be fed now: false while the owner holds it back (until its
-   * state is restored), or for a batch fetched from an offset the owner no longer reads from (fetched
-   * before a seek). `fetchedOffset` is where the batch's fetch began.
-   */
-  accepts?(topic: string, partition: number, fetchedOffset: string | undefined): boolean;
+  /** Whether records of the partition may be fed now: false while the owner holds it back (until its state is restored). */
+  accepts?(topic: string, partition: number): boolean;
   /** Called before a record is fed; a promise returned is awaited first (a gate held by a checkpoint, a rate limit). */
   beforeRecord?(): Promise<void> | undefined;
   /** Which records of the batch to feed; all of them when absent. */
@@ -84,14 +80,8 @@ export class KafkaBatchFeeder {
     const { engine, options } = this;
     const { batch } = payload;
     const { topic, partition } = batch;
-    // KafkaJS's batch has it, its types do not.
-    const { fetchedOffset } = batch as { fetchedOffset?: string };
     const live = () =>
-      payload.isRunning() &&
-      !payload.isStale() &&
-      options.live() &&
-      sameJoin() &&
-      (options.accepts === undefined || options.accepts(topic, partition, fetchedOffset));
+      payload.isRunning() && !payload.isStale() && options.live() && sameJoin() && (options.accepts === undefined || options.accepts(topic, partition));
     const heartbeat = () => payload.heartbeat();
     // One clock for both the slice and the heartbeat, read once per record.
     let lastBeat = performance.now();

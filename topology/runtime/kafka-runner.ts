@@ -74,14 +74,6 @@ export class KafkaTopologyRunner {
   private joins = 0;
   /** Exactly-once with state: partitions paused at the join until their task is restored (`topic\0partition`); no record of theirs is fed meanwhile. */
   private readonly held = new Set<string>();
-  /**
-   * Exactly-once with state: the committed offset each restored partition was resumed from. Until a
-   * batch fetched from there arrives, a batch of the partition fetched from elsewhere is one KafkaJS
-   * fetched before the seek (it applies a seek at the next fetch, and a batch fetched earlier can still
-   * be handed over after it): fed, it would skip the records between the two offsets, whose outputs
-   * the join's abort dropped, and commit past them.
-   */
-  private readonly resumedAt = new Map<string, string>();
   /** Closed while an exactly-once checkpoint or revocation drains: no new record enters the engine meanwhile. */
   private gate: Promise<void> | undefined;
   private gateHolders = 0;
@@ -152,7 +144,7 @@ export class KafkaTopologyRunner {
       live: () => this.lifecycle.state === 'running' && !this.engine.closed,
       beforeRecord: () => this.passGate(),
       joins: () => this.joins,
-      accepts: (topic, partition, fetchedOffset) => this.accepts(topic, partition, fetchedOffset),
+      accepts: (topic, partition) => this.held.size === 0 || !this.held.has(`${topic}\u0000${partition}`),
     });
     this.finished = new Promise<void>((resolve, reject) => {
       this.settleFinished = { resolve, reject };
@@ -221,7 +213,6 @@ export class KafkaTopologyRunner {
       // and its committed offset read again (resumeWhenRestored).
       const hold = this.transactions !== undefined && this.topology.isStateful && assigned.length > 0;
       this.held.clear();
-      this.resumedAt.clear();
       if (hold) {
         for (const a of assigned) this.held.add(`${a.topic}\u0000${a.partition}`);
         this.consumer.pause(byTopic(assigned));
@@ -267,21 +258,6 @@ export class KafkaTopologyRunner {
    */
   stateStore(name: string): ReadonlyMap<number, QueryableStore> {
     return this.engine.queryableStore(name);
-  }
-
-  /** Whether the feeder may feed a batch of the partition now (see `held` and `resumedAt`). */
-  private accepts(topic: string, partition: number, fetchedOffset: string | undefined): boolean {
-    if (this.held.size === 0 && this.resumedAt.size === 0) return true;
-    const key = `${topic}\u0000${partition}`;
-    if (this.held.has(key)) return false;
-    const from = this.resumedAt.get(key);
-    if (from === undefined || fetchedOffset === undefined) return true;
-    if (fetchedOffset === from) {
-      this.resumedAt.delete(key);
-      return true;
-    }
-    this.logger.warn({ topic, partition, fetchedOffset, resumedAt: from }, 'a batch fetched before the seek to the committed offset was dropped');
-    return false;
   }
 
   /** Waits while a checkpoint or a revocation holds new records back; undefined (no promise) when none does. */
@@ -463,7 +439,6 @@ export class KafkaTopologyRunner {
             for (const { partition, offset } of partitions)
               if (partition === p && BigInt(offset) >= 0n) {
                 this.consumer.seek({ topic, partition, offset });
-                this.resumedAt.set(`${topic}\u0000${partition}`, offset);
                 from.push(`${topic}[${partition}]=${offset}`);
               }
           for (const a of mine) this.held.delete(`${a.topic}\u0000${a.partition}`);
