@@ -33,18 +33,8 @@ const PARTITIONS = 6;
 /** 24 devices over 6 partitions: reading i goes to partition i % 6 and device i % 24, so a device stays on one partition. */
 const DEVICES = 24;
 const EPISODES = { ...LIMITS, hysteresis: DEFAULT_HYSTERESIS_F };
-/**
- * exactly_once runs only with STATEFUL_REBALANCE_EOS=1 (or in the full mode): on this machine it still
- * fails in some reduced runs. An instance's checkpoint drain can wait 30 s on a record that does not
- * settle (not found yet); while a drain held the gate the feeder did not heartbeat, the group dropped
- * the member, and the dropped member's transactions still committed (KafkaJS's offset commit carries
- * no generation): duplicate episode events. The heartbeat and the refusal to commit after an
- * unsettled revocation are fixed; the stuck drain is open (docs/reliability.md, issue 13's note).
- */
-const GUARANTEES =
-  process.env.STATEFUL_REBALANCE_EOS === '1' || process.env.RELIABILITY_MODE === 'full'
-    ? (['at_least_once', 'exactly_once'] as const)
-    : (['at_least_once'] as const);
+/** Both guarantees, in every mode (docs/reliability.md, "State across a rebalance"). */
+const GUARANTEES = ['at_least_once', 'exactly_once'] as const;
 
 /**
  * Scenario 8: the stateful pipeline (episodes, silent devices, minute rollups) as separate processes
