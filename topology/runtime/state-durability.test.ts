@@ -203,15 +203,11 @@ describe('restoring a task', () => {
     const asked: string[] = [];
     let allAsked!: () => void;
     const barrier = new Promise<void>((resolve) => (allAsked = resolve));
-    const changelogSource = {
-      offsetRange: async (topic: string) => {
-        asked.push(topic);
-        if (asked.length === 3) allAsked();
-        await barrier;
-        return { start: 0n, end: 0n };
-      },
-      read: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }) }),
-    };
+    const changelogSource = emptyChangelogs((topic) => {
+      asked.push(topic);
+      if (asked.length === 3) allAsked();
+      return barrier;
+    });
     const engine = new Engine(builder.build(), {
       producer: { send: () => Promise.resolve() },
       clock: new ManualClock(0),
@@ -226,22 +222,39 @@ describe('restoring a task', () => {
   });
 });
 
+/** A topology whose one store is written by records whose key decodes only once `release` is called: a record still decoding across a rebalance. */
+function slowlyDecodedTopology() {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const slowKey = { name: 'slow', deserialize: async (b: Buffer | null) => (await held, b?.toString() ?? null) };
+  const builder = new TopologyBuilder();
+  builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
+  builder.stream<string | null, string | null>('in', { key: slowKey, value: stringSerde }).process<string, string>(
+    () => {
+      let ctx: ProcessorContext<string, string>;
+      return { init: (c) => void (ctx = c), process: (r) => ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '') };
+    },
+    { name: 'remember', stores: ['last'] },
+  );
+  return { topology: builder.build(), release };
+}
+
+/** A changelog source whose partitions are all empty; `asked` sees each offset range asked for (a restore begun), and may hold it back. */
+function emptyChangelogs(asked: (topic: string, partition: number) => unknown) {
+  return {
+    offsetRange: async (topic: string, partition: number) => {
+      await asked(topic, partition);
+      return { start: 0n, end: 0n };
+    },
+    read: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }) }),
+  };
+}
+
 describe('a record read before a rebalance', () => {
   it('does not change the state of the task that replaced its own, when its decoding finished after the rebalance', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const slowKey = { name: 'slow', deserialize: async (b: Buffer | null) => (await held, b?.toString() ?? null) };
-    const builder = new TopologyBuilder();
-    builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
-    builder.stream<string | null, string | null>('in', { key: slowKey, value: stringSerde }).process<string, string>(
-      () => {
-        let ctx: ProcessorContext<string, string>;
-        return { init: (c) => void (ctx = c), process: (r) => ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '') };
-      },
-      { name: 'remember', stores: ['last'] },
-    );
+    const { topology, release } = slowlyDecodedTopology();
     const sent: string[] = [];
-    const engine = new Engine(builder.build(), { producer: { send: (topic) => Promise.resolve(void sent.push(topic)) }, clock: new ManualClock(0) });
+    const engine = new Engine(topology, { producer: { send: (topic) => Promise.resolve(void sent.push(topic)) }, clock: new ManualClock(0) });
     const pending = engine.process(raw(0, 'k', 'old'));
     engine.revoke([{ topic: 'in', partition: 0 }]);
     engine.assign([{ topic: 'in', partition: 0 }]);
@@ -258,24 +271,10 @@ describe('a record read before a rebalance', () => {
   });
 
   it('makes no task (and no restore) for a partition moved to another instance, when its decoding finished after the rebalance', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const slowKey = { name: 'slow', deserialize: async (b: Buffer | null) => (await held, b?.toString() ?? null) };
-    const builder = new TopologyBuilder();
-    builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
-    builder.stream<string | null, string | null>('in', { key: slowKey, value: stringSerde }).process<string, string>(
-      () => {
-        let ctx: ProcessorContext<string, string>;
-        return { init: (c) => void (ctx = c), process: (r) => ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '') };
-      },
-      { name: 'remember', stores: ['last'] },
-    );
+    const { topology, release } = slowlyDecodedTopology();
     const restored: number[] = [];
-    const changelogSource = {
-      offsetRange: (_topic: string, partition: number) => (restored.push(partition), Promise.resolve({ start: 0n, end: 0n })),
-      read: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }) }),
-    };
-    const engine = new Engine(builder.build(), { producer: { send: () => Promise.resolve() }, clock: new ManualClock(0), changelogSource });
+    const changelogSource = emptyChangelogs((_topic, partition) => restored.push(partition));
+    const engine = new Engine(topology, { producer: { send: () => Promise.resolve() }, clock: new ManualClock(0), changelogSource });
     engine.assign([{ topic: 'in', partition: 0 }]);
     const pending = engine.process(raw(0, 'k', 'old'));
     engine.revoke([{ topic: 'in', partition: 0 }]);
