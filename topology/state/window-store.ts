@@ -123,11 +123,17 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
    * the caller decides whether to delete them after emitting.
    */
   closedWindows(streamTime: number, afterStreamTime = Number.NEGATIVE_INFINITY): Promise<WindowedEntry<K, V>[]> {
-    // Asked after every record that moves stream time: most times not even the oldest window closed.
-    const oldest = this.starts[0];
-    const { sizeMs, graceMs } = this.options.windows;
-    if (oldest === undefined || oldest + sizeMs + graceMs > streamTime) return Promise.resolve([]);
+    if (!this.anyClosed(streamTime)) return Promise.resolve([]);
     return this.collectClosed(streamTime, afterStreamTime);
+  }
+
+  /**
+   * Whether any window held is closed at `streamTime` (closedWindows would find one): asked after
+   * every record that moves stream time, and most times not even the oldest window closed.
+   */
+  anyClosed(streamTime: number): boolean {
+    const oldest = this.starts[0];
+    return oldest !== undefined && oldest + this.options.windows.sizeMs + this.options.windows.graceMs <= streamTime;
   }
 
   private async collectClosed(streamTime: number, afterStreamTime: number): Promise<WindowedEntry<K, V>[]> {
