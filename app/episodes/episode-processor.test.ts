@@ -19,6 +19,19 @@ async function harness() {
 }
 
 describe('EpisodeProcessor', () => {
+  it('runs a reading in one synchronous step, opening, updating and resolving alike', async () => {
+    const h = await harness();
+    for (const [temperature, minute] of [
+      [70, 0],
+      [125, 1],
+      [126, 2],
+      [100, 3],
+    ] as const)
+      expect(h.processAtOnce('oven-7', reading('oven-7', temperature, minute))).toBeUndefined();
+    expect(h.forwarded.map((f) => f.value.event)).toEqual(['OPENED', 'RESOLVED']);
+    expect(h.changelog.changes.map((c) => c.value === null)).toEqual([false, false, true]); // opened, updated, deleted
+  });
+
   it('keeps the open episode in its store, keyed by device, and forgets it when resolved', async () => {
     const h = await harness();
     const store = h.store<string, OpenEpisode>(EPISODE_STORE);

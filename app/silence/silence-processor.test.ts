@@ -17,6 +17,16 @@ async function harness(checks = true) {
 }
 
 describe('SilenceProcessor', () => {
+  it('records a reading in one synchronous step, a change per reading, and sends BACK in it too', async () => {
+    const h = await harness();
+    expect(h.processAtOnce('freezer-2', reading('freezer-2'))).toBeUndefined();
+    await h.punctuateWallClockAt(T0 + 60_000);
+    h.wallClock = T0 + 70_000;
+    expect(h.processAtOnce('freezer-2', reading('freezer-2'))).toBeUndefined();
+    expect(h.changelog.changes).toHaveLength(3); // seen, reported silent, seen again
+    expect(h.forwarded.map((f) => f.value.event)).toEqual(['SILENT', 'BACK']);
+  });
+
   it('checks by the wall clock every quarter of the timeout, at most every 5 s', async () => {
     expect((await harness()).schedules).toEqual([{ intervalMs: 5_000, type: 'wall-clock' }]);
     expect((await harness(false)).schedules).toEqual([]);

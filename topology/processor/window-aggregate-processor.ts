@@ -22,7 +22,8 @@
  */
 import type { StreamRecord } from '../records.js';
 import type { Windowed } from '../serdes/windowed.js';
-import type { TimeWindows } from '../state/time-windows.js';
+import type { TimeWindow, TimeWindows } from '../state/time-windows.js';
+import { andThen, type MaybeAsync } from './maybe-async.js';
 import { isMissing, type DropObserver, type DropReason, type Fold } from './dropped-record.js';
 import type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
 import type { WindowStore } from './store-spec.js';
@@ -66,9 +67,9 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
     if (every !== undefined) context.schedule(every, 'wall-clock', (now) => this.advanceByWallClock(now));
   }
 
-  // Not async functions: a record costs one async call (the update's store reads and writes) and no
-  // promise at all to look for closed windows when none closed (most records).
-  process(record: StreamRecord<K, V>): void | Promise<void> {
+  // No async functions: a record runs in one synchronous step when the store's serdes answer at once
+  // (getNow/putNow), with no promise at all; one that waits for a serde goes on after it, in order.
+  process(record: StreamRecord<K, V>): MaybeAsync<void> {
     const { key, value, timestamp } = record;
     // The node's own observed stream time (Kafka Streams' observedStreamTime), not the task's: another
     // node of the task may see other timestamps (records this node gets re-timestamped upstream).
@@ -83,17 +84,26 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
     }
     if (isMissing(key) || isMissing(value)) this.drop(isMissing(key) ? 'null-key' : 'null-value', timestamp);
     else if (this.spec.windows.isLate(timestamp, time)) this.drop('late-record', timestamp);
-    else return this.update(key, value, timestamp, time);
+    else return this.updateFrom(key, value, this.spec.windows.openWindowsFor(timestamp, time), 0, time);
     return this.closeWindows(time);
   }
 
-  private async update(key: K, value: V, timestamp: number, time: number): Promise<void> {
-    for (const window of this.spec.windows.openWindowsFor(timestamp, time)) {
-      const aggregate = this.spec.fold(key, value, await this.store.get(key, window.start));
-      await this.store.put(key, window.start, aggregate);
-      if (this.spec.emit === 'each-update') this.context.forward({ key: { key, window }, value: aggregate });
+  /** Folds the record into `windows[from..]`, one after the other, then closes what `time` closes. */
+  private updateFrom(key: K, value: V, windows: readonly TimeWindow[], from: number, time: number): MaybeAsync<void> {
+    for (let i = from; i < windows.length; i++) {
+      const window = windows[i]!;
+      const current = this.store.getNow(key, window.start);
+      const updated = current instanceof Promise ? current.then((c) => this.foldInto(key, value, window, c)) : this.foldInto(key, value, window, current);
+      if (updated instanceof Promise) return updated.then(() => this.updateFrom(key, value, windows, i + 1, time));
     }
-    await this.closeWindows(time);
+    return this.closeWindows(time);
+  }
+
+  private foldInto(key: K, value: V, window: TimeWindow, current: VR | undefined): MaybeAsync<void> {
+    const aggregate = this.spec.fold(key, value, current);
+    const put = this.store.putNow(key, window.start, aggregate);
+    if (this.spec.emit !== 'each-update') return put;
+    return andThen(put, () => this.context.forward({ key: { key, window }, value: aggregate }));
   }
 
   private advanceByWallClock(now: number): void | Promise<void> {
