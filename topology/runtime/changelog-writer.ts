@@ -47,7 +47,7 @@ export class ChangelogWriter implements BatchWriter<RecordChanges> {
 
   async write(batch: readonly RecordChanges[]): Promise<void> {
     const byTopic = new Map<string, ProducedMessage[]>();
-    for (const item of lastChangePerKey(batch.flat())) {
+    for (const item of lastChangePerKey(changesOf(batch))) {
       let list = byTopic.get(item.topic);
       if (!list) byTopic.set(item.topic, (list = []));
       // Headers are made here, for the changes that are sent, not for every change a record makes.
@@ -83,6 +83,16 @@ export class ChangelogWriter implements BatchWriter<RecordChanges> {
  * while the previous one is being written, i.e. under load, where fewer and fuller writes are cheaper.
  */
 export const CHANGELOG_BATCHING: Partial<BatchingOptions> = { maxRecords: 10_000, maxBytes: 1024 * 1024, maxConcurrentWrites: 1 };
+
+/** Every change of the batch, record by record, in one array: a plain loop, where Array#flat over a batch of 10,000 records showed in the profile. */
+function changesOf(batch: readonly RecordChanges[]): ChangelogItem[] {
+  let n = 0;
+  for (const changes of batch) n += changes.length;
+  const out = new Array<ChangelogItem>(n);
+  let i = 0;
+  for (const changes of batch) for (const change of changes) out[i++] = change;
+  return out;
+}
 
 /** The batch's last change of each (topic, partition, key), in the order of those last changes. */
 export function lastChangePerKey(batch: readonly ChangelogItem[]): readonly ChangelogItem[] {
