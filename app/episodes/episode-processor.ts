@@ -7,7 +7,6 @@ import type avro from 'avsc';
 import type { TemperatureReading, TempAlertEpisode } from '../../schemas/index.js';
 import {
   andThen,
-  jsonAvroSerde,
   keyValueStore,
   requiredStringSerde,
   type KeyValueStore,
@@ -18,11 +17,12 @@ import {
   type StreamRecord,
 } from '../../topology/index.js';
 import { toFahrenheit } from '../rules/index.js';
+import { stateValueSerde } from '../state-value-serde.js';
 import { trackEpisode, type EpisodeSettings, type OpenEpisode } from './episode-tracker.js';
 
 export const EPISODE_STORE = 'alert-episodes';
 
-/** The store's value: JSON checked against this schema, both ways (a changelog is read back after a restart). */
+/** The store's value: Avro binary of this schema (JSON of it before, still read: stateValueSerde). */
 const openEpisodeSchema: avro.Schema = {
   type: 'record',
   name: 'OpenEpisode',
@@ -40,7 +40,7 @@ const openEpisodeSchema: avro.Schema = {
 
 /** device id → its open episode; a device with none has no entry. */
 export const episodeStoreSpec = (): StoreSpec =>
-  keyValueStore<string, OpenEpisode>(EPISODE_STORE, { key: requiredStringSerde, value: jsonAvroSerde<OpenEpisode>(openEpisodeSchema) });
+  keyValueStore<string, OpenEpisode>(EPISODE_STORE, { key: requiredStringSerde, value: stateValueSerde<OpenEpisode>(openEpisodeSchema) });
 
 export class EpisodeProcessor implements Processor<string | null, TemperatureReading, string, TempAlertEpisode> {
   private context!: ProcessorContext<string, TempAlertEpisode>;

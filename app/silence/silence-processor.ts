@@ -8,7 +8,6 @@ import type avro from 'avsc';
 import type { DeviceSilence, TemperatureReading } from '../../schemas/index.js';
 import {
   andThen,
-  jsonAvroSerde,
   keyValueStore,
   requiredStringSerde,
   type KeyValueStore,
@@ -18,6 +17,7 @@ import {
   type StoreSpec,
   type StreamRecord,
 } from '../../topology/index.js';
+import { stateValueSerde } from '../state-value-serde.js';
 import { onCheck, onReading, silenceCheckIntervalMs, type LastSeen } from './silence-tracker.js';
 
 export const SILENCE_STORE = 'device-last-seen';
@@ -34,7 +34,7 @@ const lastSeenSchema: avro.Schema = {
 
 /** device id → when it was last seen and whether SILENT was sent since. */
 export const silenceStoreSpec = (): StoreSpec =>
-  keyValueStore<string, LastSeen>(SILENCE_STORE, { key: requiredStringSerde, value: jsonAvroSerde<LastSeen>(lastSeenSchema) });
+  keyValueStore<string, LastSeen>(SILENCE_STORE, { key: requiredStringSerde, value: stateValueSerde<LastSeen>(lastSeenSchema) });
 
 export interface SilenceProcessorOptions {
   readonly silenceMs: number;
