@@ -33,11 +33,22 @@ describe('avroBinarySerde', () => {
     expect((bytes as Buffer).length).toBeLessThan(JSON.stringify(value).length / 3);
   });
 
+  it('writes values larger than its scratch space whole, and small ones after them alike', async () => {
+    const serde = avroBinarySerde<{ readonly text: string }>({ type: 'record', name: 'Text', fields: [{ name: 'text', type: 'string' }] });
+    for (const text of ['a', 'b'.repeat(300), 'c'.repeat(5000), 'd']) {
+      const bytes = serde.serialize({ text }, 't') as Buffer;
+      expect(bytes[0]).toBe(AVRO_BINARY_FORMAT);
+      expect(await serde.deserialize(bytes, 't')).toStrictEqual({ text });
+    }
+  });
+
   it('refuses to write a value that does not fit the schema, naming the field', () => {
     const serde = avroBinarySerde<Seen>(schema);
     expect(() => serde.serialize({ ...value, at: 1.5 }, 't')).toThrow(ProductionError);
     expect(() => serde.serialize({ ...value, direction: 'MID' } as unknown as Seen, 't')).toThrow(/direction/);
     expect(() => serde.serialize({ at: 1, silent: true } as unknown as Seen, 't')).toThrow(/direction/);
+    // A refused value leaves nothing behind: the next one is written whole.
+    expect(serde.deserialize(serde.serialize(value, 't') as Buffer, 't')).toStrictEqual(value);
   });
 
   it('reads a value of the earlier format through its fallback (a changelog written before), and refuses it without one', async () => {

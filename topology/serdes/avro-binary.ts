@@ -25,19 +25,29 @@ export function avroBinarySerde<T>(schema: Schema | Type, options: AvroBinarySer
   const type: Type = avro.Type.isType(schema) ? (schema as Type) : avro.Type.forSchema(schema);
   const name = `avro-binary<${type.name ?? type.typeName}>`;
   const { fallback } = options;
+  // Encoded into a scratch buffer, then copied out at its size: toBuffer would allocate a zeroed
+  // buffer of its own (outside Node's pool) on every call, and this runs on every store write.
+  let scratch = Buffer.allocUnsafe(256);
+  scratch[0] = AVRO_BINARY_FORMAT;
+  const encode = (value: T): number => {
+    for (;;) {
+      const end = type.encode(value, scratch, 1);
+      if (end >= 0) return end;
+      // A negative end is how many bytes were missing.
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+      scratch[0] = AVRO_BINARY_FORMAT;
+    }
+  };
   return {
     name,
     serialize(value: T): Buffer {
-      let body: Buffer;
+      let end: number;
       try {
-        body = type.toBuffer(value);
+        end = encode(value);
       } catch {
         throw new ProductionError(`${name}: value does not fit the schema: ${avroProblems(type, value).join('; ') || 'invalid'}`);
       }
-      const out = Buffer.allocUnsafe(body.length + 1);
-      out[0] = AVRO_BINARY_FORMAT;
-      body.copy(out, 1);
-      return out;
+      return Buffer.from(scratch.subarray(0, end));
     },
     deserialize(bytes: Buffer | null, topic: string): T | Promise<T> {
       if (bytes === null) throw new DeserializationError(`${name}: the value is null`);
