@@ -35,6 +35,7 @@ import {
   addReading,
   DEFAULT_ROLLUP_GRACE_MS,
   emptyAggregate,
+  minuteAggregateSerde,
   ROLLUP_WALL_CLOCK_CHECK_MS,
   ROLLUP_WINDOW_MS,
   toMinuteRollup,
@@ -166,6 +167,7 @@ export function buildTemperatureTopology(options: TemperatureTopologyOptions): T
       .aggregate<MinuteAggregate>(emptyAggregate, (_device, fahrenheit, aggregate) => addReading(aggregate, fahrenheit), {
         name: `minute-rollups-${label}`,
         keySerde: requiredStringSerde,
+        valueSerde: minuteAggregateSerde(),
         emit: 'on-window-close',
         wallClockAdvanceMs: ROLLUP_WALL_CLOCK_CHECK_MS,
       })

@@ -1,20 +1,22 @@
 /**
- * The stateless pipeline's own CPU per reading, without Kafka, MySQL or the machine's other loads in
- * the way: the app's topology in an engine fed by the runner's batch feeder, from fetched-like
- * batches of Avro readings, into the real readings sink over a knex that answers at once and a
- * producer that acknowledges on the next turn of the event loop. What it leaves out is the
- * clients' own work (KafkaJS decoding fetches and encoding produce requests, mysql2's protocol).
- * Run by bench/engine-loop.ts, one process per run; prints one JSON line.
+ * The pipeline's own CPU per reading, without Kafka, MySQL or the machine's other loads in the way:
+ * the app's topology in an engine fed by the runner's batch feeder, from fetched-like batches of Avro
+ * readings, into the real readings sink over a knex that answers at once and a producer that
+ * acknowledges on the next turn of the event loop. Stateless by default; `stateful` adds episodes,
+ * silence and rollups (the app's default), whose changelog writes go through the same producer and
+ * whose rollups reach the real rollup sink. What it leaves out is the clients' own work (KafkaJS
+ * decoding fetches and encoding produce requests, mysql2's protocol).
+ * Run by bench/engine-loop.ts, one process per run: `engine-loop-child.js RECORDS [stateful]`; prints one JSON line.
  */
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { temperatureTopology } from '../app/index.js';
 import { TOPICS, valueSubjectFor, temperatureReadingSchema } from '../schemas/index.js';
 import { InMemorySchemaRegistry } from '../schemas/testing/index.js';
-import { MysqlReadingsSink } from '../sinks/index.js';
+import { MysqlMinuteRollupSink, MysqlReadingsSink } from '../sinks/index.js';
 import { fakeKnex, insertResult } from '../sinks/testing/fake-knex.js';
-import { Engine, KafkaBatchFeeder, type OutputProducer } from '../topology/index.js';
-import { backlogReading, readingEncoder } from './data.js';
+import { Engine, KafkaBatchFeeder, type OutputProducer, type RuntimeObserver } from '../topology/index.js';
+import { backlogReading, DEVICES, readingEncoder } from './data.js';
 import { userDefaults } from './user-defaults.js';
 
 export interface EngineLoopResult {
@@ -24,6 +26,12 @@ export interface EngineLoopResult {
   readonly gcMs: number;
   readonly produced: number;
   readonly rows: number;
+  /** Changelog entries among `produced` (stateful). */
+  readonly changelogEntries: number;
+  /** Store changes written to the changelog sink, and in how many batches (before the writer keeps each key's last). */
+  readonly changelogChanges: number;
+  readonly changelogBatches: number;
+  readonly rollupRows: number;
 }
 
 const PARTITIONS = 6;
@@ -35,16 +43,25 @@ const BATCH = 2000;
  * before they are fed (and not counted), so that the heap holds what a consumer holds, not the
  * whole backlog.
  */
-function fetchRound(from: number, to: number, encode: (i: number) => { key: Buffer; value: Buffer }): KafkaMessage[][] {
+function fetchRound(from: number, to: number, encode: (i: number) => { key: Buffer; value: Buffer }, keyed: PartitionOffsets | undefined): KafkaMessage[][] {
   const byPartition: KafkaMessage[][] = Array.from({ length: PARTITIONS }, () => []);
   const timestamp = String(Date.now());
   for (let i = from; i < to; i++) {
     const { key, value } = encode(i);
-    // Record i is offset ⌊i / PARTITIONS⌋ of partition i mod PARTITIONS.
-    byPartition[i % PARTITIONS]!.push({ key, value, timestamp, attributes: 0, offset: String(Math.floor(i / PARTITIONS)), headers: {} });
+    if (keyed) {
+      // By device, as a keyed producer partitions: a device's state stays in one task.
+      const partition = (i % DEVICES) % PARTITIONS;
+      byPartition[partition]!.push({ key, value, timestamp, attributes: 0, offset: String(keyed[partition]!++), headers: {} });
+    } else {
+      // Record i is offset ⌊i / PARTITIONS⌋ of partition i mod PARTITIONS.
+      byPartition[i % PARTITIONS]!.push({ key, value, timestamp, attributes: 0, offset: String(Math.floor(i / PARTITIONS)), headers: {} });
+    }
   }
   return byPartition;
 }
+
+/** The next offset of each partition, when records go to partitions by key. */
+type PartitionOffsets = number[];
 
 function payloadOf(partition: number, messages: KafkaMessage[]): EachBatchPayload {
   return {
@@ -56,8 +73,8 @@ function payloadOf(partition: number, messages: KafkaMessage[]): EachBatchPayloa
   } as unknown as EachBatchPayload;
 }
 
-async function runOnce(records: number, from: number): Promise<EngineLoopResult> {
-  const defaults = userDefaults({ ...process.env, STATEFUL: 'false' });
+async function runOnce(records: number, from: number, stateful: boolean): Promise<EngineLoopResult> {
+  const defaults = userDefaults({ ...process.env, STATEFUL: String(stateful) });
   const registry = InMemorySchemaRegistry.withPipelineSchemas();
   const schemaId = registry.register(valueSubjectFor(TOPICS.readings), temperatureReadingSchema);
   const encodeReading = readingEncoder(schemaId);
@@ -69,7 +86,14 @@ async function runOnce(records: number, from: number): Promise<EngineLoopResult>
     return { key, value: encodeReading(reading) };
   };
   let rows = 0;
-  const { knex } = fakeKnex((_sql, _bindings, call) => {
+  let rollupRows = 0;
+  const { knex } = fakeKnex((sql, _bindings, call) => {
+    if (sql.startsWith('INSERT')) {
+      // The rollups' INSERT IGNORE: one "(…)" per row.
+      const n = countRows(sql);
+      rollupRows += n;
+      return insertResult(n);
+    }
     // The driver reads the rows' text; count its lines to answer as the server would.
     const factory = call.options?.infileStreamFactory as ((name: string) => unknown) | undefined;
     const text = (factory?.('rows.tsv') as { read(): Buffer | null } | undefined)?.read?.() ?? null;
@@ -78,11 +102,13 @@ async function runOnce(records: number, from: number): Promise<EngineLoopResult>
     return insertResult(lines);
   });
   let produced = 0;
+  let changelogEntries = 0;
   const producer: OutputProducer = {
-    send: (_topic, messages) =>
+    send: (topic, messages) =>
       new Promise((resolve) =>
         setImmediate(() => {
           produced += messages.length;
+          if (topic.endsWith('-changelog')) changelogEntries += messages.length;
           resolve();
         }),
       ),
@@ -92,12 +118,46 @@ async function runOnce(records: number, from: number): Promise<EngineLoopResult>
     ...defaults,
     sinkBatching: { maxRecords: defaults.sinkBatchSize, lingerMs: defaults.sinkLingerMs, maxConcurrentWrites: defaults.sinkConcurrency },
   };
-  const topology = temperatureTopology(registry, { ...settings, stateful: false }, new MysqlReadingsSink(knex, { sqlPath: 'load-data' }));
-  const engine = new Engine(topology, { producer, maxInFlightPerPartition: defaults.maxInFlightPerPartition, sinkBatching: settings.sinkBatching });
+  const topology = temperatureTopology(
+    registry,
+    { ...settings, stateful },
+    new MysqlReadingsSink(knex, { sqlPath: 'load-data' }),
+    stateful ? new MysqlMinuteRollupSink(knex) : undefined,
+  );
+  let changelogChanges = 0;
+  let changelogBatches = 0;
+  const observer: RuntimeObserver = {
+    flushed: (name, count) => {
+      if (name !== 'changelog') return;
+      changelogBatches++;
+      changelogChanges += count;
+    },
+  };
+  const engine = new Engine(topology, {
+    producer,
+    observer,
+    maxInFlightPerPartition: defaults.maxInFlightPerPartition,
+    sinkBatching: settings.sinkBatching,
+  });
   const feeder = new KafkaBatchFeeder(engine, { live: () => !engine.closed });
-  // The serde fetches the writer schema once: not part of a reading's cost.
-  await engine.process({ topic: TOPICS.readings, partition: 0, offset: '0', key: null, value: encode(0).value, headers: {}, timestamp: Date.now() });
+  // The serde fetches the writer schema once: not part of a reading's cost. Stateful: that first
+  // reading is the first record of its device's partition, and the measured ones follow it (a
+  // reading processed twice would change the state twice).
+  const keyed: PartitionOffsets | undefined = stateful ? Array.from({ length: PARTITIONS }, () => 0) : undefined;
+  const first = encode(from);
+  const firstPartition = keyed ? (from % DEVICES) % PARTITIONS : 0;
+  if (keyed) keyed[firstPartition] = 1;
+  await engine.process({
+    topic: TOPICS.readings,
+    partition: firstPartition,
+    offset: '0',
+    key: first.key,
+    value: first.value,
+    headers: {},
+    timestamp: Date.now(),
+  });
   await engine.drain(10_000);
+  const start = keyed ? from + 1 : from;
 
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
@@ -111,9 +171,9 @@ async function runOnce(records: number, from: number): Promise<EngineLoopResult>
   const wallStart = performance.now();
   let fetching = 0;
   const cpuStart = cpuMicros();
-  for (let at = from; at < from + records; at += PARTITIONS * BATCH) {
+  for (let at = start; at < start + records; at += PARTITIONS * BATCH) {
     const before = cpuMicros();
-    const round = fetchRound(at, Math.min(from + records, at + PARTITIONS * BATCH), encode);
+    const round = fetchRound(at, Math.min(start + records, at + PARTITIONS * BATCH), encode, keyed);
     fetching += cpuMicros() - before;
     // KafkaJS runs each partition's eachBatch concurrently (partitionsConsumedConcurrently).
     await Promise.all(round.map((messages, p) => feeder.feed(payloadOf(p, messages))));
@@ -124,7 +184,13 @@ async function runOnce(records: number, from: number): Promise<EngineLoopResult>
   const wallSeconds = (performance.now() - wallStart) / 1000;
   gc.disconnect();
   engine.close();
-  return { records, cpuSeconds: cpu / 1e6, wallSeconds, gcMs, produced, rows };
+  return { records, cpuSeconds: cpu / 1e6, wallSeconds, gcMs, produced, rows, changelogEntries, changelogChanges, changelogBatches, rollupRows };
+}
+
+function countRows(sql: string): number {
+  let n = 1;
+  for (let at = sql.indexOf('), ('); at >= 0; at = sql.indexOf('), (', at + 4)) n++;
+  return n;
 }
 
 function countLines(text: Buffer): number {
@@ -134,8 +200,9 @@ function countLines(text: Buffer): number {
 }
 
 const records = Number(process.argv[2] ?? 300_000);
+const stateful = process.argv[3] === 'stateful';
 // A first pass warms the JIT up; the second is measured, on readings of its own (rows are not
-// inserted twice).
-await runOnce(Math.min(records, 60_000), 6_000_000);
-const result = await runOnce(records, 0);
+// inserted twice), by a fresh engine (its state starts empty).
+await runOnce(Math.min(records, 60_000), 6_000_000, stateful);
+const result = await runOnce(records, 0, stateful);
 console.log(JSON.stringify(result));

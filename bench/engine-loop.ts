@@ -1,6 +1,8 @@
 /**
- * `npx tsx bench/engine-loop.ts [--records N] [--runs N] [--cpu-prof DIR] [--child-node-args="FLAGS"]`: CPU per reading of the
- * stateless pipeline's engine in process (bench/engine-loop-child.ts), no containers. Each run is a
+ * `npx tsx bench/engine-loop.ts [--stateful] [--records N] [--runs N] [--cpu-prof DIR] [--heap-prof DIR] [--child-node-args="FLAGS"]`:
+ * CPU per reading of the pipeline's engine in process (bench/engine-loop-child.ts), no containers:
+ * the stateless pipeline, or with `--stateful` the app's default (episodes, silence, rollups and
+ * their changelog writes). Each run is a
  * fresh process on the compiled child (plain node, as deployed); the median says more than any one
  * run on a shared machine. A cheap, steadier A/B figure beside `npm run bench`'s end-to-end one,
  * which also counts the Kafka and MySQL clients' work.
@@ -16,7 +18,9 @@ const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '300000' },
     runs: { type: 'string', default: '5' },
+    stateful: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'heap-prof': { type: 'string' },
     // Node flags of the runs; by default the Dockerfile's NODE_OPTIONS, as `npm run bench`'s child.
     'child-node-args': { type: 'string', default: deployedNodeOptions() },
   },
@@ -28,11 +32,15 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
-console.log(`engine loop: ${records} readings per run, ${runs} runs of ${script}; load average ${load()}`);
+const mode = values.stateful ? 'stateful' : 'stateless';
+console.log(`engine loop (${mode}): ${records} readings per run, ${runs} runs of ${script}; load average ${load()}`);
 const us: number[] = [];
 for (let run = 1; run <= runs; run++) {
-  const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const child = spawnSync(process.execPath, [...values['child-node-args'].split(/\s+/).filter(Boolean), ...profile, script, String(records)], {
+  const profile = [
+    ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+    ...(values['heap-prof'] ? ['--heap-prof', '--heap-prof-dir', values['heap-prof']] : []),
+  ];
+  const child = spawnSync(process.execPath, [...values['child-node-args'].split(/\s+/).filter(Boolean), ...profile, script, String(records), mode], {
     encoding: 'utf8',
   });
   if (child.status !== 0) throw new Error(`run ${run} failed:\n${child.stdout}${child.stderr}`);
@@ -40,7 +48,7 @@ for (let run = 1; run <= runs; run++) {
   const perReading = (r.cpuSeconds * 1e6) / r.records;
   us.push(perReading);
   console.log(
-    `run ${run}: ${perReading.toFixed(2)} µs CPU per reading (${r.cpuSeconds.toFixed(2)} CPU s, ${r.wallSeconds.toFixed(2)} s wall, GC ${(r.gcMs / 1000).toFixed(2)} s); ${r.rows} rows, ${r.produced} produced; load ${load()}`,
+    `run ${run}: ${perReading.toFixed(2)} µs CPU per reading (${r.cpuSeconds.toFixed(2)} CPU s, ${r.wallSeconds.toFixed(2)} s wall, GC ${(r.gcMs / 1000).toFixed(2)} s); ${r.rows} rows, ${r.produced} produced (${r.changelogEntries} changelog entries of ${r.changelogChanges} changes in ${r.changelogBatches} batches), ${r.rollupRows} rollups; load ${load()}`,
   );
 }
 const sorted = [...us].sort((a, b) => a - b);

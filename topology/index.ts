@@ -32,6 +32,7 @@ export { KGroupedStream, TimeWindowedKStream, KTable } from './dsl/builder.js';
 export type { AggregationOptions, WindowedAggregationOptions } from './dsl/aggregation-options.js';
 export type { Processor, ProcessorContext, ProcessorSupplier, ForwardedRecord } from './processor/processor.js';
 export { keyValueStore, windowStore, type StoreSpec, type WindowStore } from './processor/store-spec.js';
+export { andThen, type MaybeAsync } from './processor/maybe-async.js';
 export type { DropObserver, DroppedRecord, DropReason, Fold } from './processor/dropped-record.js';
 export { aggregateProcessor, type AggregateProcessorSpec } from './processor/aggregate-processor.js';
 export { windowAggregateProcessor, type EmitStrategy, type WindowAggregateProcessorSpec } from './processor/window-aggregate-processor.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TemperatureReading, TempAlertEpisode } from '../../schemas/index.js';
+import { AVRO_BINARY_FORMAT, type InMemoryKeyValueStore } from '../../topology/index.js';
 import { ProcessorHarness } from '../testing/processor-harness.js';
 import { EPISODE_STORE, EpisodeProcessor, episodeStoreSpec } from './episode-processor.js';
 import type { OpenEpisode } from './episode-tracker.js';
@@ -19,6 +20,39 @@ async function harness() {
 }
 
 describe('EpisodeProcessor', () => {
+  it('logs its store values as Avro binary, and continues an episode restored from a changelog logged as JSON before', async () => {
+    const h = await harness();
+    const store = h.store<string, OpenEpisode>(EPISODE_STORE) as unknown as InMemoryKeyValueStore<string, OpenEpisode>;
+    const open: OpenEpisode = {
+      direction: 'HIGH',
+      openedAt: T0,
+      firstTemperatureF: 125,
+      peakTemperatureF: 125,
+      lastTemperatureF: 125,
+      readings: 1,
+      latestReadingAt: T0,
+    };
+    store.restore(Buffer.from('oven-7'), Buffer.from(JSON.stringify(open)));
+    await h.process('oven-7', reading('oven-7', 126, 1));
+    expect(h.changelog.changes[0]!.value![0]).toBe(AVRO_BINARY_FORMAT);
+    expect(await store.get('oven-7')).toMatchObject({ openedAt: T0, peakTemperatureF: 126, readings: 2 });
+    await h.process('oven-7', reading('oven-7', 100, 2));
+    expect(h.forwarded.map((f) => f.value.event)).toEqual(['RESOLVED']);
+  });
+
+  it('runs a reading in one synchronous step, opening, updating and resolving alike', async () => {
+    const h = await harness();
+    for (const [temperature, minute] of [
+      [70, 0],
+      [125, 1],
+      [126, 2],
+      [100, 3],
+    ] as const)
+      expect(h.processAtOnce('oven-7', reading('oven-7', temperature, minute))).toBeUndefined();
+    expect(h.forwarded.map((f) => f.value.event)).toEqual(['OPENED', 'RESOLVED']);
+    expect(h.changelog.changes.map((c) => c.value === null)).toEqual([false, false, true]); // opened, updated, deleted
+  });
+
   it('keeps the open episode in its store, keyed by device, and forgets it when resolved', async () => {
     const h = await harness();
     const store = h.store<string, OpenEpisode>(EPISODE_STORE);

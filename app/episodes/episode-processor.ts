@@ -6,21 +6,23 @@
 import type avro from 'avsc';
 import type { TemperatureReading, TempAlertEpisode } from '../../schemas/index.js';
 import {
-  jsonAvroSerde,
+  andThen,
   keyValueStore,
   requiredStringSerde,
   type KeyValueStore,
+  type MaybeAsync,
   type Processor,
   type ProcessorContext,
   type StoreSpec,
   type StreamRecord,
 } from '../../topology/index.js';
 import { toFahrenheit } from '../rules/index.js';
+import { stateValueSerde } from '../state-value-serde.js';
 import { trackEpisode, type EpisodeSettings, type OpenEpisode } from './episode-tracker.js';
 
 export const EPISODE_STORE = 'alert-episodes';
 
-/** The store's value: JSON checked against this schema, both ways (a changelog is read back after a restart). */
+/** The store's value: Avro binary of this schema (JSON of it before, still read: stateValueSerde). */
 const openEpisodeSchema: avro.Schema = {
   type: 'record',
   name: 'OpenEpisode',
@@ -38,7 +40,7 @@ const openEpisodeSchema: avro.Schema = {
 
 /** device id → its open episode; a device with none has no entry. */
 export const episodeStoreSpec = (): StoreSpec =>
-  keyValueStore<string, OpenEpisode>(EPISODE_STORE, { key: requiredStringSerde, value: jsonAvroSerde<OpenEpisode>(openEpisodeSchema) });
+  keyValueStore<string, OpenEpisode>(EPISODE_STORE, { key: requiredStringSerde, value: stateValueSerde<OpenEpisode>(openEpisodeSchema) });
 
 export class EpisodeProcessor implements Processor<string | null, TemperatureReading, string, TempAlertEpisode> {
   private context!: ProcessorContext<string, TempAlertEpisode>;
@@ -51,13 +53,19 @@ export class EpisodeProcessor implements Processor<string | null, TemperatureRea
     this.store = context.getKeyValueStore<string, OpenEpisode>(EPISODE_STORE);
   }
 
-  async process(record: StreamRecord<string | null, TemperatureReading>): Promise<void> {
-    const { deviceId, readingTime } = record.value;
-    const open = await this.store.get(deviceId);
-    const step = trackEpisode(open, { deviceId, readingTime, fahrenheit: toFahrenheit(record.value) }, this.settings);
+  // Not an async function: with the store's synchronous serdes a reading is one synchronous step,
+  // which costs the runtime no promise (the store's *Now methods and andThen).
+  process(record: StreamRecord<string | null, TemperatureReading>): MaybeAsync<void> {
+    return andThen(this.store.getNow(record.value.deviceId), (open) => this.track(record.value, open));
+  }
+
+  private track(reading: TemperatureReading, open: OpenEpisode | undefined): MaybeAsync<void> {
+    const { deviceId, readingTime } = reading;
+    const step = trackEpisode(open, { deviceId, readingTime, fahrenheit: toFahrenheit(reading) }, this.settings);
     // Most readings are in range with nothing open: no store change, nothing logged.
-    if (step.open) await this.store.put(deviceId, step.open);
-    else if (open) await this.store.delete(deviceId);
-    for (const event of step.events) this.context.forward({ key: deviceId, value: event });
+    const changed = step.open ? this.store.putNow(deviceId, step.open) : open ? this.store.deleteNow(deviceId) : undefined;
+    return andThen(changed, () => {
+      for (const event of step.events) this.context.forward({ key: deviceId, value: event });
+    });
   }
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addReading, emptyAggregate, toMinuteRollup } from './minute-rollup.js';
+import { AVRO_BINARY_FORMAT, jsonSerde } from '../../topology/index.js';
+import { addReading, emptyAggregate, minuteAggregateSerde, toMinuteRollup, type MinuteAggregate } from './minute-rollup.js';
 
 describe('the minute aggregate', () => {
   it('counts, keeps the lowest and highest, and gives the mean when the minute closes', () => {
@@ -25,5 +26,17 @@ describe('the minute aggregate', () => {
         expect(rollup.mean).toBeLessThanOrEqual(rollup.max + 1e-9);
       }),
     );
+  });
+});
+
+describe('minuteAggregateSerde', () => {
+  it('keeps an aggregate as Avro binary, and still reads one logged as JSON before (a changelog restored after an upgrade)', async () => {
+    const serde = minuteAggregateSerde();
+    const aggregate = addReading(addReading(emptyAggregate(), 70.5), 68.25);
+    const bytes = serde.serialize(aggregate, 'c') as Buffer;
+    expect(bytes[0]).toBe(AVRO_BINARY_FORMAT);
+    expect(await serde.deserialize(bytes, 'c')).toStrictEqual(aggregate);
+    const logged = jsonSerde<MinuteAggregate>().serialize(aggregate, 'c') as Buffer;
+    expect(await serde.deserialize(logged, 'c')).toEqual(aggregate);
   });
 });

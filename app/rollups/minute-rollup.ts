@@ -3,8 +3,10 @@
  * The aggregate keeps the sum, not the mean, so that adding a reading is exact bookkeeping and the
  * mean is computed once, when the window closes.
  */
+import type avro from 'avsc';
 import type { MinuteRollup, MinuteRollupRecord } from '../../sinks/index.js';
-import type { BatchWriter, TimeWindow } from '../../topology/index.js';
+import { jsonSerde, type BatchWriter, type Serde, type TimeWindow } from '../../topology/index.js';
+import { stateValueSerde } from '../state-value-serde.js';
 
 export type { MinuteRollup } from '../../sinks/index.js';
 
@@ -17,7 +19,7 @@ export const DEFAULT_ROLLUP_GRACE_MS = 5_000;
 /** How often the wall clock may close a quiet partition's minutes: a device's last minute is stored at most this late. */
 export const ROLLUP_WALL_CLOCK_CHECK_MS = 5_000;
 
-/** The running aggregate of a window, kept in the window store. */
+/** The running aggregate of a window, kept in the window store (as Avro binary of `minuteAggregateSchema`). */
 export interface MinuteAggregate {
   readonly count: number;
   readonly min: number;
@@ -33,6 +35,21 @@ export interface DeviceWindow {
 
 /** What the rollup sink (MySQL, or its in-memory twin) must be. */
 export type RollupWriter = BatchWriter<MinuteRollupRecord>;
+
+export const minuteAggregateSchema: avro.Schema = {
+  type: 'record',
+  name: 'MinuteAggregate',
+  namespace: 'io.tempstream.state',
+  fields: [
+    { name: 'count', type: 'long' },
+    { name: 'min', type: 'double' },
+    { name: 'max', type: 'double' },
+    { name: 'sum', type: 'double' },
+  ],
+};
+
+/** The window store's values: Avro binary, reading the plain JSON (the aggregation's default) that versions before logged. */
+export const minuteAggregateSerde = (): Serde<MinuteAggregate> => stateValueSerde<MinuteAggregate>(minuteAggregateSchema, jsonSerde<MinuteAggregate>());
 
 /** Zeros rather than infinities: the store keeps aggregates as JSON, which has no infinity. */
 export const emptyAggregate = (): MinuteAggregate => ({ count: 0, min: 0, max: 0, sum: 0 });

@@ -72,8 +72,13 @@ export class ProcessorHarness<KIn, VIn, KOut, VOut> {
   }
 
   async process(key: KIn, value: VIn, timestamp = this.wallClock): Promise<void> {
+    await this.processAtOnce(key, value, timestamp);
+  }
+
+  /** Processes a record and returns what process() returned: undefined when it ran in one synchronous step. */
+  processAtOnce(key: KIn, value: VIn, timestamp = this.wallClock): void | Promise<void> {
     const record: StreamRecord<KIn, VIn> = { key, value, timestamp, headers: {}, source: { topic: 'harness', partition: 0, offset: String(this.offset++) } };
-    await this.processor.process(record);
+    return this.processor.process(record);
   }
 
   /** The punctuations scheduled, as (interval, type). */

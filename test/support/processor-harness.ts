@@ -58,6 +58,12 @@ export class ProcessorHarness<KIn, VIn, KOut, VOut> {
 
   /** One record, as a task processes it: stream time first, then the processor, then stream-time punctuation. */
   async pipe(key: KIn, value: VIn, timestamp: number): Promise<void> {
+    await this.pipeAtOnce(key, value, timestamp);
+    await this.scheduler.advanceStreamTime(timestamp);
+  }
+
+  /** The processor's part of pipe() (no stream-time punctuation): returns what process() returned, undefined when it ran in one synchronous step. */
+  pipeAtOnce(key: KIn, value: VIn, timestamp: number): void | Promise<void> {
     this.streamTime = Math.max(this.streamTime ?? timestamp, timestamp);
     this.recordTimestamp = timestamp;
     const record: StreamRecord<KIn, VIn> = {
@@ -67,8 +73,7 @@ export class ProcessorHarness<KIn, VIn, KOut, VOut> {
       headers: {},
       source: { topic: 'in', partition: this.partition, offset: String(this.offset++) },
     };
-    await this.processor.process(record);
-    await this.scheduler.advanceStreamTime(timestamp);
+    return this.processor.process(record);
   }
 
   /** Moves the wall clock and runs the wall-clock punctuations that fall due. */

@@ -10,6 +10,7 @@ import type { StreamRecord } from '../records.js';
 import { isMissing, type DropObserver, type Fold } from './dropped-record.js';
 import type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
+import { andThen, type MaybeAsync } from './maybe-async.js';
 
 export interface AggregateProcessorSpec<K, V, VR> {
   readonly node: string;
@@ -33,7 +34,8 @@ class AggregateProcessor<K, V, VR> implements Processor<K, V, K, VR> {
     this.store = context.getKeyValueStore<K, VR>(this.spec.storeName);
   }
 
-  async process(record: StreamRecord<K, V>): Promise<void> {
+  // Not an async function: with synchronous serdes a record is one synchronous step (getNow/putNow).
+  process(record: StreamRecord<K, V>): MaybeAsync<void> {
     const { key, value } = record;
     // As Kafka Streams: a record with no key or no value has nothing to fold; it is dropped, not failed.
     if (isMissing(key) || isMissing(value)) {
@@ -46,8 +48,9 @@ class AggregateProcessor<K, V, VR> implements Processor<K, V, K, VR> {
       });
       return;
     }
-    const aggregate = this.spec.fold(key, value, await this.store.get(key));
-    await this.store.put(key, aggregate);
-    this.context.forward({ key, value: aggregate });
+    return andThen(this.store.getNow(key), (current) => {
+      const aggregate = this.spec.fold(key, value, current);
+      return andThen(this.store.putNow(key, aggregate), () => this.context.forward({ key, value: aggregate }));
+    });
   }
 }

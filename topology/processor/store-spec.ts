@@ -9,7 +9,19 @@ import type { InMemoryWindowStore } from '../state/window-store.js';
 /** A window store as a processor uses it (the in-memory one is the only kind for now). */
 export type WindowStore<K, V> = Pick<
   InMemoryWindowStore<K, V>,
-  'name' | 'put' | 'delete' | 'get' | 'fetch' | 'closedWindows' | 'expire' | 'latestWindowStart' | 'approximateNumEntries' | 'approximateBytes'
+  | 'name'
+  | 'put'
+  | 'delete'
+  | 'get'
+  | 'getNow'
+  | 'putNow'
+  | 'fetch'
+  | 'closedWindows'
+  | 'anyClosed'
+  | 'expire'
+  | 'latestWindowStart'
+  | 'approximateNumEntries'
+  | 'approximateBytes'
 >;
 
 export type StoreSpec =

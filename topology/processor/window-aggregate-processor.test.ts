@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProcessorHarness } from '../../test/support/processor-harness.js';
 import { requiredStringSerde } from '../serdes/basic.js';
 import { jsonSerde } from '../serdes/json.js';
+import type { Serde } from '../serdes/serde.js';
 import { TimeWindows } from '../state/time-windows.js';
 import type { DroppedRecord, Fold } from './dropped-record.js';
 import { windowStore, type WindowStore } from './store-spec.js';
@@ -10,18 +11,57 @@ import { windowAggregateProcessor, type EmitStrategy } from './window-aggregate-
 
 const count: Fold<string, string, number> = (_k, _v, previous) => (previous ?? 0) + 1;
 
+/** jsonSerde answering later, as a registry serde may. */
+const laterJson: Serde<number> = {
+  name: 'later-json',
+  serialize: async (v, topic) => jsonSerde<number>().serialize(v, topic),
+  deserialize: async (b, topic) => jsonSerde<number>().deserialize(b, topic),
+};
+
 async function harness(
   windows: TimeWindows,
   emit: EmitStrategy,
-  extra: { wallClockAdvanceMs?: number; onDrop?: (d: DroppedRecord) => void; retentionMs?: number } = {},
+  extra: { wallClockAdvanceMs?: number; onDrop?: (d: DroppedRecord) => void; retentionMs?: number; valueSerde?: Serde<number> } = {},
 ) {
-  const spec = windowStore('counts', { key: requiredStringSerde, value: jsonSerde<number>() }, windows, extra.retentionMs);
+  const spec = windowStore('counts', { key: requiredStringSerde, value: extra.valueSerde ?? jsonSerde<number>() }, windows, extra.retentionMs);
   const supplier = windowAggregateProcessor<string, string, number>({ node: 'count', storeName: 'counts', windows, fold: count, emit, ...extra });
   return new ProcessorHarness(supplier, [spec], 0, 1_000_000).init();
 }
 
 const summary = (records: { key: { key: string; window: { start: number } }; value: number; timestamp?: number }[]) =>
   records.map((r) => `${r.key.key}@${r.key.window.start}=${r.value}`);
+
+describe('windowAggregateProcessor, at once or later', () => {
+  it('runs a record in one synchronous step when the store answers at once, closing windows included', async () => {
+    const h = await harness(TimeWindows.of(10).grace(2), 'on-window-close');
+    expect(h.pipeAtOnce('a', 'x', 1)).toBeUndefined();
+    expect(h.pipeAtOnce('a', 'x', 5)).toBeUndefined();
+    expect(h.pipeAtOnce('a', 'x', 11)).toBeUndefined(); // nothing closed yet: no promise to look for it
+  });
+
+  it('gives the same results, in the same order, with a store serde that answers later', async () => {
+    for (const [windows, emit] of [
+      [TimeWindows.of(10).advanceBy(5).grace(2), 'each-update'],
+      [TimeWindows.of(10).advanceBy(5).grace(2), 'on-window-close'],
+    ] as const) {
+      const now = await harness(windows, emit);
+      const later = await harness(windows, emit, { valueSerde: laterJson });
+      for (const [key, t] of [
+        ['a', 1],
+        ['b', 4],
+        ['a', 12],
+        ['a', 3],
+        ['b', 30],
+        ['a', 31],
+        ['a', 60],
+      ] as const) {
+        await now.pipe(key, 'x', t);
+        await later.pipe(key, 'x', t);
+      }
+      expect(summary(later.take())).toEqual(summary(now.take()));
+    }
+  });
+});
 
 describe('windowAggregateProcessor, each-update', () => {
   it('forwards every update of every window a record falls into (hopping windows: several)', async () => {

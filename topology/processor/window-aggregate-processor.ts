@@ -22,7 +22,8 @@
  */
 import type { StreamRecord } from '../records.js';
 import type { Windowed } from '../serdes/windowed.js';
-import type { TimeWindows } from '../state/time-windows.js';
+import type { TimeWindow, TimeWindows } from '../state/time-windows.js';
+import { andThen, type MaybeAsync } from './maybe-async.js';
 import { isMissing, type DropObserver, type DropReason, type Fold } from './dropped-record.js';
 import type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
 import type { WindowStore } from './store-spec.js';
@@ -66,28 +67,46 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
     if (every !== undefined) context.schedule(every, 'wall-clock', (now) => this.advanceByWallClock(now));
   }
 
-  async process(record: StreamRecord<K, V>): Promise<void> {
+  // No async functions: a record runs in one synchronous step when the store's serdes answer at once
+  // (getNow/putNow), with no promise at all; one that waits for a serde goes on after it, in order.
+  process(record: StreamRecord<K, V>): MaybeAsync<void> {
     const { key, value, timestamp } = record;
     // The node's own observed stream time (Kafka Streams' observedStreamTime), not the task's: another
     // node of the task may see other timestamps (records this node gets re-timestamped upstream).
     const time = Math.max(timestamp, this.time ?? this.store.latestWindowStart() ?? timestamp);
     this.time = time;
-    this.lastRecord = { streamTime: time, wallClock: this.context.wallClockTime() };
+    const wallClock = this.context.wallClockTime();
+    // Updated in place: one object for the node's life, not one per record.
+    if (this.lastRecord === undefined) this.lastRecord = { streamTime: time, wallClock };
+    else {
+      this.lastRecord.streamTime = time;
+      this.lastRecord.wallClock = wallClock;
+    }
     if (isMissing(key) || isMissing(value)) this.drop(isMissing(key) ? 'null-key' : 'null-value', timestamp);
     else if (this.spec.windows.isLate(timestamp, time)) this.drop('late-record', timestamp);
-    else await this.update(key, value, timestamp, time);
-    await this.closeWindows(time);
+    else return this.updateFrom(key, value, this.spec.windows.openWindowsFor(timestamp, time), 0, time);
+    return this.closeWindows(time);
   }
 
-  private async update(key: K, value: V, timestamp: number, time: number): Promise<void> {
-    for (const window of this.spec.windows.openWindowsFor(timestamp, time)) {
-      const aggregate = this.spec.fold(key, value, await this.store.get(key, window.start));
-      await this.store.put(key, window.start, aggregate);
-      if (this.spec.emit === 'each-update') this.context.forward({ key: { key, window }, value: aggregate });
+  /** Folds the record into `windows[from..]`, one after the other, then closes what `time` closes. */
+  private updateFrom(key: K, value: V, windows: readonly TimeWindow[], from: number, time: number): MaybeAsync<void> {
+    for (let i = from; i < windows.length; i++) {
+      const window = windows[i]!;
+      const current = this.store.getNow(key, window.start);
+      const updated = current instanceof Promise ? current.then((c) => this.foldInto(key, value, window, c)) : this.foldInto(key, value, window, current);
+      if (updated instanceof Promise) return updated.then(() => this.updateFrom(key, value, windows, i + 1, time));
     }
+    return this.closeWindows(time);
   }
 
-  private async advanceByWallClock(now: number): Promise<void> {
+  private foldInto(key: K, value: V, window: TimeWindow, current: VR | undefined): MaybeAsync<void> {
+    const aggregate = this.spec.fold(key, value, current);
+    const put = this.store.putNow(key, window.start, aggregate);
+    if (this.spec.emit !== 'each-update') return put;
+    return andThen(put, () => this.context.forward({ key: { key, window }, value: aggregate }));
+  }
+
+  private advanceByWallClock(now: number): void | Promise<void> {
     // Before this node's first record since the task started: from the newest window its restored
     // store holds (a lower bound of the time it had reached), as of now. A store with none has nothing
     // to close, and must not judge its first records (a backlog) by today's clock.
@@ -98,18 +117,21 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
     const time = since.streamTime + Math.max(0, now - since.wallClock);
     if (this.time !== undefined && time <= this.time) return;
     this.time = time;
-    await this.closeWindows(time);
+    return this.closeWindows(time);
   }
 
   /** Emits (on-window-close) and drops the windows closed at `time`, and expires those past retention. */
-  private async closeWindows(time: number): Promise<void> {
+  private closeWindows(time: number): void | Promise<void> {
     if (time <= this.closedUpTo) return;
     this.closedUpTo = time;
-    if (this.spec.emit === 'on-window-close') {
-      for (const { key, window, value } of await this.store.closedWindows(time)) {
-        this.context.forward({ key: { key, window }, value, timestamp: window.end - 1 });
-        await this.store.delete(key, window.start);
-      }
+    if (this.spec.emit === 'on-window-close' && this.store.anyClosed(time)) return this.emitClosed(time);
+    this.store.expire(time);
+  }
+
+  private async emitClosed(time: number): Promise<void> {
+    for (const { key, window, value } of await this.store.closedWindows(time)) {
+      this.context.forward({ key: { key, window }, value, timestamp: window.end - 1 });
+      await this.store.delete(key, window.start);
     }
     this.store.expire(time);
   }

@@ -28,12 +28,11 @@ describe('ChangelogWriter', () => {
   it('sends only the last change of each key of a batch, to its own partition, in the order of those last changes', async () => {
     const sent: { topic: string; messages: readonly ProducedMessage[] }[] = [];
     const writer = new ChangelogWriter({ send: (topic, messages) => Promise.resolve(void sent.push({ topic, messages })) });
+    // Three records' changes: the first changed two keys, the last two partitions.
     await writer.write([
-      item('c', 0, 'a', '1', 0),
-      item('c', 0, 'b', '1', 1),
-      item('c', 0, 'a', '2', 2),
-      item('c', 1, 'a', '9', 3),
-      item('c', 0, 'b', null, 4),
+      [item('c', 0, 'a', '1', 0), item('c', 0, 'b', '1', 1)],
+      [item('c', 0, 'a', '2', 2)],
+      [item('c', 1, 'a', '9', 3), item('c', 0, 'b', null, 4)],
     ]);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.messages.map((m) => `${m.partition}:${m.key!.toString()}=${m.value?.toString() ?? 'null'}`)).toEqual(['0:a=2', '1:a=9', '0:b=null']);
@@ -42,8 +41,13 @@ describe('ChangelogWriter', () => {
   it('sends the source topic and offset of each change as headers (what a restore reads), and none for a change without a source', async () => {
     const sent: ProducedMessage[] = [];
     const writer = new ChangelogWriter({ send: (_topic, messages) => Promise.resolve(void sent.push(...messages)) });
-    await writer.write([item('c', 0, 'a', '1', 7), { ...item('c', 0, 'b', '1', 8), source: undefined }]);
+    await writer.write([[item('c', 0, 'a', '1', 7)], [{ ...item('c', 0, 'b', '1', 8), source: undefined }]]);
     expect(sent.map((m) => m.headers)).toEqual([{ 'tempstream.source.topic': Buffer.from('in'), 'tempstream.source.offset': Buffer.from('7') }, undefined]);
+  });
+
+  it('sizes a record by all its changes, so the 1 MiB cap holds whatever a record changed', () => {
+    const writer = new ChangelogWriter({ send: () => Promise.resolve() });
+    expect(writer.sizeOf([item('c', 0, 'ab', '123', 0), item('c', 0, 'a', null, 1)])).toBe(2 + 3 + 64 + 1 + 64);
   });
 
   it('property: a restore of the reduced batch equals a restore of every change (values and highest source offsets)', () => {

@@ -14,6 +14,13 @@ export interface ChangelogItem {
   readonly source?: Pick<SourcePosition, 'topic' | 'offset'>;
 }
 
+/**
+ * The changes one record (or punctuation) made, in the order made: the changelog sink's item. One
+ * item per record, not per change, so that a record costs the sink one entry and one acknowledgement
+ * however many stores it changed, and completes when the batch holding all of them is acknowledged.
+ */
+export type RecordChanges = readonly ChangelogItem[];
+
 /** The headers on a changelog entry naming the input record whose processing made the change. */
 export const SOURCE_TOPIC_HEADER = 'tempstream.source.topic';
 export const SOURCE_OFFSET_HEADER = 'tempstream.source.offset';
@@ -30,7 +37,7 @@ export const SOURCE_OFFSET_HEADER = 'tempstream.source.offset';
  * the store's highest input offset in the batch is on some key's last change: what a restore reads
  * back as applied is the same as if every change had been sent.
  */
-export class ChangelogWriter implements BatchWriter<ChangelogItem> {
+export class ChangelogWriter implements BatchWriter<RecordChanges> {
   readonly name = 'changelog';
 
   /** Source topic names as header bytes: a handful of topics, made once. */
@@ -38,9 +45,9 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
 
   constructor(private readonly producer: OutputProducer) {}
 
-  async write(batch: readonly ChangelogItem[]): Promise<void> {
+  async write(batch: readonly RecordChanges[]): Promise<void> {
     const byTopic = new Map<string, ProducedMessage[]>();
-    for (const item of lastChangePerKey(batch)) {
+    for (const item of lastChangePerKey(changesOf(batch))) {
       let list = byTopic.get(item.topic);
       if (!list) byTopic.set(item.topic, (list = []));
       // Headers are made here, for the changes that are sent, not for every change a record makes.
@@ -60,19 +67,32 @@ export class ChangelogWriter implements BatchWriter<ChangelogItem> {
     return this.producer.isTransient?.(error) ?? false;
   }
 
-  sizeOf(item: ChangelogItem): number {
-    return item.key.length + (item.value?.length ?? 0) + 64;
+  sizeOf(changes: RecordChanges): number {
+    let bytes = 0;
+    for (const change of changes) bytes += change.key.length + (change.value?.length ?? 0) + 64;
+    return bytes;
   }
 }
 
 /**
- * The changelog sink's batches, over the topic defaults: up to 10,000 changes (the writer sends only
- * the last of each key, so a key changed often costs one entry per batch, Kafka Streams' record cache
- * per commit), and at most 1 MiB, the broker's default `message.max.bytes`, which one partition's part
- * of a batch must fit in. The linger stays the topics' (short): a batch only grows past a few changes
+ * The changelog sink's batches, over the topic defaults: the changes of up to 10,000 records (the
+ * writer sends only the last of each key, so a key changed often costs one entry per batch, Kafka
+ * Streams' record cache per commit), and at most 1 MiB of changes, the broker's default
+ * `message.max.bytes`, which one partition's part of a batch must fit in (the size binds first when
+ * records change a store or more each: ~9,000 changes of ~50 bytes). The linger stays the topics' (short): a batch only grows past a few changes
  * while the previous one is being written, i.e. under load, where fewer and fuller writes are cheaper.
  */
 export const CHANGELOG_BATCHING: Partial<BatchingOptions> = { maxRecords: 10_000, maxBytes: 1024 * 1024, maxConcurrentWrites: 1 };
+
+/** Every change of the batch, record by record, in one array: a plain loop, where Array#flat over a batch of 10,000 records showed in the profile. */
+function changesOf(batch: readonly RecordChanges[]): ChangelogItem[] {
+  let n = 0;
+  for (const changes of batch) n += changes.length;
+  const out = new Array<ChangelogItem>(n);
+  let i = 0;
+  for (const changes of batch) for (const change of changes) out[i++] = change;
+  return out;
+}
 
 /** The batch's last change of each (topic, partition, key), in the order of those last changes. */
 export function lastChangePerKey(batch: readonly ChangelogItem[]): readonly ChangelogItem[] {

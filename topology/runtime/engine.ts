@@ -22,7 +22,7 @@ import { materialize, type InputSource } from './materialize.js';
 import type { OutputProducer } from './output-producer.js';
 import { RecordTicket, type TicketHooks } from './ticket.js';
 import { DEFAULT_TOPIC_BATCHING } from './topic-writer.js';
-import { CHANGELOG_BATCHING, ChangelogWriter, type ChangelogItem } from './changelog-writer.js';
+import { CHANGELOG_BATCHING, ChangelogWriter, type RecordChanges } from './changelog-writer.js';
 import { TaskManager } from './task-manager.js';
 import type { ChangelogSource } from '../state/changelog-restorer.js';
 import type { StateTask } from './state-task.js';
@@ -108,7 +108,7 @@ export class Engine {
     const topicBatching = { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching };
     this.dlq = this.makeSink(new DlqWriter(options.producer), topicBatching);
     // One write at a time: changes reach each changelog partition in the order the stores made them.
-    const changelog = this.makeSink<ChangelogItem>(new ChangelogWriter(options.producer), { ...topicBatching, ...CHANGELOG_BATCHING });
+    const changelog = this.makeSink<RecordChanges>(new ChangelogWriter(options.producer), { ...topicBatching, ...CHANGELOG_BATCHING });
     this.tasks = new TaskManager({
       topology,
       applicationId: options.applicationId ?? 'tempstream',

@@ -119,6 +119,39 @@ describe('state changes and the commit', () => {
     engine.close();
   });
 
+  it('commits a record that changed two stores only once the changes to both changelogs are acknowledged', async () => {
+    const builder = new TopologyBuilder();
+    for (const name of ['first', 'second']) builder.addStateStore(keyValueStore(name, { key: requiredStringSerde, value: requiredStringSerde }));
+    builder.stream<string | null, string | null>('in', { key: stringSerde, value: stringSerde }).process<string, string>(
+      () => {
+        let ctx: ProcessorContext<string, string>;
+        return {
+          init: (c) => void (ctx = c),
+          process: (r) => {
+            void ctx.getKeyValueStore<string, string>('first').putNow(r.key ?? '', r.value ?? '');
+            void ctx.getKeyValueStore<string, string>('second').putNow(r.key ?? '', r.value ?? '');
+          },
+        };
+      },
+      { name: 'remember-twice', stores: ['first', 'second'] },
+    );
+    const { producer, pending, ack } = heldProducer();
+    const engine = new Engine(builder.build(), { producer, clock: new ManualClock(0), applicationId: 'app' });
+    await engine.process(raw(0, 'k', 'v'));
+    await tick();
+    void engine.flush();
+    await tick();
+    expect(pending.map((p) => p.topic)).toEqual(['app-first-changelog']);
+    ack('app-first-changelog');
+    await tick();
+    expect(pending.map((p) => p.topic)).toEqual(['app-second-changelog']);
+    expect(engine.tracker.due()).toEqual([]);
+    ack('app-second-changelog');
+    await tick();
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '1' }]);
+    engine.close();
+  });
+
   it('logs changes in the order the store made them even when a later record settles first', async () => {
     const { producer, pending, ack } = heldProducer();
     const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app', topicBatching: { maxRecords: 1 } });

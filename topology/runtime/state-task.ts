@@ -13,6 +13,7 @@
  */
 import { systemClock, type Clock } from './clock.js';
 import { SOURCE_OFFSET_HEADER, SOURCE_TOPIC_HEADER, type ChangelogItem } from './changelog-writer.js';
+import { Fifo } from './fifo.js';
 import { TaskOutbox, type OutboxSlot } from './task-outbox.js';
 import type { RecordTicket } from './ticket.js';
 import { changelogTopicName } from '../state/changelog-topics.js';
@@ -69,8 +70,8 @@ export class StateTask {
   readonly outbox = new TaskOutbox<TaskWork>();
   private readonly stores = new Map<string, TaskStore>();
   private readonly changelogs = new Map<string, string>();
-  private readonly queue: Step[] = [];
-  private continuations: Step[] = [];
+  private readonly queue = new Fifo<Step>();
+  private readonly continuations = new Fifo<Step>();
   private running = false;
   private active: RecordTicket | undefined;
   private currentStep: CurrentStep | undefined;
@@ -78,6 +79,8 @@ export class StateTask {
   /** Between restore() and the end of its restore: work queued meanwhile waits. */
   private restoringNow = false;
   private readonly abort = new AbortController();
+  /** The abort signal's state as a field: asked for every step, and an AbortSignal getter costs more. */
+  private isClosed = false;
   /** Per store, per source topic: the highest input offset whose change the restored changelog holds. */
   private readonly restoredUpTo = new Map<string, Map<string, bigint>>();
   /** Per task, as in Kafka Streams: the largest record timestamp seen. */
@@ -102,7 +105,7 @@ export class StateTask {
   }
 
   get closed(): boolean {
-    return this.abort.signal.aborted;
+    return this.isClosed;
   }
 
   get streamTime(): number | undefined {
@@ -181,10 +184,14 @@ export class StateTask {
    */
   alreadyApplied(stores: readonly string[], source: SourcePosition): boolean {
     if (stores.length === 0) return false;
-    const offset = BigInt(source.offset);
+    // The offset is parsed only when every store restored an offset of this topic: after a restore
+    // from an empty changelog, and in a task that restored nothing, no record needs it.
+    let offset: bigint | undefined;
     for (const name of stores) {
       const upTo = this.restoredUpTo.get(name)?.get(source.topic);
-      if (upTo === undefined || offset > upTo) return false;
+      if (upTo === undefined) return false;
+      offset ??= BigInt(source.offset);
+      if (offset > upTo) return false;
     }
     return true;
   }
@@ -278,6 +285,7 @@ export class StateTask {
 
   /** Stops everything: no more steps, no punctuation, stores dropped. Returns the work that was ready and still waiting in the outbox. */
   close(): TaskWork[] {
+    this.isClosed = true;
     this.abort.abort(new Error(`task ${this.partition} closed`));
     this.scheduler.close();
     for (const store of this.stores.values()) store.clear();

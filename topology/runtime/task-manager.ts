@@ -13,7 +13,7 @@ import type { RawRecord } from '../records.js';
 import { ChangelogRestorer, type ChangelogSource } from '../state/changelog-restorer.js';
 import type { BatchingSink } from './batching-sink.js';
 import type { Clock } from './clock.js';
-import type { ChangelogItem } from './changelog-writer.js';
+import type { RecordChanges } from './changelog-writer.js';
 import type { Logger } from './logger.js';
 import { PUNCTUATION_OFFSET, processorNode } from './processor-node.js';
 import { StateTask, type TaskWork } from './state-task.js';
@@ -26,7 +26,7 @@ export interface TaskManagerOptions {
   readonly applicationId: string;
   /** Where stores are restored from; without one a new task starts empty (nothing to restore). */
   readonly changelogSource?: ChangelogSource;
-  readonly changelog: BatchingSink<ChangelogItem>;
+  readonly changelog: BatchingSink<RecordChanges>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** A record's ticket is done and its changes durable: it counts as handled. */
@@ -156,16 +156,13 @@ export class TaskManager {
   private log(work: TaskWork): void {
     const { changes, ticket } = work;
     if (changes.length === 0) return this.finish(ticket);
-    let left = changes.length;
-    const callbacks = {
-      written: () => {
-        if (--left === 0) this.finish(ticket);
-      },
+    // The record's changes as one item: written in one batch, acknowledged together.
+    this.options.changelog.add(changes, {
+      written: () => this.finish(ticket),
       refused: (error: TopologyError) =>
         // A store whose change cannot be made durable would diverge from its changelog: stop.
         this.options.fatal(new FatalTopologyError(`changelog ${changes[0]!.topic} refused a change: ${error.message}`, { cause: error })),
-    };
-    for (const change of changes) this.options.changelog.add(change, callbacks);
+    });
     this.options.progressed();
   }
 

@@ -69,10 +69,16 @@ export function isoTimesToMillis(type: Type, value: unknown): unknown {
     return records.length === 1 ? isoTimesToMillis(records[0]!, value) : value;
   }
   if (type.typeName === 'record' && !Array.isArray(value)) {
-    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-    for (const field of (type as avro.types.RecordType).fields)
-      if (out[field.name] !== undefined) out[field.name] = isoTimesToMillis(field.type, out[field.name]);
-    return out;
+    // Copied only when a field changes: most records carry numbers already (a store's value, always).
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const field of (type as avro.types.RecordType).fields) {
+      const present = record[field.name];
+      if (present === undefined) continue;
+      const converted = isoTimesToMillis(field.type, present);
+      if (converted !== present) (out ??= { ...record })[field.name] = converted;
+    }
+    return out ?? record;
   }
   if (type.typeName === 'array' && Array.isArray(value)) return value.map((item) => isoTimesToMillis((type as avro.types.ArrayType).itemsType, item));
   if (type.typeName === 'map' && !Array.isArray(value)) {

@@ -17,8 +17,8 @@ export function jsonAvroSerde<T>(schema: Schema | Type): Serde<T> {
   return {
     name,
     serialize(value: T): Buffer {
-      const problems = avroProblems(type, value);
-      if (problems.length > 0) throw new ProductionError(`${name}: value does not fit the schema: ${problems.join('; ')}`);
+      // The plain check first: listing the problems (a hook per error) is only for a value that has some.
+      if (!type.isValid(value)) throw new ProductionError(`${name}: value does not fit the schema: ${avroProblems(type, value).join('; ')}`);
       return Buffer.from(JSON.stringify(value), 'utf8');
     },
     deserialize(bytes: Buffer | null): T {
@@ -30,24 +30,30 @@ export function jsonAvroSerde<T>(schema: Schema | Type): Serde<T> {
         throw new DeserializationError(`${name}: not JSON: ${(err as Error).message}`);
       }
       const withDefaults = isoTimesToMillis(type, fillDefaults(type, parsed));
-      const problems = avroProblems(type, withDefaults);
-      if (problems.length > 0) throw new DeserializationError(`${name}: does not fit the schema: ${problems.join('; ')}`);
+      if (!type.isValid(withDefaults)) throw new DeserializationError(`${name}: does not fit the schema: ${avroProblems(type, withDefaults).join('; ')}`);
       return withDefaults as T;
     },
   };
 }
 
-/** Adds a record's field defaults where the JSON left the field out (Avro's reader-side defaults). */
+/**
+ * Adds a record's field defaults where the JSON left the field out (Avro's reader-side defaults). The
+ * parsed object is copied only when a field is added or a nested record changes: a value read back
+ * whole (a store's, on every get) is returned as it is.
+ */
 function fillDefaults(type: Type, value: unknown): unknown {
   if (type.typeName !== 'record' || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const record = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
   for (const field of (type as avro.types.RecordType).fields) {
-    const fieldDefault: unknown = field.defaultValue();
-    if (out[field.name] === undefined) {
-      if (fieldDefault !== undefined) out[field.name] = fieldDefault;
+    const present = record[field.name];
+    if (present === undefined) {
+      const fieldDefault: unknown = field.defaultValue();
+      if (fieldDefault !== undefined) (out ??= { ...record })[field.name] = fieldDefault;
     } else {
-      out[field.name] = fillDefaults(field.type, out[field.name]); // a nested record's own defaults
+      const filled = fillDefaults(field.type, present); // a nested record's own defaults
+      if (filled !== present) (out ??= { ...record })[field.name] = filled;
     }
   }
-  return out;
+  return out ?? record;
 }

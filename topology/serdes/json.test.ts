@@ -19,6 +19,19 @@ describe('jsonSerde', () => {
     expect((await serde.serialize({ b: 1, a: { d: 2, c: 3 } }, 't'))!.toString()).toBe('{"a":{"c":3,"d":2},"b":1}');
   });
 
+  it('writes every JSON value as JSON, each object with its keys sorted (integer-like keys too)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (v) => {
+        expect((await serde.serialize(v, 't'))!.toString()).toBe(sortedJson(v));
+      }),
+    );
+  });
+
+  it('names where a value deep inside is refused', () => {
+    expect(() => serde.serialize({ z: 1, a: [1, { b: Number.NaN }] }, 't')).toThrow(/\$\.a\[1\]\.b is NaN/);
+    expect(() => serde.serialize({ a: [{ at: new Date(0) }] }, 't')).toThrow(/\$\.a\[0\]\.at is a Date/);
+  });
+
   it('refuses what JSON would change rather than store a value that reads back different', () => {
     expect(() => serde.serialize(Number.NaN, 't')).toThrow(/\$ is NaN/);
     expect(() => serde.serialize({ sum: Number.POSITIVE_INFINITY }, 't')).toThrow(/\$\.sum is Infinity/);
@@ -37,6 +50,17 @@ describe('jsonSerde', () => {
     expect(() => serde.deserialize(null, 't')).toThrow(/null/);
   });
 });
+
+/** The plain definition, spelled out: JSON.stringify puts integer-like keys first whatever their order. */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  const record = v as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${sortedJson(record[k])}`)
+    .join(',')}}`;
+}
 
 function withoutNegativeZero(v: unknown): unknown {
   if (Object.is(v, -0)) return 0;

@@ -156,3 +156,41 @@ describe('InMemoryKeyValueStore', () => {
     );
   });
 });
+
+describe('InMemoryKeyValueStore *Now methods', () => {
+  it('answer at once with synchronous serdes, and change and log exactly as get, put and delete do', async () => {
+    const now = newStore();
+    const promised = newStore();
+    expect(now.store.getNow('a')).toBeUndefined();
+    expect(now.store.putNow('a', 1)).toBeUndefined();
+    expect(now.store.getNow('a')).toBe(1);
+    expect(now.store.putNow('b', 2)).toBeUndefined();
+    expect(now.store.deleteNow('a')).toBe(true);
+    expect(now.store.deleteNow('a')).toBe(false);
+    await promised.store.put('a', 1);
+    await promised.store.put('b', 2);
+    await promised.store.delete('a');
+    await promised.store.delete('a');
+    expect(now.logger.changes).toEqual(promised.logger.changes);
+    expect(await now.store.all()).toEqual(await promised.store.all());
+  });
+
+  it('answer with a promise when a serde does, and change the store only once it answered', async () => {
+    const { store, logger } = newStore(slowSerde([5]));
+    const put = store.putNow('a', 7);
+    expect(put).toBeInstanceOf(Promise);
+    expect(store.getNow('a')).toBeUndefined();
+    await put;
+    expect(store.getNow('a')).toBe(7);
+    expect(logger.changes).toHaveLength(1);
+  });
+
+  it('throw rather than reject, where get and put reject', async () => {
+    const { store } = newStore();
+    const nullKey = null as unknown as string;
+    expect(() => store.getNow(nullKey)).toThrow();
+    expect(() => store.putNow(nullKey, 1)).toThrow();
+    await expect(store.get(nullKey)).rejects.toThrow();
+    await expect(store.put(nullKey, 1)).rejects.toThrow();
+  });
+});

@@ -100,6 +100,18 @@ describe('TimeWindows', () => {
     );
   });
 
+  it('gives as open the windows of the timestamp not closed, and calls a record late when all are closed (property)', () => {
+    fc.assert(
+      fc.property(config, timestamp, fc.integer({ min: 0, max: 20_000_000 }), (w, t, s) => {
+        const open = w.windowsFor(t).filter((win) => !w.isClosed(win, s));
+        expect(w.openWindowsFor(t, s)).toEqual(open);
+        expect(w.isLate(t, s)).toBe(open.length === 0);
+      }),
+    );
+    expect(() => TimeWindows.of(10).isLate(-1, 0)).toThrow(/timestamp must be/);
+    expect(() => TimeWindows.of(10).openWindowsFor(1.5, 0)).toThrow(/timestamp must be/);
+  });
+
   it('never calls a record late at the stream time it sets itself (property)', () => {
     fc.assert(
       fc.property(config, timestamp, (w, t) => {

@@ -150,3 +150,28 @@ describe('InMemoryWindowStore', () => {
     );
   });
 });
+
+describe('InMemoryWindowStore at once', () => {
+  it('gets and puts at once with synchronous serdes, logging as put does', async () => {
+    const now = newStore();
+    const promised = newStore();
+    expect(now.store.putNow('a', 10, 1)).toBeUndefined();
+    expect(now.store.getNow('a', 10)).toBe(1);
+    expect(now.store.getNow('a', 5)).toBeUndefined();
+    await promised.store.put('a', 10, 1);
+    expect(now.logger.changes).toEqual(promised.logger.changes);
+  });
+
+  it('tells whether a window is closed at a stream time, as closedWindows finds one', async () => {
+    const { store } = newStore();
+    expect(store.anyClosed(Number.MAX_SAFE_INTEGER)).toBe(false); // nothing held
+    await store.put('a', 5, 1);
+    await store.put('b', 10, 2);
+    // The window [5, 15) closes at 15 + grace 2.
+    for (const time of [16, 17, 30]) {
+      expect(store.anyClosed(time)).toBe((await store.closedWindows(time)).length > 0);
+    }
+    expect(store.anyClosed(16)).toBe(false);
+    expect(store.anyClosed(17)).toBe(true);
+  });
+});

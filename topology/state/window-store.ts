@@ -9,6 +9,7 @@
  * can still accept a record is never expired; each expired window is logged as a tombstone so the
  * compacted changelog does not grow with history.
  */
+import type { MaybeAsync } from '../processor/maybe-async.js';
 import type { Serde } from '../serdes/serde.js';
 import { byteKey, byteKeyToBuffer, compareByteKeys } from './byte-key.js';
 import type { RestorableStore, StoreContext } from './change-logger.js';
@@ -80,11 +81,7 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
   // settled promise, not an async function's machinery and a promise per await inside it.
   put(key: K, windowStart: number, value: V): Promise<void> {
     try {
-      const k = this.keys.bytesOf(key);
-      const v = this.options.valueSerde.serialize(value, this.options.changelogTopic);
-      if (k instanceof Promise || v instanceof Promise) return Promise.all([k, v]).then(([kb, vb]) => this.apply(kb, byteKey(kb), windowStart, vb));
-      this.apply(k, this.keys.byteKeyOf(k), windowStart, v);
-      return RESOLVED;
+      return this.putNow(key, windowStart, value) ?? RESOLVED;
     } catch (err) {
       return rejection(err);
     }
@@ -96,13 +93,24 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
 
   get(key: K, windowStart: number): Promise<V | undefined> {
     try {
-      const k = this.keys.bytesOf(key);
-      return k instanceof Promise
-        ? k.then((bytes) => this.valueAt(byteKey(bytes), windowStart))
-        : Promise.resolve(this.valueAt(this.keys.byteKeyOf(k), windowStart));
+      return Promise.resolve(this.getNow(key, windowStart));
     } catch (err) {
       return rejection(err);
     }
+  }
+
+  /** get, answering at once when the serdes do (a promise only when one answers with a promise), and throwing rather than rejecting. */
+  getNow(key: K, windowStart: number): MaybeAsync<V | undefined> {
+    const k = this.keys.bytesOf(key);
+    return k instanceof Promise ? k.then((bytes) => this.valueAt(byteKey(bytes), windowStart)) : this.valueAt(this.keys.byteKeyOf(k), windowStart);
+  }
+
+  /** put, done at once when the serdes answer at once (a promise only when one answers with a promise), and throwing rather than rejecting. */
+  putNow(key: K, windowStart: number, value: V): MaybeAsync<void> {
+    const k = this.keys.bytesOf(key);
+    const v = this.options.valueSerde.serialize(value, this.options.changelogTopic);
+    if (k instanceof Promise || v instanceof Promise) return Promise.all([k, v]).then(([kb, vb]) => this.apply(kb, byteKey(kb), windowStart, vb));
+    this.apply(k, this.keys.byteKeyOf(k), windowStart, v);
   }
 
   /** The key's windows whose start lies in [fromStart, toStart], oldest first. */
@@ -123,11 +131,17 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
    * the caller decides whether to delete them after emitting.
    */
   closedWindows(streamTime: number, afterStreamTime = Number.NEGATIVE_INFINITY): Promise<WindowedEntry<K, V>[]> {
-    // Asked after every record that moves stream time: most times not even the oldest window closed.
-    const oldest = this.starts[0];
-    const { sizeMs, graceMs } = this.options.windows;
-    if (oldest === undefined || oldest + sizeMs + graceMs > streamTime) return Promise.resolve([]);
+    if (!this.anyClosed(streamTime)) return Promise.resolve([]);
     return this.collectClosed(streamTime, afterStreamTime);
+  }
+
+  /**
+   * Whether any window held is closed at `streamTime` (closedWindows would find one): asked after
+   * every record that moves stream time, and most times not even the oldest window closed.
+   */
+  anyClosed(streamTime: number): boolean {
+    const oldest = this.starts[0];
+    return oldest !== undefined && oldest + this.options.windows.sizeMs + this.options.windows.graceMs <= streamTime;
   }
 
   private async collectClosed(streamTime: number, afterStreamTime: number): Promise<WindowedEntry<K, V>[]> {
@@ -200,7 +214,7 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
     return this.options.valueSerde.deserialize(value, this.options.changelogTopic);
   }
 
-  private valueAt(k: string, windowStart: number): V | undefined | Promise<V> {
+  private valueAt(k: string, windowStart: number): MaybeAsync<V | undefined> {
     const value = this.byStart.get(windowStart)?.get(k);
     return value === undefined ? undefined : this.deserialize(value);
   }
