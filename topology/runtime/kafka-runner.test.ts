@@ -1,6 +1,6 @@
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde, type Serde } from '../index.js';
+import { KafkaTopologyRunner, TopologyBuilder, bytesSerde, stringSerde, type Serde, type Topology } from '../index.js';
 import { TransactionalOutput } from './kafka-transactions.js';
 
 /**
@@ -297,8 +297,9 @@ describe('KafkaTopologyRunner stopped while it starts', () => {
 });
 
 describe('KafkaTopologyRunner exactly_once', () => {
-  const eos = (kafka: Kafka, extra: { shutdownTimeoutMs?: number } = {}) =>
-    new KafkaTopologyRunner(topology(), {
+  /** An exactly-once runner over the stand-in, of `built` (default: `in` to `out`). */
+  const eos = (kafka: Kafka, extra: { shutdownTimeoutMs?: number; transactionTimeoutMs?: number } = {}, built: Topology = topology()) =>
+    new KafkaTopologyRunner(built, {
       kafka,
       groupId: 'g',
       commitIntervalMs: 60_000,
@@ -366,13 +367,7 @@ describe('KafkaTopologyRunner exactly_once', () => {
     const waitingValue = { name: 'waiting', serialize: async (value: Buffer | null) => (await held, value) };
     const builder = new TopologyBuilder();
     builder.stream('in', { key: stringSerde, value: bytesSerde }).to('out', { key: stringSerde, value: waitingValue });
-    const runner = new KafkaTopologyRunner(builder.build(), {
-      kafka,
-      groupId: 'g',
-      commitIntervalMs: 60_000,
-      processingGuarantee: 'exactly_once',
-      shutdownTimeoutMs: 50,
-    });
+    const runner = eos(kafka, { shutdownTimeoutMs: 50 }, builder.build());
     await runner.start();
     await consumer.eachBatch!(batchOf(2).payload);
     consumer.join();
@@ -389,13 +384,7 @@ describe('KafkaTopologyRunner exactly_once', () => {
     const builder = new TopologyBuilder();
     // A sink that never answers: records stay in flight, so every drain runs to its time limit.
     builder.stream('in', { key: stringSerde, value: bytesSerde }).sink({ name: 'stuck', write: () => new Promise<void>(() => undefined) });
-    const runner = new KafkaTopologyRunner(builder.build(), {
-      kafka,
-      groupId: 'g',
-      commitIntervalMs: 60_000,
-      processingGuarantee: 'exactly_once',
-      shutdownTimeoutMs: 50,
-    });
+    const runner = eos(kafka, { shutdownTimeoutMs: 50 }, builder.build());
     await runner.start();
     await consumer.eachBatch!(batchOf(2).payload);
     const drain = vi.spyOn(runner.engine, 'drain');
@@ -413,14 +402,7 @@ describe('KafkaTopologyRunner exactly_once', () => {
     const stream = builder.stream('in', { key: stringSerde, value: bytesSerde });
     stream.to('out', { key: stringSerde, value: bytesSerde });
     stream.sink({ name: 'slow', write: () => held });
-    const runner = new KafkaTopologyRunner(builder.build(), {
-      kafka,
-      groupId: 'g',
-      commitIntervalMs: 60_000,
-      processingGuarantee: 'exactly_once',
-      topicBatching: { lingerMs: 0 },
-      transactionTimeoutMs: 500,
-    });
+    const runner = eos(kafka, { transactionTimeoutMs: 500 }, builder.build());
     await runner.start();
     await consumer.eachBatch!(batchOf(2).payload);
     await settle();
