@@ -23,7 +23,7 @@ import type { OutputProducer } from './output-producer.js';
 import { RecordTicket, type TicketHooks } from './ticket.js';
 import { DEFAULT_TOPIC_BATCHING } from './topic-writer.js';
 import { CHANGELOG_BATCHING, ChangelogWriter, type RecordChanges } from './changelog-writer.js';
-import { TaskManager } from './task-manager.js';
+import { TaskManager, type BusyTask } from './task-manager.js';
 import type { ChangelogSource } from '../state/changelog-restorer.js';
 import type { StateTask } from './state-task.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
@@ -45,7 +45,7 @@ export type QueryableStore = ReadOnlyKeyValueStore<unknown, unknown> | Pick<Wind
 export interface InFlightReport {
   readonly records: readonly PartitionInFlight[];
   readonly punctuations: number;
-  readonly tasks: readonly { partition: number; queued: number; unlogged: number; restoring: boolean }[];
+  readonly tasks: readonly BusyTask[];
   readonly sinks: readonly { name: string; buffered: number; writing: number }[];
 }
 

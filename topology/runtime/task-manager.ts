@@ -40,6 +40,16 @@ export interface TaskManagerOptions {
   isCurrent(ticket: RecordTicket): boolean;
 }
 
+/** A task with work not done, as a drain report shows it. */
+export interface BusyTask {
+  readonly partition: number;
+  /** Steps queued and not yet run. */
+  readonly queued: number;
+  /** Records' work items whose changes are not yet logged. */
+  readonly unlogged: number;
+  readonly restoring: boolean;
+}
+
 export class TaskManager {
   private readonly tasks = new Map<number, StateTask>();
   /** Per live task: resolves true once its stores are restored, false if it closed first. */
@@ -130,8 +140,8 @@ export class TaskManager {
   }
 
   /** Tasks with work not done (queued, or changes not yet logged), and whether each is still restoring: what a drain that does not finish waits for. */
-  busyTasks(): { partition: number; queued: number; unlogged: number; restoring: boolean }[] {
-    const out: { partition: number; queued: number; unlogged: number; restoring: boolean }[] = [];
+  busyTasks(): BusyTask[] {
+    const out: BusyTask[] = [];
     for (const [partition, task] of this.tasks)
       if (task.queued > 0 || task.outbox.size > 0 || task.restoring)
         out.push({ partition, queued: task.queued, unlogged: task.outbox.size, restoring: task.restoring });

@@ -215,13 +215,12 @@ export class KafkaChangelogSource implements ChangelogSource {
   }
 
   private async startFetching(consumer: Consumer, topic: string, partition: number, fromOffset: bigint, queue: ChunkQueue): Promise<void> {
-    const mine = (t: string, p: number) => t === topic && p === partition;
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        if (!mine(batch.topic, batch.partition)) return;
+        if (batch.topic !== topic || batch.partition !== partition) return;
         await queue.push({
           entries: batch.messages
             .filter((m) => !m.headers?.[RESTORE_FENCE_HEADER])
