@@ -15,6 +15,7 @@ import { positionLabel, type RawRecord, type StreamRecord } from '../records.js'
 import { BatchingSink, DEFAULT_BATCHING, type SinkObserver } from './batching-sink.js';
 import { PartitionCapacity } from './capacity.js';
 import { backoffMs, sleep, systemClock, type Clock } from './clock.js';
+import { EventLoopSlice } from './event-loop-slice.js';
 import { CommitTracker, type PartitionInFlight } from './commit-tracker.js';
 import { DeadLetterRouter, DlqWriter, type DeadLetter } from './dead-letter.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -65,6 +66,8 @@ export interface EngineOptions {
   readonly applicationId?: string;
   /** Where a task's stores are restored from when it is created; without one, tasks start empty. */
   readonly changelogSource?: ChangelogSource;
+  /** The event loop's time, shared with whatever feeds the engine: state tasks give way when it is spent. */
+  readonly slice?: EventLoopSlice;
 }
 
 /**
@@ -114,6 +117,7 @@ export class Engine {
       applicationId: options.applicationId ?? 'tempstream',
       changelogSource: options.changelogSource,
       changelog,
+      slice: options.slice ?? new EventLoopSlice(),
       clock: this.clock,
       logger: this.logger,
       complete: (t) => this.onDone(t),

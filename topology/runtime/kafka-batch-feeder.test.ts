@@ -1,6 +1,7 @@
 import type { EachBatchPayload } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RawRecord } from '../records.js';
+import { EventLoopSlice } from './event-loop-slice.js';
 import { KafkaBatchFeeder, type BatchFeederOptions, type FedEngine } from './kafka-batch-feeder.js';
 
 /** A fetched batch of `n` messages as KafkaJS hands it over, recording what the feeder resolves and its heartbeats. */
@@ -62,7 +63,7 @@ describe('KafkaBatchFeeder', () => {
     const engine = new StandInEngine();
     // maxBlockingMs 0: the loop gives way before every record, and a stop can only be seen then.
     const { payload, resolved } = batchOf(5, { runningFor: 2 });
-    await feederFor(engine, { maxBlockingMs: 0 }).feed(payload);
+    await feederFor(engine, { slice: new EventLoopSlice(0) }).feed(payload);
     expect(resolved).toEqual(['1']);
   });
 
@@ -102,7 +103,7 @@ describe('KafkaBatchFeeder', () => {
     let ranDuringBatch = false;
     let batchDone = false;
     setImmediate(() => (ranDuringBatch = !batchDone));
-    await feederFor(new StandInEngine(), { maxBlockingMs: 0 })
+    await feederFor(new StandInEngine(), { slice: new EventLoopSlice(0) })
       .feed(payload)
       .then(() => (batchDone = true));
     expect(ranDuringBatch).toBe(true);

@@ -13,6 +13,7 @@
  */
 import type { EachBatchPayload } from 'kafkajs';
 import type { RawRecord } from '../records.js';
+import { EventLoopSlice } from './event-loop-slice.js';
 import { toRawRecord } from './kafka-message.js';
 
 /** The engine as the feeder uses it. */
@@ -26,10 +27,11 @@ export type FeedAdmission = 'process' | 'skip' | 'past-end';
 
 export interface BatchFeederOptions {
   /**
-   * The longest stretch (ms) the loop runs without letting the event loop run: database answers,
-   * producer acks and timers wait meanwhile, so this bounds the latency a large batch adds.
+   * The event loop's time, shared with the engine's tasks: the loop gives way once the slice is spent
+   * (database answers, producer acks and timers wait meanwhile, so this bounds the latency a large
+   * batch adds). A slice of its own when absent.
    */
-  readonly maxBlockingMs?: number;
+  readonly slice?: EventLoopSlice;
   /** The owner's side of liveness (running, not stopping), asked with the consumer's after every wait. */
   live(): boolean;
   /**
@@ -51,18 +53,15 @@ export interface BatchFeederOptions {
   batchSeen?(batch: EachBatchPayload['batch']): void;
 }
 
-/** 10 ms: well under a 100 ms latency budget, and a yield per 10 ms costs nothing measurable. */
-export const DEFAULT_MAX_BLOCKING_MS = 10;
-
 /** Feeds KafkaJS batches to one engine; `feed` is an `eachBatch` handler. */
 export class KafkaBatchFeeder {
-  private readonly maxBlockingMs: number;
+  private readonly slice: EventLoopSlice;
 
   constructor(
     private readonly engine: FedEngine,
     private readonly options: BatchFeederOptions,
   ) {
-    this.maxBlockingMs = options.maxBlockingMs ?? DEFAULT_MAX_BLOCKING_MS;
+    this.slice = options.slice ?? new EventLoopSlice();
   }
 
   async feed(payload: EachBatchPayload): Promise<void> {
@@ -85,7 +84,6 @@ export class KafkaBatchFeeder {
     const heartbeat = () => payload.heartbeat();
     // One clock for both the slice and the heartbeat, read once per record.
     let lastBeat = performance.now();
-    let sliceStart = lastBeat;
     // Whether the loop gave way since it last asked live(): a stop, a rebalance or a seek can only
     // happen then. Asking per record would cost a JSON.stringify each (KafkaJS's isStale).
     let awaited = true;
@@ -94,10 +92,10 @@ export class KafkaBatchFeeder {
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
       const now = performance.now();
-      if (now - sliceStart > this.maxBlockingMs) {
+      const turn = this.slice.due(now);
+      if (turn) {
         // engine.process is synchronous for a decodable record, so without this a whole batch runs as one task.
-        await yieldToEventLoop();
-        sliceStart = performance.now();
+        await turn;
         awaited = true;
       }
       if (awaited && !live()) return;
@@ -157,7 +155,5 @@ export class KafkaBatchFeeder {
     await heartbeat();
   }
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { OffsetToCommit } from './commit-tracker.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { KafkaBatchFeeder } from './kafka-batch-feeder.js';
+import { EventLoopSlice } from './event-loop-slice.js';
 import { kafkaOutputProducer } from './kafka-producer.js';
 import { TransactionalOutput } from './kafka-transactions.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -49,8 +50,9 @@ export interface KafkaRunnerOptions extends Omit<EngineOptions, 'producer' | 'cl
    */
   readonly transactionTimeoutMs?: number;
   /**
-   * The longest stretch (ms) a fetched batch is processed without letting the event loop run: database
-   * answers, producer acks and timers wait meanwhile, so this bounds the latency a large batch adds.
+   * The longest stretch (ms) records are processed (fed, or run through a task's processors) without
+   * letting the event loop run: database answers, producer acks and timers wait meanwhile, so this
+   * bounds the latency a large batch adds. Default 10.
    */
   readonly maxBlockingMs?: number;
   /** Replication factor of changelog topics it creates; default the broker's. */
@@ -133,14 +135,17 @@ export class KafkaTopologyRunner {
     this.changelogSource = topology.isStateful
       ? new KafkaChangelogSource(options.kafka, { groupIdPrefix: `${options.groupId}-restore`, awaitOpenTransactions: exactlyOnce })
       : undefined;
+    // One slice for the feeder and every task: their synchronous stretches add up in one turn of the loop.
+    const slice = new EventLoopSlice(options.maxBlockingMs);
     this.engine = new Engine(topology, {
       ...options,
+      slice,
       producer: this.transactions ?? kafkaOutputProducer(this.producer),
       applicationId: options.groupId,
       changelogSource: this.changelogSource,
     });
     this.feeder = new KafkaBatchFeeder(this.engine, {
-      maxBlockingMs: options.maxBlockingMs,
+      slice,
       live: () => this.lifecycle.state === 'running' && !this.engine.closed,
       beforeRecord: () => this.passGate(),
       joins: () => this.joins,

@@ -13,6 +13,7 @@
  */
 import { systemClock, type Clock } from './clock.js';
 import { SOURCE_OFFSET_HEADER, SOURCE_TOPIC_HEADER, type ChangelogItem } from './changelog-writer.js';
+import { EventLoopSlice } from './event-loop-slice.js';
 import { Fifo } from './fifo.js';
 import { TaskOutbox, type OutboxSlot } from './task-outbox.js';
 import type { RecordTicket } from './ticket.js';
@@ -57,6 +58,8 @@ export interface StateTaskOptions {
   readonly partition: number;
   readonly applicationId: string;
   readonly stores: readonly StoreSpec[];
+  /** The event loop's time, shared with the feeder and the other tasks: the queue gives way when it is spent. */
+  readonly slice?: EventLoopSlice;
   readonly clock?: Clock;
   /** A step threw outside any processor's own handling: the engine stops. */
   readonly failed: (error: unknown) => void;
@@ -73,6 +76,7 @@ export class StateTask {
   private readonly queue = new Fifo<Step>();
   private readonly continuations = new Fifo<Step>();
   private running = false;
+  private readonly slice: EventLoopSlice;
   private active: RecordTicket | undefined;
   private currentStep: CurrentStep | undefined;
   private ready: Promise<void> = Promise.resolve();
@@ -89,6 +93,7 @@ export class StateTask {
 
   constructor(private readonly options: StateTaskOptions) {
     this.partition = options.partition;
+    this.slice = options.slice ?? new EventLoopSlice();
     this.scheduler = new PunctuationScheduler(options.clock ?? systemClock, () => options.wake(this));
     for (const spec of options.stores) {
       const changelogTopic = changelogTopicName(options.applicationId, spec.name);
@@ -264,6 +269,12 @@ export class StateTask {
           if (next) await next;
         }
         this.active = undefined;
+        // Steps are synchronous when the stores and serdes are: without this, a queue filled during
+        // one feeding slice (enqueueing is cheap, running is not) would run as one long turn.
+        if (this.queue.length > 0) {
+          const turn = this.slice.due();
+          if (turn) await turn;
+        }
       }
     } catch (err) {
       this.options.failed(err);

@@ -13,6 +13,7 @@ import type { RawRecord } from '../records.js';
 import { ChangelogRestorer, type ChangelogSource } from '../state/changelog-restorer.js';
 import type { BatchingSink } from './batching-sink.js';
 import type { Clock } from './clock.js';
+import type { EventLoopSlice } from './event-loop-slice.js';
 import type { RecordChanges } from './changelog-writer.js';
 import type { Logger } from './logger.js';
 import { PUNCTUATION_OFFSET, processorNode } from './processor-node.js';
@@ -27,6 +28,7 @@ export interface TaskManagerOptions {
   /** Where stores are restored from; without one a new task starts empty (nothing to restore). */
   readonly changelogSource?: ChangelogSource;
   readonly changelog: BatchingSink<RecordChanges>;
+  readonly slice: EventLoopSlice;
   readonly clock: Clock;
   readonly logger: Logger;
   /** A record's ticket is done and its changes durable: it counts as handled. */
@@ -86,6 +88,7 @@ export class TaskManager {
       partition,
       applicationId: this.options.applicationId,
       stores: this.options.topology.stores,
+      slice: this.options.slice,
       clock: this.clock,
       failed: (err) => this.options.fatal(new FatalTopologyError(`task ${partition} failed: ${classify(err).message}`, { cause: err })),
       wake: (t) => this.punctuate(t, 'wall-clock'),
