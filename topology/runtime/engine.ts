@@ -66,6 +66,11 @@ export interface EngineOptions {
   readonly applicationId?: string;
   /** Where a task's stores are restored from when it is created; without one, tasks start empty. */
   readonly changelogSource?: ChangelogSource;
+  /**
+   * Where store changes go; `producer` when absent. A producer of their own (its own connection) keeps
+   * a large changelog write from delaying the outputs queued behind it on the same connection.
+   */
+  readonly changelogProducer?: OutputProducer;
   /** The event loop's time, shared with whatever feeds the engine: state tasks give way when it is spent. */
   readonly slice?: EventLoopSlice;
 }
@@ -111,7 +116,10 @@ export class Engine {
     const topicBatching = { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching };
     this.dlq = this.makeSink(new DlqWriter(options.producer), topicBatching);
     // One write at a time: changes reach each changelog partition in the order the stores made them.
-    const changelog = this.makeSink<RecordChanges>(new ChangelogWriter(options.producer), { ...topicBatching, ...CHANGELOG_BATCHING });
+    const changelog = this.makeSink<RecordChanges>(new ChangelogWriter(options.changelogProducer ?? options.producer), {
+      ...topicBatching,
+      ...CHANGELOG_BATCHING,
+    });
     this.tasks = new TaskManager({
       topology,
       applicationId: options.applicationId ?? 'tempstream',

@@ -69,6 +69,13 @@ export class KafkaTopologyRunner {
   private readonly feeder: KafkaBatchFeeder;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  /**
+   * At least once, with state: the changelog's own producer. An idempotent KafkaJS producer has one
+   * request in flight per broker, so on the outputs' producer a changelog write of up to 1 MiB held
+   * every output behind it (at 5,000 records/s the alerts' p99 latency went 30 → 300 ms). Under
+   * exactly-once every write belongs to the one transaction, so there is no second producer.
+   */
+  private readonly changelogProducer: Producer | undefined;
   private readonly logger: Logger;
   private readonly transactions: TransactionalOutput | undefined;
   private readonly changelogSource: KafkaChangelogSource | undefined;
@@ -116,6 +123,8 @@ export class KafkaTopologyRunner {
       ...(exactlyOnce ? { transactionTimeout: options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS } : {}),
     });
     this.transactions = exactlyOnce ? new TransactionalOutput(this.producer) : undefined;
+    this.changelogProducer =
+      topology.isStateful && !exactlyOnce ? options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }) : undefined;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
@@ -141,6 +150,7 @@ export class KafkaTopologyRunner {
       ...options,
       slice,
       producer: this.transactions ?? kafkaOutputProducer(this.producer),
+      changelogProducer: this.changelogProducer && kafkaOutputProducer(this.changelogProducer),
       applicationId: options.groupId,
       changelogSource: this.changelogSource,
     });
@@ -194,6 +204,7 @@ export class KafkaTopologyRunner {
       if (stopped()) return;
     }
     await this.producer.connect();
+    await this.changelogProducer?.connect();
     if (stopped()) return;
     await this.consumer.connect();
     if (stopped()) return;
@@ -493,6 +504,7 @@ export class KafkaTopologyRunner {
     this.engine.close();
     await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'consumer disconnect failed'));
     await this.producer.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'producer disconnect failed'));
+    await this.changelogProducer?.disconnect().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'changelog producer disconnect failed'));
     await this.changelogSource?.close().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'restore fence producer disconnect failed'));
     const failure = this.engine.failed ?? this.fatalError;
     if (failure) {

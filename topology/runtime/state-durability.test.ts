@@ -83,6 +83,41 @@ describe('state changes and the commit', () => {
     engine.close();
   });
 
+  it('sends store changes through the changelog producer when there is one, and a held changelog write holds no output', async () => {
+    const outputs = heldProducer();
+    const changelogs = heldProducer();
+    const clock = new ManualClock(0);
+    const engine = new Engine(lastValueTopology(), { producer: outputs.producer, changelogProducer: changelogs.producer, clock, applicationId: 'app' });
+    await engine.process(raw(0, 'k', 'v0'));
+    await tick();
+    clock.advance(1000);
+    await tick();
+    outputs.ack('out');
+    await tick();
+    clock.advance(1000);
+    await tick();
+    // Record 0's change is held on the changelog's own producer; the outputs' producer has nothing of it.
+    expect(changelogs.pending.map((p) => p.topic)).toEqual(['app-last-changelog']);
+    expect(outputs.pending).toEqual([]);
+    // Record 1's output goes out, on its linger, while that changelog write is still in flight.
+    await engine.process(raw(1, 'k', 'v1'));
+    await tick();
+    clock.advance(1000);
+    await tick();
+    expect(outputs.pending.map((p) => p.topic)).toEqual(['out']);
+    outputs.ack('out');
+    await tick();
+    expect(engine.tracker.due()).toEqual([]);
+    changelogs.ack('app-last-changelog');
+    await tick();
+    clock.advance(1000);
+    await tick();
+    changelogs.ack('app-last-changelog');
+    await tick();
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '2' }]);
+    engine.close();
+  });
+
   it('sends a key changed by a thousand records while a changelog write is in flight as one entry, and commits them all once it is acknowledged', async () => {
     const { producer, pending, ack } = heldProducer();
     const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app', maxInFlightPerPartition: 5000 });
