@@ -15,7 +15,7 @@ import { TOPICS, valueSubjectFor, temperatureReadingSchema } from '../schemas/in
 import { InMemorySchemaRegistry } from '../schemas/testing/index.js';
 import { MysqlMinuteRollupSink, MysqlReadingsSink } from '../sinks/index.js';
 import { fakeKnex, insertResult } from '../sinks/testing/fake-knex.js';
-import { Engine, KafkaBatchFeeder, type OutputProducer, type RuntimeObserver } from '../topology/index.js';
+import { Engine, EventLoopSlice, KafkaBatchFeeder, type OutputProducer, type RuntimeObserver } from '../topology/index.js';
 import { backlogReading, DEVICES, readingEncoder } from './data.js';
 import { userDefaults } from './user-defaults.js';
 
@@ -133,13 +133,16 @@ async function runOnce(records: number, from: number, stateful: boolean): Promis
       changelogChanges += count;
     },
   };
+  // One slice for the feeder and the tasks, as the runner has (ENGINE_LOOP_MAX_BLOCKING_MS to compare another).
+  const slice = new EventLoopSlice(process.env.ENGINE_LOOP_MAX_BLOCKING_MS ? Number(process.env.ENGINE_LOOP_MAX_BLOCKING_MS) : undefined);
   const engine = new Engine(topology, {
     producer,
     observer,
+    slice,
     maxInFlightPerPartition: defaults.maxInFlightPerPartition,
     sinkBatching: settings.sinkBatching,
   });
-  const feeder = new KafkaBatchFeeder(engine, { live: () => !engine.closed });
+  const feeder = new KafkaBatchFeeder(engine, { slice, live: () => !engine.closed });
   // The serde fetches the writer schema once: not part of a reading's cost. Stateful: that first
   // reading is the first record of its device's partition, and the measured ones follow it (a
   // reading processed twice would change the state twice).

@@ -25,6 +25,7 @@ export type { KafkaRunnerOptions, RunnerState } from './runtime/kafka-runner.js'
 export { kafkaOutputProducer, isTransientKafkaError } from './runtime/kafka-producer.js';
 export { toRawRecord } from './runtime/kafka-message.js';
 export { KafkaBatchFeeder, type BatchFeederOptions, type FeedAdmission, type FedEngine } from './runtime/kafka-batch-feeder.js';
+export { EventLoopSlice, DEFAULT_MAX_BLOCKING_MS } from './runtime/event-loop-slice.js';
 export { ensureTopics, type TopicSpec } from './runtime/kafka-admin.js';
 export { TransactionalOutput } from './runtime/kafka-transactions.js';
 export * from './state/index.js';

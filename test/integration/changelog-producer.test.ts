@@ -67,8 +67,8 @@ describe.each(['at_least_once', 'exactly_once'] as const)('the changelog produce
           let ctx: ProcessorContext<string, string>;
           return {
             init: (c) => void (ctx = c),
-            process: (r) => {
-              ctx.getKeyValueStore<string, string>('last').putNow(r.key ?? '', r.value ?? '');
+            process: async (r) => {
+              await ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '');
               ctx.forward({ key: r.key ?? '', value: r.value ?? '' });
             },
           };

@@ -84,6 +84,13 @@ export class BatchingSink<T> {
     }
   }
 
+  /** Ends the linger of what is buffered: it is written as soon as a write slot is free. */
+  expedite(): void {
+    if (this.buffer.length === 0) return;
+    this.lingerExpired = true;
+    this.kick();
+  }
+
   /** Writes everything buffered now, ignoring linger, and resolves when the buffer is empty. */
   async flush(): Promise<void> {
     while (this.buffer.length > 0 || this.writing.size > 0) {

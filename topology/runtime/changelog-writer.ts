@@ -126,11 +126,18 @@ const MAX_RECORD_BATCH_BYTES = 1024 * 1024;
  * writer sends only the last of each key, so a key changed often costs one entry per batch, Kafka
  * Streams' record cache per commit), and at most 1 MiB of entries less the markers' allowance, which
  * one partition's part of a batch must fit in (the size binds first when records make more than ~1.4
- * changes of ~50 bytes each: ~14,000 changes). The linger stays the topics' (short): a batch only grows
- * past a few changes while the previous one is being written, i.e. under load, where fewer and fuller
- * writes are cheaper.
+ * changes of ~50 bytes each: ~14,000 changes). The linger is long (100 ms): no one waits on a changelog
+ * write but the commit (every second by default), and a batch that gathers more changes per key sends
+ * fewer entries (each one a Kafka record to encode, send and store); a partition that reaches its
+ * in-flight cap ends the linger at once (`Engine.waitForCapacity`), so the linger never holds a
+ * partition back.
  */
-export const CHANGELOG_BATCHING: Partial<BatchingOptions> = { maxRecords: 10_000, maxBytes: MAX_RECORD_BATCH_BYTES - MARKER_ALLOWANCE, maxConcurrentWrites: 1 };
+export const CHANGELOG_BATCHING: Partial<BatchingOptions> = {
+  maxRecords: 10_000,
+  maxBytes: MAX_RECORD_BATCH_BYTES - MARKER_ALLOWANCE,
+  maxConcurrentWrites: 1,
+  lingerMs: 100,
+};
 
 /** Every change of the batch, record by record, in one array: a plain loop, where Array#flat over a batch of 10,000 records showed in the profile. */
 function changesOf(batch: readonly RecordChanges[]): ChangelogItem[] {

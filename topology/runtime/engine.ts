@@ -93,6 +93,7 @@ export class Engine {
   private readonly sources: ReadonlyMap<string, InputSource>;
   private readonly sinks: BatchingSink<never>[] = [];
   private readonly dlq: BatchingSink<DeadLetter>;
+  private readonly changelog: BatchingSink<RecordChanges>;
   private readonly deadLetters: DeadLetterRouter;
   private readonly subscriptions: readonly Subscription[];
   /** Drains waiting for something to happen: woken on every settle, sink hand-over and close. */
@@ -116,15 +117,16 @@ export class Engine {
     const topicBatching = { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching };
     this.dlq = this.makeSink(new DlqWriter(options.producer), topicBatching);
     // One write at a time: changes reach each changelog partition in the order the stores made them.
-    const changelog = this.makeSink<RecordChanges>(new ChangelogWriter(options.changelogProducer ?? options.producer), {
+    this.changelog = this.makeSink<RecordChanges>(new ChangelogWriter(options.changelogProducer ?? options.producer), {
       ...topicBatching,
       ...CHANGELOG_BATCHING,
     });
+
     this.tasks = new TaskManager({
       topology,
       applicationId: options.applicationId ?? 'tempstream',
       changelogSource: options.changelogSource,
-      changelog,
+      changelog: this.changelog,
       slice: options.slice ?? new EventLoopSlice(),
       clock: this.clock,
       logger: this.logger,
@@ -247,7 +249,11 @@ export class Engine {
 
   /** Resolves when the partition has room for another record (backpressure), or when stopping. */
   waitForCapacity(topic: string, partition: number): Promise<void> | undefined {
-    return this.capacity.waitFor(topic, partition, this.tracker.inFlight(topic, partition));
+    const wait = this.capacity.waitFor(topic, partition, this.tracker.inFlight(topic, partition));
+    // The changelog lingers to gather more changes per key; a partition that can take no more records
+    // has nothing more to gather, and its records wait on that write.
+    if (wait) this.changelog.expedite();
+    return wait;
   }
 
   private onDone(ticket: RecordTicket): void {

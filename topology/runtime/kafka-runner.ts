@@ -72,7 +72,7 @@ export class KafkaTopologyRunner {
   /**
    * At least once, with state: the changelog's own producer. An idempotent KafkaJS producer has one
    * request in flight per broker, so on the outputs' producer a changelog write of up to 1 MiB held
-   * every output behind it (at 5,000 records/s the alerts' p99 latency went 30 → 300 ms). Under
+   * every output behind it (at 5,000 records/s an output's p99 latency went from ~50 to ~300 ms). Under
    * exactly-once every write belongs to the one transaction, so there is no second producer.
    */
   private readonly changelogProducer: Producer | undefined;

@@ -118,6 +118,29 @@ describe('state changes and the commit', () => {
     engine.close();
   });
 
+  it('ends the changelog linger when a partition reaches its in-flight cap, so the linger never holds a partition back', async () => {
+    const written: string[] = [];
+    const producer: OutputProducer = { send: (topic) => (written.push(topic), Promise.resolve()) };
+    const clock = new ManualClock(0);
+    const engine = new Engine(lastValueTopology(), { producer, clock, applicationId: 'app', maxInFlightPerPartition: 2 });
+    await engine.process(raw(0, 'k', 'v0'));
+    await engine.process(raw(1, 'k', 'v1'));
+    await tick();
+    // The outputs' linger ends; the changelog's (longer) does not, and the clock moves no more.
+    clock.advance(10);
+    await tick();
+    expect(written).toEqual(['out']);
+    const wait = engine.waitForCapacity('in', 0);
+    expect(wait).toBeInstanceOf(Promise);
+    let resumed = false;
+    void wait!.then(() => (resumed = true));
+    await tick();
+    expect(written).toEqual(['out', 'app-last-changelog']);
+    expect(resumed).toBe(true);
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '2' }]);
+    engine.close();
+  });
+
   it('sends a key changed by a thousand records while a changelog write is in flight as one entry, and commits them all once it is acknowledged', async () => {
     const { producer, pending, ack } = heldProducer();
     const engine = new Engine(lastValueTopology(), { producer, clock: new ManualClock(0), applicationId: 'app', maxInFlightPerPartition: 5000 });
