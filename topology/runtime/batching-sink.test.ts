@@ -66,6 +66,20 @@ afterEach(() => {
 });
 
 describe('BatchingSink triggers', () => {
+  it('writes what lingers at once when expedited, and nothing when empty', async () => {
+    const writer = new ScriptedWriter();
+    const { sink, add, written } = harness(writer, { lingerMs: 60_000 });
+    sink.expedite();
+    expect(writer.calls).toEqual([]);
+    add('a', 'b');
+    await Promise.resolve();
+    expect(writer.calls).toEqual([]);
+    sink.expedite();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.calls).toEqual([['a', 'b']]);
+    expect(written).toEqual(['a', 'b']);
+  });
+
   it('writes as soon as maxRecords items wait', async () => {
     const writer = new ScriptedWriter();
     const { add, written } = harness(writer, { maxRecords: 3, lingerMs: 10_000 });

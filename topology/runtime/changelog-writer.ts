@@ -126,17 +126,19 @@ const MAX_RECORD_BATCH_BYTES = 1024 * 1024;
  * writer sends only the last of each key, so a key changed often costs one entry per batch, Kafka
  * Streams' record cache per commit), and at most 1 MiB of entries less the markers' allowance, which
  * one partition's part of a batch must fit in (the size binds first when records make more than ~1.4
- * changes of ~50 bytes each: ~14,000 changes). The linger is long (100 ms): no one waits on a changelog
- * write but the commit (every second by default), and a batch that gathers more changes per key sends
- * fewer entries (each one a Kafka record to encode, send and store); a partition that reaches its
- * in-flight cap ends the linger at once (`Engine.waitForCapacity`), so the linger never holds a
- * partition back.
+ * changes of ~50 bytes each: ~14,000 changes). The linger is long (1 s, the default commit interval,
+ * as Kafka Streams flushes its record cache per commit): no one waits on a changelog write but the
+ * commit, and a batch that gathers more changes per key sends fewer entries (each one a Kafka record to
+ * encode, send and store; a key changed by every record of a second is one entry). Records waiting only
+ * on this write are not counted against their partition's in-flight cap, up to one batch's worth
+ * (capacity.ts), and a partition that still reaches its cap ends the linger at once
+ * (`Engine.waitForCapacity`): the linger never holds a partition back.
  */
 export const CHANGELOG_BATCHING: Partial<BatchingOptions> = {
   maxRecords: 10_000,
   maxBytes: MAX_RECORD_BATCH_BYTES - MARKER_ALLOWANCE,
   maxConcurrentWrites: 1,
-  lingerMs: 100,
+  lingerMs: 1000,
 };
 
 /** Every change of the batch, record by record, in one array: a plain loop, where Array#flat over a batch of 10,000 records showed in the profile. */

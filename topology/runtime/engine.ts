@@ -112,8 +112,9 @@ export class Engine {
     this.policies = { ...DEFAULT_ERROR_POLICIES, ...options.errorPolicies };
     this.logger = options.logger ?? silentLogger;
     this.observer = options.observer ?? {};
-    this.capacity = new PartitionCapacity(options.maxInFlightPerPartition ?? 2000);
-    this.hooks = { done: (t) => (t.stateSlot ? this.tasks.settle(t) : this.onDone(t)), failed: (t, e, n) => this.deadLetters.route(t, e, n) };
+    // Records waiting only on their changelog write are excused up to one changelog batch's worth.
+    this.capacity = new PartitionCapacity(options.maxInFlightPerPartition ?? 2000, CHANGELOG_BATCHING.maxRecords);
+    this.hooks = { done: (t) => (t.stateSlot ? this.onSettled(t) : this.onDone(t)), failed: (t, e, n) => this.deadLetters.route(t, e, n) };
     const topicBatching = { ...DEFAULT_TOPIC_BATCHING, ...options.topicBatching };
     this.dlq = this.makeSink(new DlqWriter(options.producer), topicBatching);
     // One write at a time: changes reach each changelog partition in the order the stores made them.
@@ -250,17 +251,31 @@ export class Engine {
   /** Resolves when the partition has room for another record (backpressure), or when stopping. */
   waitForCapacity(topic: string, partition: number): Promise<void> | undefined {
     const wait = this.capacity.waitFor(topic, partition, this.tracker.inFlight(topic, partition));
-    // The changelog lingers to gather more changes per key; a partition that can take no more records
-    // has nothing more to gather, and its records wait on that write.
-    if (wait) this.changelog.expedite();
+    // The changelog lingers to gather more changes per key. Records waiting only on it count against
+    // their partition once more of them wait than may be excused: then a full partition waits on that
+    // write, and the linger ends. (Otherwise the wait is for other sinks, and the linger goes on.)
+    if (wait && this.capacity.overExcused) this.changelog.expedite();
     return wait;
+  }
+
+  /** A record with state changes met every other obligation: its changes go to the changelog (in its task's order). */
+  private onSettled(ticket: RecordTicket): void {
+    const { topic, partition } = ticket.raw;
+    ticket.awaitingChangelog = true;
+    this.capacity.excuse(topic, partition);
+    if (this.capacity.hasRoom(topic, partition, this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
+    this.tasks.settle(ticket);
   }
 
   private onDone(ticket: RecordTicket): void {
     const { topic, partition } = ticket.raw;
+    if (ticket.awaitingChangelog) {
+      ticket.awaitingChangelog = false;
+      this.capacity.unexcuse(topic, partition);
+    }
     this.tracker.complete(topic, partition, ticket.offset, ticket.generation);
     this.observer.handled?.(topic);
-    if (this.capacity.hasRoom(this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
+    if (this.capacity.hasRoom(topic, partition, this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
     this.progressed();
   }
 

@@ -118,26 +118,26 @@ describe('state changes and the commit', () => {
     engine.close();
   });
 
-  it('ends the changelog linger when a partition reaches its in-flight cap, so the linger never holds a partition back', async () => {
+  it('does not count records waiting only on their changelog write against the in-flight cap: the linger holds no partition back', async () => {
     const written: string[] = [];
     const producer: OutputProducer = { send: (topic) => (written.push(topic), Promise.resolve()) };
     const clock = new ManualClock(0);
     const engine = new Engine(lastValueTopology(), { producer, clock, applicationId: 'app', maxInFlightPerPartition: 2 });
-    await engine.process(raw(0, 'k', 'v0'));
-    await engine.process(raw(1, 'k', 'v1'));
+    for (let offset = 0; offset < 3; offset++) await engine.process(raw(offset, 'k', `v${offset}`));
+    // Three in flight against a cap of two, outputs not yet written: the partition is full.
+    expect(engine.waitForCapacity('in', 0)).toBeInstanceOf(Promise);
     await tick();
-    // The outputs' linger ends; the changelog's (longer) does not, and the clock moves no more.
+    // The outputs' linger ends, the changelog's (longer) does not.
     clock.advance(10);
     await tick();
     expect(written).toEqual(['out']);
-    const wait = engine.waitForCapacity('in', 0);
-    expect(wait).toBeInstanceOf(Promise);
-    let resumed = false;
-    void wait!.then(() => (resumed = true));
+    // All three wait only on their changelog write: the partition has room again.
+    expect(engine.waitForCapacity('in', 0)).toBeUndefined();
+    expect(engine.tracker.due()).toEqual([]);
+    clock.advance(1000);
     await tick();
     expect(written).toEqual(['out', 'app-last-changelog']);
-    expect(resumed).toBe(true);
-    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '2' }]);
+    expect(engine.tracker.due()).toEqual([{ topic: 'in', partition: 0, offset: '3' }]);
     engine.close();
   });
 

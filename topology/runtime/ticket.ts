@@ -24,6 +24,8 @@ export class RecordTicket implements FailureReporter {
    * Typed loosely so that tickets need not know tasks; state-task.ts owns the item (`TaskWork`).
    */
   stateSlot: OutboxSlot<unknown> | undefined;
+  /** Set while every obligation but the changelog write of its state changes is met: backpressure does not count it then (capacity.ts). */
+  awaitingChangelog = false;
 
   constructor(
     readonly raw: RawRecord,
