@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin, type Producer, type ProducerConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KafkaTopologyRunner, TopologyBuilder, keyValueStore, requiredStringSerde, stringSerde, type ProcessorContext } from '../../topology/index.js';
+import { KafkaTopologyRunner } from '../../topology/index.js';
+import { countingTopology } from '../support/counting-topology.js';
 import { uniqueName } from '../support/names.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -58,28 +59,16 @@ describe.each(['at_least_once', 'exactly_once'] as const)('the changelog produce
       return producer;
     };
 
-    const builder = new TopologyBuilder();
-    builder.addStateStore(keyValueStore('last', { key: requiredStringSerde, value: requiredStringSerde }));
-    builder
-      .stream<string | null, string | null>(input, { key: stringSerde, value: stringSerde })
-      .process<string, string>(
-        () => {
-          let ctx: ProcessorContext<string, string>;
-          return {
-            init: (c) => void (ctx = c),
-            process: async (r) => {
-              await ctx.getKeyValueStore<string, string>('last').put(r.key ?? '', r.value ?? '');
-              ctx.forward({ key: r.key ?? '', value: r.value ?? '' });
-            },
-          };
-        },
-        { name: 'remember', stores: ['last'] },
-      )
-      .to(output, { key: requiredStringSerde, value: requiredStringSerde });
     const groupId = uniqueName('clp_group');
-    const runner = new KafkaTopologyRunner(builder.build(), { kafka, groupId, processingGuarantee, commitIntervalMs: 200, shutdownTimeoutMs: 10_000 });
+    const runner = new KafkaTopologyRunner(countingTopology(input, output), {
+      kafka,
+      groupId,
+      processingGuarantee,
+      commitIntervalMs: 200,
+      shutdownTimeoutMs: 10_000,
+    });
     cleanup.push(() => runner.stop());
-    const changelog = `${groupId}-last-changelog`;
+    const changelog = `${groupId}-counts-changelog`;
     cleanup.push(() => admin.deleteTopics({ topics: [input, output, changelog] }));
     await runner.start();
 

@@ -122,7 +122,6 @@ export class Engine {
       ...topicBatching,
       ...CHANGELOG_BATCHING,
     });
-
     this.tasks = new TaskManager({
       topology,
       applicationId: options.applicationId ?? 'tempstream',
