@@ -262,8 +262,13 @@ export class Engine {
     const { topic, partition } = ticket.raw;
     ticket.awaitingChangelog = true;
     this.capacity.excuse(topic, partition);
-    if (this.capacity.hasRoom(topic, partition, this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
+    this.wakeIfRoom(topic, partition);
     this.tasks.settle(ticket);
+  }
+
+  /** Wakes the partition's readers if it has room now (never while it is full: capacity.ts's invariant). */
+  private wakeIfRoom(topic: string, partition: number): void {
+    if (this.capacity.hasRoom(topic, partition, this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
   }
 
   private onDone(ticket: RecordTicket): void {
@@ -274,7 +279,7 @@ export class Engine {
     }
     this.tracker.complete(topic, partition, ticket.offset, ticket.generation);
     this.observer.handled?.(topic);
-    if (this.capacity.hasRoom(topic, partition, this.tracker.inFlight(topic, partition))) this.capacity.wake(topic, partition);
+    this.wakeIfRoom(topic, partition);
     this.progressed();
   }
 

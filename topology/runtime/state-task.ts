@@ -13,7 +13,7 @@
  */
 import { systemClock, type Clock } from './clock.js';
 import { SOURCE_OFFSET_HEADER, SOURCE_TOPIC_HEADER, type ChangelogItem } from './changelog-writer.js';
-import { EventLoopSlice } from './event-loop-slice.js';
+import type { EventLoopSlice } from './event-loop-slice.js';
 import { Fifo } from './fifo.js';
 import { TaskOutbox, type OutboxSlot } from './task-outbox.js';
 import type { RecordTicket } from './ticket.js';
@@ -59,7 +59,7 @@ export interface StateTaskOptions {
   readonly applicationId: string;
   readonly stores: readonly StoreSpec[];
   /** The event loop's time, shared with the feeder and the other tasks: the queue gives way when it is spent. */
-  readonly slice?: EventLoopSlice;
+  readonly slice: EventLoopSlice;
   readonly clock?: Clock;
   /** A step threw outside any processor's own handling: the engine stops. */
   readonly failed: (error: unknown) => void;
@@ -93,7 +93,7 @@ export class StateTask {
 
   constructor(private readonly options: StateTaskOptions) {
     this.partition = options.partition;
-    this.slice = options.slice ?? new EventLoopSlice();
+    this.slice = options.slice;
     this.scheduler = new PunctuationScheduler(options.clock ?? systemClock, () => options.wake(this));
     for (const spec of options.stores) {
       const changelogTopic = changelogTopicName(options.applicationId, spec.name);
