@@ -18,6 +18,8 @@ export interface Results {
   latency?: LatencyResult[];
   seed?: Throughput;
   consume?: Throughput;
+  /** The same consume ceiling with @platformatic/kafka, once per way of using it (issue 15). */
+  consumePlatformatic?: Throughput[];
   scale?: ScaleOutRun[];
   /** The sink ceiling once per SQL path. */
   sinks?: SinkCeiling[];
@@ -77,7 +79,7 @@ export function formatTable(r: Results, machine: MachineInfo): string {
       `${int(x.records)} readings in ${x.seconds.toFixed(1)} s (start → all committed; ${x.spawnSeconds.toFixed(1)} s from fork); peak RSS ${mb(x.peakRssKb)}; ${int(x.rows)} rows, ${int(x.alerts)} alerts, ${int(x.dlq)} DLQ${x.problems.length ? ` — ${x.problems.join('; ')}` : ', counts check'}`,
     ]);
   }
-  for (const b of [r.seed, r.consume, ...(r.sinks ?? [])])
+  for (const b of [r.seed, r.consume, ...(r.consumePlatformatic ?? []), ...(r.sinks ?? [])])
     if (b) rows.push([b.name, int(b.perSecond), ratio(t, b.perSecond), `${b.note}${cpuNote(b.cpuMicrosPerRecord)}`]);
   for (const [i, l] of (r.latency ?? []).entries()) {
     rows.push([
