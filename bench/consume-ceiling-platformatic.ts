@@ -8,10 +8,11 @@
  *   least this client can decode (it still parses every record of a batch: key, value, headers).
  * The runtime keeps KafkaJS: this only measures.
  */
-import { Consumer, IS_CONTROL, ListOffsetTimestamps, MessagesStreamFallbackModes, MessagesStreamModes, type fetchV17 } from '@platformatic/kafka';
+import { Consumer, ListOffsetTimestamps, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
 import { TOPICS } from '../schemas/index.js';
 import { readingSerde, type Throughput } from './baselines.js';
 import { endOffsets, sleep, sumOffsets, type BenchContext } from './context.js';
+import { eachFetchedValue } from './platformatic-fetch-values.js';
 import { processCpuSpan } from './process-cpu.js';
 
 export const PLATFORMATIC_CEILING_NAME = 'consume ceiling, @platformatic/kafka';
@@ -144,29 +145,8 @@ async function fetchLoop(consumer: Consumer, ends: ReadonlyMap<number, number>, 
           },
         ],
       });
-      decodeResponse(response, next, decode);
+      eachFetchedValue(response, next, decode);
     }
   };
   await Promise.all([...byLeader].map(([node, partitions]) => fromLeader(node, partitions)));
-}
-
-/** Every value past the offset asked for, in order; each partition's next offset moved past its last batch. */
-function decodeResponse(response: fetchV17.FetchResponse, next: Map<number, bigint>, decode: (value: Buffer | null) => void): void {
-  for (const topicResponse of response.responses) {
-    for (const partition of topicResponse.partitions) {
-      if (partition.errorCode !== 0)
-        throw new Error(`${PLATFORMATIC_CEILING_NAME}: fetch error ${partition.errorCode} on partition ${partition.partitionIndex}`);
-      const from = next.get(partition.partitionIndex) ?? 0n;
-      for (const batch of partition.records ?? []) {
-        next.set(partition.partitionIndex, batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n);
-        if (batch.attributes & IS_CONTROL) continue;
-        // A batch can begin before the offset asked for: its earlier records were read already.
-        const skipsSome = batch.firstOffset < from;
-        for (const record of batch.records) {
-          if (skipsSome && batch.firstOffset + BigInt(record.offsetDelta) < from) continue;
-          decode(record.value);
-        }
-      }
-    }
-  }
 }
