@@ -2,7 +2,8 @@
  * Phase 4: what the topology is compared with, on the same backlog.
  * - the seed's way: one message at a time (eachMessage), decode, INSERT, commit, then the next;
  * - the consume ceiling: KafkaJS eachBatch reading and decoding everything, no sink;
- * (The sink ceiling, per SQL path, is in sink-ceiling.ts.)
+ * (The sink ceiling, per SQL path, is in sink-ceiling.ts; the consume ceiling with @platformatic/kafka
+ * instead of KafkaJS in consume-ceiling-platformatic.ts.)
  */
 import type avro from 'avsc';
 import type { Knex } from 'knex';
@@ -11,6 +12,7 @@ import { TOPICS, temperatureReadingSchema, type TemperatureReading } from '../sc
 import { createKnex, TEMPERATURE_TABLE, toMysqlDatetime, toTemperatureRow } from '../sinks/index.js';
 import { avroRegistrySerde, type StreamRecord } from '../topology/index.js';
 import { endOffsets, sleep, sumOffsets, type BenchContext } from './context.js';
+import { processCpuSpan } from './process-cpu.js';
 
 export interface Throughput {
   readonly name: string;
@@ -18,9 +20,12 @@ export interface Throughput {
   readonly seconds: number;
   readonly perSecond: number;
   readonly note: string;
+  /** The bench process's CPU (user + system) per record over the timed span, where it is measured. */
+  readonly cpuMicrosPerRecord?: number;
 }
 
-const readingSerde = (ctx: BenchContext) => avroRegistrySerde<TemperatureReading>({ registry: ctx.registry, schema: temperatureReadingSchema as avro.Schema });
+export const readingSerde = (ctx: BenchContext) =>
+  avroRegistrySerde<TemperatureReading>({ registry: ctx.registry, schema: temperatureReadingSchema as avro.Schema });
 
 /**
  * The seed's consumer, as it was: every message decoded, inserted on its own (autocommit) and its
@@ -95,7 +100,9 @@ export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) =
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const started = performance.now();
+  const cpu = processCpuSpan();
   let endedAt = started;
+  let cpuMicrosPerRecord = NaN;
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: TOPICS.readings, fromBeginning: true });
@@ -111,6 +118,7 @@ export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) =
           payload.resolveOffset(message.offset);
           if (++decoded === records) {
             endedAt = performance.now();
+            cpuMicrosPerRecord = cpu.stop(records);
             finish();
           }
         }
@@ -131,7 +139,10 @@ export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) =
     seconds,
     perSecond: records / seconds,
     note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()',
+    cpuMicrosPerRecord,
   };
-  log(`consume ceiling: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s`);
+  log(
+    `consume ceiling: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s, ${cpuMicrosPerRecord.toFixed(2)} µs CPU per reading (bench process)`,
+  );
   return result;
 }

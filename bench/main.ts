@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { RunningStack } from '../stack/harness.js';
 import { runConsumeCeiling, runSeedWay } from './baselines.js';
+import { runPlatformaticConsumeCeiling } from './consume-ceiling-platformatic.js';
+import { profiledInProcess } from './in-process-profile.js';
 import { formatScaleOut, runScaleOut } from './scale-out.js';
 import { runSinkCeiling } from './sink-ceiling.js';
 import { formatState, killAllStateChildren, runState } from './state.js';
@@ -84,7 +86,18 @@ try {
   if (only.has('topology')) results.topology = await runEndToEnd(c, results.load?.expected, { cpuProfDir: options.cpuProfDir }, log);
   // The baselines before the latency phase: they must see the very backlog the topology saw.
   if (only.has('seed')) results.seed = await runSeedWay(c, { seconds: options.seedSeconds, records: options.seedRecords }, log);
-  if (only.has('consume')) results.consume = await runConsumeCeiling(c, log);
+  if (only.has('consume')) {
+    // Each client on the same backlog, each in a group of its own; profiled in process with --cpu-prof.
+    const profiled = async <T>(name: string, phase: () => Promise<T>): Promise<T> => {
+      const { result, profile } = await profiledInProcess(options.cpuProfDir, name, phase);
+      if (profile) console.log(`\nbench process, ${name}: ${formatSummary(summarizeProfile(profile))}\n`);
+      return result;
+    };
+    results.consume = await profiled('consume-ceiling-kafkajs', () => runConsumeCeiling(c, log));
+    results.consumePlatformatic = [];
+    for (const way of ['stream', 'fetch'] as const)
+      results.consumePlatformatic.push(await profiled(`consume-ceiling-platformatic-${way}`, () => runPlatformaticConsumeCeiling(c, way, log)));
+  }
   if (only.has('sink')) {
     results.sinks = [];
     for (const path of options.sqlPaths) results.sinks.push(await runSinkCeiling(c, options.records, path, log));

@@ -21,7 +21,10 @@ export interface BenchOptions {
   readonly memorySeconds: number;
   /** Added before every sink transaction in the memory phase: ~1,000 rows per (delay + write). */
   readonly slowSinkMs: number;
-  /** Profile the topology child of the end-to-end phase with node --cpu-prof into this folder. */
+  /**
+   * Profile into this folder: the topology children with node --cpu-prof, and the consume ceilings
+   * (which run in the bench process) through the inspector, one file per client.
+   */
   readonly cpuProfDir: string | undefined;
   /** Node flags for the topology child; by default the Dockerfile's NODE_OPTIONS (its V8 heap limit). */
   readonly childNodeArgs: readonly string[];

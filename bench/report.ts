@@ -18,6 +18,8 @@ export interface Results {
   latency?: LatencyResult[];
   seed?: Throughput;
   consume?: Throughput;
+  /** The same consume ceiling with @platformatic/kafka, once per way of using it (issue 15). */
+  consumePlatformatic?: Throughput[];
   scale?: ScaleOutRun[];
   /** The sink ceiling once per SQL path. */
   sinks?: SinkCeiling[];
@@ -53,6 +55,8 @@ const int = (n: number | undefined): string => (n === undefined || !Number.isFin
 const mb = (kb: number | undefined): string => (kb === undefined || !Number.isFinite(kb) ? '–' : `${(kb / 1024).toFixed(0)} MB`);
 const ratio = (topology: number | undefined, other: number | undefined): string =>
   topology === undefined || other === undefined ? '–' : `${(topology / other).toFixed(topology / other >= 10 ? 0 : 2)}×`;
+const cpuNote = (us: number | undefined): string =>
+  us === undefined ? '' : `; ${Number.isFinite(us) ? us.toFixed(2) : '–'} µs CPU per reading (bench process)`;
 const load = (l: readonly number[] | undefined) => (l ? l.map((x) => x.toFixed(2)).join(' / ') : '–');
 
 /** Markdown: readable on the terminal, pasted as it is into docs/benchmarks.md. */
@@ -75,7 +79,8 @@ export function formatTable(r: Results, machine: MachineInfo): string {
       `${int(x.records)} readings in ${x.seconds.toFixed(1)} s (start → all committed; ${x.spawnSeconds.toFixed(1)} s from fork); peak RSS ${mb(x.peakRssKb)}; ${int(x.rows)} rows, ${int(x.alerts)} alerts, ${int(x.dlq)} DLQ${x.problems.length ? ` — ${x.problems.join('; ')}` : ', counts check'}`,
     ]);
   }
-  for (const b of [r.seed, r.consume, ...(r.sinks ?? [])]) if (b) rows.push([b.name, int(b.perSecond), ratio(t, b.perSecond), b.note]);
+  for (const b of [r.seed, r.consume, ...(r.consumePlatformatic ?? []), ...(r.sinks ?? [])])
+    if (b) rows.push([b.name, int(b.perSecond), ratio(t, b.perSecond), `${b.note}${cpuNote(b.cpuMicrosPerRecord)}`]);
   for (const [i, l] of (r.latency ?? []).entries()) {
     rows.push([
       `alert latency, run ${i + 1} (produce → alert readable)`,
