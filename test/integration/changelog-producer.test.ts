@@ -49,6 +49,8 @@ describe.each(['at_least_once', 'exactly_once'] as const)('the changelog produce
       sentBy.push(topics);
       const send = producer.send.bind(producer);
       producer.send = (record) => (topics.add(record.topic), send(record));
+      const sendBatch = producer.sendBatch.bind(producer);
+      producer.sendBatch = (batch) => (batch.topicMessages?.forEach((t) => topics.add(t.topic)), sendBatch(batch));
       const transaction = producer.transaction.bind(producer);
       producer.transaction = async () => {
         const txn = await transaction();

@@ -1,5 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
 import type { OutputProducer, ProducedMessage } from './output-producer.js';
+import { SendCoalescer } from './send-coalescer.js';
 
 /** Kafka errors that are the record's own fault: retrying the same bytes cannot help. */
 const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TIMESTAMP']);
@@ -15,6 +16,9 @@ function hasErrorType(error: unknown, types: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** The broker refused a record (its size, its format): the same bytes would be refused again. */
+const isRecordFault = (error: unknown): boolean => hasErrorType(error, RECORD_ERRORS);
+
 /** The broker refused a record for its size (anywhere in the error's cause chain). */
 export const isRecordTooLarge = (error: unknown): boolean => hasErrorType(error, TOO_LARGE);
 
@@ -23,7 +27,7 @@ export const isRecordTooLarge = (error: unknown): boolean => hasErrorType(error,
  * pipeline waits and retries instead of dead-lettering good records.
  */
 export function isTransientKafkaError(error: unknown): boolean {
-  return !hasErrorType(error, RECORD_ERRORS);
+  return !isRecordFault(error);
 }
 
 /** Engine messages as KafkaJS wants them (timestamps are strings there). */
@@ -37,12 +41,16 @@ export function toKafkaMessages(messages: readonly ProducedMessage[]): Message[]
   }));
 }
 
-/** The engine's producer port over a KafkaJS producer; `acks: -1` waits for every in-sync replica. */
+/**
+ * The engine's producer port over a KafkaJS producer; `acks: -1` waits for every in-sync replica. Sends
+ * made while a request is in flight go out together in the next one (send-coalescer.ts).
+ */
 export function kafkaOutputProducer(producer: Producer): OutputProducer {
+  const coalescer = new SendCoalescer<ProducedMessage>(async (sends) => {
+    await producer.sendBatch({ acks: -1, topicMessages: sends.map((s) => ({ topic: s.topic, messages: toKafkaMessages(s.messages) })) });
+  }, isRecordFault);
   return {
-    async send(topic: string, messages: readonly ProducedMessage[]): Promise<void> {
-      await producer.send({ topic, acks: -1, messages: toKafkaMessages(messages) });
-    },
+    send: (topic: string, messages: readonly ProducedMessage[]) => coalescer.send(topic, messages),
     isTransient: isTransientKafkaError,
     isRecordTooLarge,
   };

@@ -105,6 +105,7 @@ class StandInProducer {
   connect = (): Promise<void> => Promise.resolve();
   disconnect = (): Promise<void> => Promise.resolve();
   send = (): Promise<unknown[]> => Promise.resolve([]);
+  sendBatch = (): Promise<unknown[]> => Promise.resolve([]);
   transaction = (): Promise<StandInTransaction> => {
     if (this.failBegin > 0) {
       this.failBegin--;
