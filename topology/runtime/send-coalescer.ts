@@ -1,9 +1,9 @@
 /**
  * Gathers the sends made while a request is in flight into the next request, as Kafka's own producer
  * drains every ready batch for a broker into one produce request. A KafkaJS idempotent producer has a
- * single request in flight, so without this each output topic's writes queue one behind the other:
- * three sinks each writing a few records every few milliseconds kept the one request slot busy and an
- * output waited behind the others' round trips.
+ * single request in flight, so without this a sink's write that finds another sink's request in flight
+ * waits for it and then makes a request of its own (15–23 % of the output sends found one in flight in
+ * the bench, at 5,000 records/s and at full speed).
  *
  * Invariants (property-tested):
  * - a send settles with its own outcome: when a request of several sends fails for a record's fault
