@@ -136,17 +136,22 @@ export async function runConsumeCeiling(ctx: BenchContext, log: (line: string) =
   } finally {
     await consumer.disconnect();
   }
-  const seconds = (endedAt - started) / 1000;
-  const result: Throughput = {
-    name: 'consume ceiling',
-    records,
-    seconds,
-    perSecond: records / seconds,
-    note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()',
-    cpuMicrosPerRecord,
-  };
+  return consumeCeilingResult(
+    { name: 'consume ceiling', note: 'KafkaJS eachBatch + Avro decode, no sink, from connect()', records, millis: endedAt - started, cpuMicrosPerRecord },
+    log,
+  );
+}
+
+/** A consume ceiling's figures, whichever client read the backlog, logged in one form. */
+export function consumeCeilingResult(
+  run: { name: string; note: string; records: number; millis: number; cpuMicrosPerRecord: number },
+  log: (line: string) => void,
+): Throughput {
+  const { name, note, records, cpuMicrosPerRecord } = run;
+  const seconds = run.millis / 1000;
+  const result: Throughput = { name, records, seconds, perSecond: records / seconds, note, cpuMicrosPerRecord };
   log(
-    `consume ceiling: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s, ${cpuMicrosPerRecord.toFixed(2)} µs CPU per reading (bench process)`,
+    `${name}: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s, ${cpuMicrosPerRecord.toFixed(2)} µs CPU per reading (bench process)`,
   );
   return result;
 }

@@ -10,7 +10,7 @@
  */
 import { Consumer, ListOffsetTimestamps, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
 import { TOPICS } from '../schemas/index.js';
-import { readingSerde, type Throughput } from './baselines.js';
+import { consumeCeilingResult, readingSerde, type Throughput } from './baselines.js';
 import { endOffsets, sleep, sumOffsets, type BenchContext } from './context.js';
 import { eachFetchedValue } from './platformatic-fetch-values.js';
 import { processCpuSpan } from './process-cpu.js';
@@ -77,19 +77,10 @@ export async function runPlatformaticConsumeCeiling(ctx: BenchContext, way: Plat
     // Forced: the stream is still open. (With `true` the typings pick the callback overload.)
     await new Promise<void>((resolve, reject) => consumer.close(true, (err) => (err ? reject(err) : resolve())));
   }
-  const seconds = (endedAt - started) / 1000;
-  const result: Throughput = {
-    name: `${PLATFORMATIC_CEILING_NAME}, ${WAYS[way].label}`,
-    records,
-    seconds,
-    perSecond: records / seconds,
-    note: WAYS[way].note,
-    cpuMicrosPerRecord,
-  };
-  log(
-    `${result.name}: ${records} readings read and decoded in ${seconds.toFixed(1)} s = ${Math.round(result.perSecond)}/s, ${cpuMicrosPerRecord.toFixed(2)} µs CPU per reading (bench process)`,
+  return consumeCeilingResult(
+    { name: `${PLATFORMATIC_CEILING_NAME}, ${WAYS[way].label}`, note: WAYS[way].note, records, millis: endedAt - started, cpuMicrosPerRecord },
+    log,
   );
-  return result;
 }
 
 /** The documented way: a stream of the group's messages from its committed offsets, the earliest for a new group. Returns once it flows. */
