@@ -55,15 +55,19 @@ export class EpisodeProcessor implements Processor<string | null, TemperatureRea
 
   // Not an async function: with the store's synchronous serdes a reading is one synchronous step,
   // which costs the runtime no promise (the store's *Now methods and andThen).
+  // A closure for what follows a store call only when the call waits: most readings take none.
   process(record: StreamRecord<string | null, TemperatureReading>): MaybeAsync<void> {
-    return andThen(this.store.getNow(record.value.deviceId), (open) => this.track(record.value, open));
+    const reading = record.value;
+    const open = this.store.getNow(reading.deviceId);
+    return open instanceof Promise ? open.then((o) => this.track(reading, o)) : this.track(reading, open);
   }
 
   private track(reading: TemperatureReading, open: OpenEpisode | undefined): MaybeAsync<void> {
     const { deviceId, readingTime } = reading;
     const step = trackEpisode(open, { deviceId, readingTime, fahrenheit: toFahrenheit(reading) }, this.settings);
-    // Most readings are in range with nothing open: no store change, nothing logged.
+    // Most readings are in range with nothing open: no store change, nothing logged, nothing sent.
     const changed = step.open ? this.store.putNow(deviceId, step.open) : open ? this.store.deleteNow(deviceId) : undefined;
+    if (step.events.length === 0) return changed instanceof Promise ? changed.then(() => undefined) : undefined;
     return andThen(changed, () => {
       for (const event of step.events) this.context.forward({ key: deviceId, value: event });
     });

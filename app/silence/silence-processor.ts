@@ -59,18 +59,21 @@ export class SilenceProcessor implements Processor<string | null, TemperatureRea
 
   // Not an async function: with the store's synchronous serdes a reading is one synchronous step,
   // which costs the runtime no promise (the store's *Now methods and andThen).
+  // A closure for what follows a store call only when the call waits: most readings take none.
   process(record: StreamRecord<string | null, TemperatureReading>): MaybeAsync<void> {
     const { deviceId } = record.value;
     const now = this.context.wallClockTime();
-    return andThen(this.store.getNow(deviceId), (seen) => this.seen(deviceId, seen, now));
+    const last = this.store.getNow(deviceId);
+    return last instanceof Promise ? last.then((seen) => this.seen(deviceId, seen, now)) : this.seen(deviceId, last, now);
   }
 
   /** The device was seen at `now`: stored, and BACK sent if it had been reported silent. */
   private seen(deviceId: string, last: LastSeen | undefined, now: number): MaybeAsync<void> {
     const step = onReading(deviceId, last, now, this.options.silenceMs);
-    return andThen(this.store.putNow(deviceId, step.seen), () => {
-      if (step.event) this.context.forward({ key: deviceId, value: step.event, timestamp: now });
-    });
+    const stored = this.store.putNow(deviceId, step.seen);
+    const event = step.event;
+    if (event === undefined) return stored;
+    return andThen(stored, () => this.context.forward({ key: deviceId, value: event, timestamp: now }));
   }
 
   /** Every device of the task not seen for the timeout and not yet reported: SILENT, once. */

@@ -92,7 +92,9 @@ class WindowAggregateProcessor<K, V, VR> implements Processor<K, V, Windowed<K>,
   private updateFrom(key: K, value: V, windows: readonly TimeWindow[], from: number, time: number): MaybeAsync<void> {
     for (let i = from; i < windows.length; i++) {
       const window = windows[i]!;
-      const updated = andThen(this.store.getNow(key, window.start), (current) => this.foldInto(key, value, window, current));
+      // A closure only when the read waits: most records take none.
+      const current = this.store.getNow(key, window.start);
+      const updated = current instanceof Promise ? current.then((c) => this.foldInto(key, value, window, c)) : this.foldInto(key, value, window, current);
       if (updated instanceof Promise) return updated.then(() => this.updateFrom(key, value, windows, i + 1, time));
     }
     return this.closeWindows(time);

@@ -60,10 +60,13 @@ describe('a state task under a slice', () => {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     for (let i = 0; i < 20; i++) {
       const ticket = new RecordTicket(raw(i), { done: () => undefined, failed: () => undefined });
-      task.enqueue(ticket, () => {
-        busy(2);
-        ran.push(i);
-        if (i === 19) finish();
+      task.enqueue({
+        ticket,
+        run: () => {
+          busy(2);
+          ran.push(i);
+          if (i === 19) finish();
+        },
       });
     }
     await finished;

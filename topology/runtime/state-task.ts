@@ -37,12 +37,13 @@ export interface TaskWork {
 
 type TaskStore = (InMemoryKeyValueStore<unknown, unknown> | InMemoryWindowStore<unknown, unknown>) & RestorableStore;
 
-interface Step {
+/** A unit of a task's work: a record's step at one node, or a punctuation. */
+export interface TaskStep {
   readonly ticket: RecordTicket;
-  readonly run: () => void | Promise<void>;
+  run(): void | Promise<void>;
 }
 
-/** What is being processed now: the ticket, its work item, the record's time. */
+/** What is being processed now: the ticket, its work item, the record's time. Read it during the step; the task reuses it for the next. */
 export interface CurrentStep {
   readonly ticket: RecordTicket;
   readonly work: TaskWork;
@@ -73,12 +74,14 @@ export class StateTask {
   readonly outbox = new TaskOutbox<TaskWork>();
   private readonly stores = new Map<string, TaskStore>();
   private readonly changelogs = new Map<string, string>();
-  private readonly queue = new Fifo<Step>();
-  private readonly continuations = new Fifo<Step>();
+  private readonly queue = new Fifo<TaskStep>();
+  private readonly continuations = new Fifo<TaskStep>();
   private running = false;
   private readonly slice: EventLoopSlice;
   private active: RecordTicket | undefined;
-  private currentStep: CurrentStep | undefined;
+  /** Between begin() and end(): the step running now, in `step` (one object per task, filled per step: steps never overlap). */
+  private inStep = false;
+  private readonly step: Mutable<CurrentStep> = { ticket: undefined!, work: undefined!, timestamp: 0, changeTimestamp: 0, headers: {}, source: undefined! };
   private ready: Promise<void> = Promise.resolve();
   /** Between restore() and the end of its restore: work queued meanwhile waits. */
   private restoringNow = false;
@@ -118,8 +121,8 @@ export class StateTask {
   }
 
   get current(): CurrentStep {
-    if (!this.currentStep) throw new Error(`task ${this.partition}: a store was used or a record forwarded outside a record or punctuation step`);
-    return this.currentStep;
+    if (!this.inStep) throw new Error(`task ${this.partition}: a store was used or a record forwarded outside a record or punctuation step`);
+    return this.step;
   }
 
   store(name: string): TaskStore {
@@ -205,10 +208,10 @@ export class StateTask {
    * Queues work. Work for the ticket being processed right now (what its steps forwarded) runs next,
    * before any other record's: a record's way through the task is not interleaved with another's.
    */
-  enqueue(ticket: RecordTicket, run: () => void | Promise<void>): void {
+  enqueue(step: TaskStep): void {
     // Queued even when closed: the step itself sees the close and releases its ticket.
-    if (ticket === this.active) this.continuations.push({ ticket, run });
-    else this.queue.push({ ticket, run });
+    if (step.ticket === this.active) this.continuations.push(step);
+    else this.queue.push(step);
     if (!this.running) void this.loop();
   }
 
@@ -223,19 +226,23 @@ export class StateTask {
         this.streamTimeMoved = true;
       }
     }
-    // Named fields, not a spread of `position` (a whole record): one small object per step.
-    this.currentStep = {
-      ticket,
-      work: slot.item,
-      timestamp: position.timestamp,
-      headers: position.headers,
-      source: position.source,
-      changeTimestamp: record ? position.timestamp : (this.time ?? position.timestamp),
-    };
+    // Filled in place, not a new object per step: a record takes a step at every process() node.
+    const step = this.step;
+    step.ticket = ticket;
+    step.work = slot.item;
+    step.timestamp = position.timestamp;
+    step.headers = position.headers;
+    step.source = position.source;
+    step.changeTimestamp = record ? position.timestamp : (this.time ?? position.timestamp);
+    this.inStep = true;
   }
 
   end(): void {
-    this.currentStep = undefined;
+    this.inStep = false;
+    // Not kept alive by the task until its next step.
+    this.step.ticket = undefined!;
+    this.step.work = undefined!;
+    this.step.source = undefined!;
   }
 
   /** Whether stream time moved since the last call: stream-time punctuations are then due a look. */
@@ -246,8 +253,8 @@ export class StateTask {
   }
 
   /** Runs `run` as the very next item (a stream-time punctuation right after the record that made it due). */
-  runNext(ticket: RecordTicket, run: () => void | Promise<void>): void {
-    this.queue.unshift({ ticket, run });
+  runNext(step: TaskStep): void {
+    this.queue.unshift(step);
     if (!this.running) void this.loop();
   }
 
@@ -280,7 +287,7 @@ export class StateTask {
       this.options.failed(err);
     } finally {
       this.active = undefined;
-      this.currentStep = undefined;
+      this.end();
       this.running = false;
     }
   }
@@ -315,3 +322,5 @@ export class StateTask {
 }
 
 export type { OutboxSlot };
+
+type Mutable<T> = { -readonly [P in keyof T]: T[P] };

@@ -11,7 +11,7 @@ import { classify, FatalTopologyError, type TopologyError } from '../errors.js';
 import type { ProcessorSupplier } from '../processor/processor.js';
 import type { RawRecord } from '../records.js';
 import { ChangelogRestorer, type ChangelogSource } from '../state/changelog-restorer.js';
-import type { BatchingSink } from './batching-sink.js';
+import type { BatchingSink, ItemCallbacks } from './batching-sink.js';
 import type { Clock } from './clock.js';
 import type { EventLoopSlice } from './event-loop-slice.js';
 import type { RecordChanges } from './changelog-writer.js';
@@ -170,16 +170,17 @@ export class TaskManager {
     const { changes, ticket } = work;
     if (changes.length === 0) return this.finish(ticket);
     // The record's changes as one item: written in one batch, acknowledged together.
-    this.options.changelog.add(changes, {
-      written: () => this.finish(ticket),
-      refused: (error: TopologyError) =>
-        // A store whose change cannot be made durable would diverge from its changelog: stop.
-        this.options.fatal(new FatalTopologyError(`changelog ${changes[0]!.topic} refused a change: ${error.message}`, { cause: error })),
-    });
+    this.options.changelog.add(changes, new ChangelogCallbacks(this, ticket, changes[0]!.topic));
     this.options.progressed();
   }
 
-  private finish(ticket: RecordTicket): void {
+  /** A changelog refused a change: a store whose change cannot be made durable would diverge from its changelog, so the engine stops. */
+  changelogRefused(topic: string, error: TopologyError): void {
+    this.options.fatal(new FatalTopologyError(`changelog ${topic} refused a change: ${error.message}`, { cause: error }));
+  }
+
+  /** The record (or punctuation) is handled: its changes are durable, or it had none, or its task closed. */
+  finish(ticket: RecordTicket): void {
     if (ticket.raw.offset === PUNCTUATION_OFFSET) {
       this.openPunctuations--;
       this.options.progressed();
@@ -229,7 +230,24 @@ export class TaskManager {
         ticket.release();
       }
     };
-    if (type === 'stream-time') task.runNext(ticket, run);
-    else task.enqueue(ticket, run);
+    if (type === 'stream-time') task.runNext({ ticket, run });
+    else task.enqueue({ ticket, run });
+  }
+}
+
+/** A record's changes at the changelog sink, reported back: one small object per record, not two closures and their object. */
+class ChangelogCallbacks implements ItemCallbacks {
+  constructor(
+    private readonly manager: TaskManager,
+    private readonly ticket: RecordTicket,
+    private readonly topic: string,
+  ) {}
+
+  written(): void {
+    this.manager.finish(this.ticket);
+  }
+
+  refused(error: TopologyError): void {
+    this.manager.changelogRefused(this.topic, error);
   }
 }

@@ -47,7 +47,12 @@ export function avroBinarySerde<T>(schema: Schema | Type, options: AvroBinarySer
       } catch {
         throw new ProductionError(`${name}: value does not fit the schema: ${avroProblems(type, value).join('; ') || 'invalid'}`);
       }
-      return Buffer.from(scratch.subarray(0, end));
+      // Copied out at its size, from Node's pool. A store value is a few dozen bytes: a loop copies
+      // them without the view of the scratch that Buffer.from(subarray) or a partial copy() makes.
+      const out = Buffer.allocUnsafe(end);
+      if (end > 128) scratch.copy(out, 0, 0, end);
+      else for (let i = 0; i < end; i++) out[i] = scratch[i]!;
+      return out;
     },
     deserialize(bytes: Buffer | null, topic: string): T | Promise<T> {
       if (bytes === null) throw new DeserializationError(`${name}: the value is null`);
