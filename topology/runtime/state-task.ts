@@ -21,6 +21,7 @@ import { changelogTopicName } from '../state/changelog-topics.js';
 import type { ChangeLogger, RestorableStore, StoreContext } from '../state/change-logger.js';
 import type { ChangelogRestorer } from '../state/changelog-restorer.js';
 import { InMemoryKeyValueStore } from '../state/key-value-store.js';
+import { sharedKeyBytes } from '../state/key-bytes-memo.js';
 import { PunctuationScheduler } from '../state/punctuation-scheduler.js';
 import { InMemoryWindowStore } from '../state/window-store.js';
 import type { StoreSpec } from '../processor/store-spec.js';
@@ -98,10 +99,11 @@ export class StateTask {
     this.partition = options.partition;
     this.slice = options.slice;
     this.scheduler = new PunctuationScheduler(options.clock ?? systemClock, () => options.wake(this));
+    const keys = sharedKeyBytes();
     for (const spec of options.stores) {
       const changelogTopic = changelogTopicName(options.applicationId, spec.name);
       this.changelogs.set(spec.name, changelogTopic);
-      const context: StoreContext = { changeLogger: this.loggerFor(changelogTopic), recordTimestamp: () => this.current.changeTimestamp };
+      const context: StoreContext = { changeLogger: this.loggerFor(changelogTopic), recordTimestamp: () => this.current.changeTimestamp, sharedKeyBytes: keys };
       const common = { name: spec.name, changelogTopic, keySerde: spec.keySerde, valueSerde: spec.valueSerde, context };
       this.stores.set(
         spec.name,

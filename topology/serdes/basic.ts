@@ -4,6 +4,7 @@ import type { Serde } from './serde.js';
 /** UTF-8 text; a null key stays null. */
 export const stringSerde: Serde<string | null> = {
   name: 'string',
+  topicIndependent: true,
   serialize: (value) => (value === null ? null : Buffer.from(value, 'utf8')),
   deserialize: (bytes) => (bytes === null ? null : bytes.toString('utf8')),
 };
@@ -11,6 +12,7 @@ export const stringSerde: Serde<string | null> = {
 /** The bytes as they are. */
 export const bytesSerde: Serde<Buffer | null> = {
   name: 'bytes',
+  topicIndependent: true,
   serialize: (value) => value,
   deserialize: (bytes) => bytes,
 };
@@ -18,6 +20,7 @@ export const bytesSerde: Serde<Buffer | null> = {
 /** Like `stringSerde` but refuses a missing value, for keys that must be present. */
 export const requiredStringSerde: Serde<string> = {
   name: 'string!',
+  topicIndependent: true,
   serialize: (value) => Buffer.from(value, 'utf8'),
   deserialize: (bytes) => {
     if (bytes === null) throw new DeserializationError('expected a string, got a null');

@@ -5,6 +5,12 @@
 export interface Serializer<T> {
   readonly name: string;
   serialize(value: T, topic: string): Buffer | null | Promise<Buffer | null>;
+  /**
+   * True when the bytes depend on the value alone, never on the topic: the stores of a task keyed with
+   * this serializer then serialize a key once for all of them (a record usually reads the same key in
+   * each). A serializer must not change the bytes it returned: several stores may hold them.
+   */
+  readonly topicIndependent?: boolean;
 }
 
 export interface Deserializer<T> {

@@ -4,6 +4,7 @@
  * it changes its memory, so the order of the changelog is the order of the changes: replaying the
  * changelog rebuilds exactly the state the store had.
  */
+import type { SharedKeyBytes } from './key-bytes-memo.js';
 export interface ChangeLogger {
   /** `value === null` is a tombstone: the key was deleted. `timestamp` is the changing record's. */
   logChange(key: Buffer, value: Buffer | null, timestamp: number): void;
@@ -21,6 +22,8 @@ export interface StoreContext {
   readonly changeLogger: ChangeLogger;
   /** The timestamp of the record being processed (Kafka Streams' record context); the engine binds it. */
   recordTimestamp(): number;
+  /** The task's shared memory of the last key a topic-independent serializer made (key-bytes-memo.ts); none: each store keeps its own. */
+  readonly sharedKeyBytes?: SharedKeyBytes;
 }
 
 /** A store that can be rebuilt from its changelog and dropped when its partition goes away. */

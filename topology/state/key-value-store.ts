@@ -63,7 +63,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Restora
 
   constructor(private readonly options: KeyValueStoreOptions<K, V>) {
     this.name = options.name;
-    this.keys = new KeyBytesMemo(options.name, options.keySerde, options.changelogTopic);
+    this.keys = new KeyBytesMemo(options.name, options.keySerde, options.changelogTopic, options.context.sharedKeyBytes?.(options.keySerde));
   }
 
   // get and put are not async functions: with synchronous serdes (the usual case) a call costs one

@@ -69,7 +69,7 @@ export class InMemoryWindowStore<K, V> implements RestorableStore {
 
   constructor(private readonly options: WindowStoreOptions<K, V>) {
     this.name = options.name;
-    this.keys = new KeyBytesMemo(options.name, options.keySerde, options.changelogTopic);
+    this.keys = new KeyBytesMemo(options.name, options.keySerde, options.changelogTopic, options.context.sharedKeyBytes?.(options.keySerde));
     const minimum = options.windows.sizeMs + options.windows.graceMs;
     this.retentionMs = options.retentionMs ?? minimum;
     if (!Number.isSafeInteger(this.retentionMs) || this.retentionMs < minimum) {
