@@ -31,7 +31,8 @@ import type { HeaderMap, SourcePosition } from '../records.js';
 export interface TaskWork {
   readonly task: StateTask;
   readonly ticket: RecordTicket;
-  readonly changes: ChangelogItem[];
+  /** In the order made. Replaced, not pushed to, while short (see `logChange`). */
+  changes: readonly ChangelogItem[];
   /** Set for a record: its position, which its changes carry to the changelog (as headers). */
   readonly source?: SourcePosition;
 }
@@ -221,7 +222,7 @@ export class StateTask {
   begin(ticket: RecordTicket, position: { timestamp: number; headers: HeaderMap; source: SourcePosition }, record: boolean): void {
     let slot = ticket.stateSlot as OutboxSlot<TaskWork> | undefined;
     if (!slot) {
-      slot = this.outbox.open({ task: this, ticket, changes: [], source: record ? position.source : undefined });
+      slot = this.outbox.open({ task: this, ticket, changes: NO_CHANGES, source: record ? position.source : undefined });
       ticket.stateSlot = slot;
       if (record && (this.time === undefined || position.timestamp > this.time)) {
         this.time = position.timestamp;
@@ -317,12 +318,21 @@ export class StateTask {
       logChange: (key, value, timestamp) => {
         if (this.closed) return;
         const { work } = this.current;
-        work.changes.push({ topic: changelogTopic, partition: this.partition, key, value, timestamp, source: work.source });
+        const change: ChangelogItem = { topic: changelogTopic, partition: this.partition, key, value, timestamp, source: work.source };
+        // A record makes a change or two, and its list waits for the changelog write (up to a second):
+        // the first two make lists of their exact size, where a push would give room for 17.
+        const changes = work.changes;
+        if (changes.length === 0) work.changes = [change];
+        else if (changes.length === 1) work.changes = [changes[0]!, change];
+        else (changes as ChangelogItem[]).push(change);
       },
     };
   }
 }
 
 export type { OutboxSlot };
+
+/** The changes of a work item that made none yet: shared, never changed. */
+const NO_CHANGES: readonly ChangelogItem[] = Object.freeze([]);
 
 type Mutable<T> = { -readonly [P in keyof T]: T[P] };
