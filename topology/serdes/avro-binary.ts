@@ -60,12 +60,15 @@ export function avroBinarySerde<T>(schema: Schema | Type, options: AvroBinarySer
         if (fallback) return fallback.deserialize(bytes, topic);
         throw new DeserializationError(`${name}: not written by this serde (first byte ${bytes[0] ?? 'missing'})`);
       }
-      let decoded: unknown;
+      // Decoded from just past the format byte, rather than from a view of the rest made per read.
+      let result: { value: unknown; offset: number };
       try {
-        decoded = type.fromBuffer(bytes.subarray(1));
+        result = type.decode(bytes, 1);
       } catch (err) {
         throw new DeserializationError(`${name}: ${errorMessage(err)}`);
       }
+      if (result.offset !== bytes.length) throw new DeserializationError(`${name}: ${result.offset < 0 ? 'truncated buffer' : 'trailing data'}`);
+      const decoded = result.value;
       // avsc gives records as instances of a generated class: a plain object, as JSON would give.
       return (typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded) ? { ...decoded } : decoded) as T;
     },

@@ -20,6 +20,9 @@ function wholeMs(value: number, parameter: string, atLeast: number): void {
 }
 
 export class TimeWindows {
+  /** openWindowsFor's last answer: a memo of a pure function, so sharing one TimeWindows among tasks is safe. */
+  private lastOpen: readonly TimeWindow[] | undefined;
+
   private constructor(
     readonly sizeMs: number,
     readonly advanceMs: number,
@@ -73,17 +76,28 @@ export class TimeWindows {
 
   /**
    * The windows of `timestamp` that still accept it at `streamTime` (which should already include this
-   * record): windowsFor(timestamp) without the closed ones, built in one pass (asked for every record).
+   * record): windowsFor(timestamp) without the closed ones, oldest first. Asked for every record, and
+   * consecutive records mostly fall into the same windows (the same minute): the last answer is kept,
+   * frozen, and given again while it is the same, so most records cost no array and no window object.
    */
-  openWindowsFor(timestamp: number, streamTime: number): TimeWindow[] {
+  openWindowsFor(timestamp: number, streamTime: number): readonly TimeWindow[] {
     wholeMs(timestamp, 'timestamp', 0);
-    const out: TimeWindow[] = [];
+    // Every start from `first` to the timestamp makes a window holding it; a later start ends later, so
+    // the open ones (end + grace after stream time) are the last `count` of them.
     const first = Math.max(0, Math.floor((timestamp - this.sizeMs) / this.advanceMs + 1) * this.advanceMs);
+    let firstOpen = 0;
+    let count = 0;
     for (let start = first; start <= timestamp; start += this.advanceMs) {
-      const end = start + this.sizeMs;
-      if (timestamp < end && end + this.graceMs > streamTime) out.push({ start, end });
+      if (start + this.sizeMs + this.graceMs > streamTime && count++ === 0) firstOpen = start;
     }
-    return out;
+    const last = this.lastOpen;
+    if (last !== undefined && last.length === count && (count === 0 || last[0]!.start === firstOpen)) return last;
+    const windows: TimeWindow[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = firstOpen + i * this.advanceMs;
+      windows.push(Object.freeze({ start, end: start + this.sizeMs }));
+    }
+    return (this.lastOpen = Object.freeze(windows));
   }
 
   /** True when every window of the record is closed: it changes nothing and is reported as late. */
