@@ -19,28 +19,35 @@ const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => pad(n, 3));
 /** The `YYYY-MM-DD ` of the last day formatted: a batch's readings mostly fall on one day. */
 let lastDay = Number.NaN;
 let lastDayPrefix = '';
+/** The `YYYY-MM-DD HH:MM:SS.` of the last second formatted: readings arriving together mostly share it. */
+let lastSecond = Number.NaN;
+let lastSecondPrefix = '';
 
 /**
  * `2026-01-01 10:00:00.250` for 2026-01-01T10:00:00.250Z. Built from the UTC fields rather than
  * toISOString(): it runs for every stored row. The date part is kept for the last day seen and the
- * time of day is plain arithmetic, so most calls create no Date (storable years all have four digits).
+ * time of day is plain arithmetic, so most calls create no Date (storable years all have four digits);
+ * the text up to the second is kept for the last second seen, so most calls join two strings.
  */
 export function toMysqlDatetime(ms: number): string {
   if (!isStorableTime(ms)) throw new RangeError(`${ms} ms is outside what DATETIME(3) stores`);
+  const millis = ms % 1000;
+  const second = ms - millis;
+  if (second === lastSecond) return lastSecondPrefix + THREE_DIGITS[millis]!;
   const day = Math.floor(ms / DAY_MS);
   if (day !== lastDay) {
     const d = new Date(day * DAY_MS);
     lastDayPrefix = `${d.getUTCFullYear()}-${TWO_DIGITS[d.getUTCMonth() + 1]!}-${TWO_DIGITS[d.getUTCDate()]!} `;
     lastDay = day;
   }
-  let rest = ms - day * DAY_MS;
-  const millis = rest % 1000;
-  rest = (rest - millis) / 1000;
+  let rest = (second - day * DAY_MS) / 1000;
   const seconds = rest % 60;
   rest = (rest - seconds) / 60;
   const minutes = rest % 60;
   const hours = (rest - minutes) / 60;
-  return `${lastDayPrefix}${TWO_DIGITS[hours]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[seconds]!}.${THREE_DIGITS[millis]!}`;
+  lastSecondPrefix = `${lastDayPrefix}${TWO_DIGITS[hours]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[seconds]!}.`;
+  lastSecond = second;
+  return lastSecondPrefix + THREE_DIGITS[millis]!;
 }
 
 /** Reads back what `toMysqlDatetime` wrote (mysql2 with `dateStrings`, or a Date from a UTC connection). */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TemperatureReading } from '../schemas/index.js';
 import type { StreamRecord } from '../topology/index.js';
@@ -63,5 +64,20 @@ describe('DATETIME(3) text', () => {
     const samples = [0, 1, 999, Date.UTC(2000, 1, 29, 0, 0, 0, 7), Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
     for (let ms = 0; ms < Date.UTC(9999, 0, 1); ms += 86_399_937_013) samples.push(ms); // strides through every field
     for (const ms of samples) expect(toMysqlDatetime(ms)).toBe(iso(ms));
+  });
+
+  it('writes the same in any order of calls: what it keeps of the last day and second never leaks into the next time (property)', () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    // Times near each other (same millisecond, second, minute, day or not), as readings of a batch are.
+    const step = fc.oneof(fc.constant(0), fc.integer({ min: -999, max: 999 }), fc.integer({ min: -90_000_000, max: 90_000_000 }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 30) }), fc.array(step, { maxLength: 40 }), (start, steps) => {
+        let ms = start;
+        for (const delta of [0, ...steps]) {
+          ms = Math.min(Math.max(ms + delta, 0), Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+          expect(toMysqlDatetime(ms)).toBe(iso(ms));
+        }
+      }),
+    );
   });
 });
