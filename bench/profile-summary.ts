@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface CallFrame {
+export interface CallFrame {
   readonly functionName: string;
   readonly url: string;
   readonly lineNumber: number;
@@ -53,7 +53,7 @@ function projectPath(url: string): string | undefined {
 }
 
 /** Where a function comes from: a project folder, a package, node internals, or a V8 pseudo-frame. */
-function originOf(frame: CallFrame): string {
+export function originOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const project = projectPath(url);
@@ -64,7 +64,7 @@ function originOf(frame: CallFrame): string {
   return url;
 }
 
-function labelOf(frame: CallFrame): string {
+export function labelOf(frame: CallFrame): string {
   const file = projectPath(frame.url) ?? frame.url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '');
   // tsx hands V8 each module as one line: a line number would say nothing, so only the file is named.
   const where = !file ? '' : frame.lineNumber > 0 ? `${file}:${frame.lineNumber + 1}` : file;
