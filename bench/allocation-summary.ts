@@ -1,7 +1,7 @@
 /**
  * Summarizes a sampled allocation profile (bench/allocation-sampling.ts, `.heapprofile`): bytes per
  * origin (the project's folders, each package, node internals) and per allocating function. Run on its own:
- *   npx tsx bench/allocation-summary.ts <file.heapprofile> [top]
+ *   npx tsx bench/allocation-summary.ts <file.heapprofile>... [top]
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -60,11 +60,15 @@ export function formatAllocations(file: string, s: AllocationSummary): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [file, top] = process.argv.slice(2);
-  if (!file) {
-    console.error('usage: npx tsx bench/allocation-summary.ts <file.heapprofile> [top]');
+  // Files, then optionally how many functions to list: a glob may name the profiles of several runs.
+  const args = process.argv.slice(2);
+  const top = args.length > 1 && /^\d+$/.test(args.at(-1)!) ? Number(args.pop()) : 25;
+  if (args.length === 0) {
+    console.error('usage: npx tsx bench/allocation-summary.ts <file.heapprofile>... [top]');
     process.exit(2);
   }
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { head: AllocationNode };
-  console.log(formatAllocations(file, summarizeAllocations(profile.head, top ? Number(top) : 25)));
+  for (const file of args) {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as { head: AllocationNode };
+    console.log(formatAllocations(file, summarizeAllocations(profile.head, top)));
+  }
 }
